@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian 12 packages liboptima's build, tests, docs and demo need, skipping
+# those already installed. Sourced by tests/run.sh and examples/run-demo.sh; needs root
+# (or sudo) only when something is missing.
+optima_install_debian_deps() {
+    missing=""
+    for pkg in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+            missing="$missing $pkg"
+        fi
+    done
+    [ -z "$missing" ] && return 0
+    echo "installing missing Debian packages:$missing"
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -q
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+}
+
+# What building and testing the library needs.
+OPTIMA_BUILD_PACKAGES="build-essential cmake pkg-config libblis-dev libcmocka-dev doxygen \
+binutils clang valgrind"

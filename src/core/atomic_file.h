@@ -1,0 +1,36 @@
+/* Private header: crash-safe file replacement for checkpoints. Not installed.
+ *
+ * The new content goes to a temporary file beside the target; commit flushes it to disk
+ * (fsync), renames it over the target (atomic on POSIX file systems) and syncs the
+ * directory, so after a crash the path holds either the old file or the whole new one. */
+#ifndef OPT_CORE_ATOMIC_FILE_H
+#define OPT_CORE_ATOMIC_FILE_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#define OPT_PATH_CAPACITY 4096
+
+typedef struct opt_atomic_file {
+    int fd;
+    int failed; /* a write failed; commit will refuse */
+    char path[OPT_PATH_CAPACITY];
+    char temp_path[OPT_PATH_CAPACITY];
+} opt_atomic_file;
+
+/* Create the temporary file. @p fn names the public function for messages. */
+optima_status opt_atomic_file_open(opt_atomic_file *f, const char *path, opt_errslot *slot,
+                                   const char *fn);
+/* An optima_write_fn whose user data is an opt_atomic_file. */
+int opt_atomic_file_write(void *user, const void *data, size_t size);
+/* Flush, rename over the target, sync the directory. On failure the target is untouched
+ * and the temporary file removed. */
+optima_status opt_atomic_file_commit(opt_atomic_file *f, opt_errslot *slot, const char *fn);
+/* Give up: remove the temporary file; the target is untouched. */
+void opt_atomic_file_abort(opt_atomic_file *f);
+
+/* An optima_read_fn whose user data is a FILE *. */
+int opt_file_read(void *user, void *data, size_t size, size_t *got);
+
+#endif /* OPT_CORE_ATOMIC_FILE_H */

@@ -1,0 +1,121 @@
+/* The context: allocator, BLIS thread count and log sink. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context_impl.h"
+
+#define OPT_MAX_THREADS 1024
+
+static void *opt_libc_alloc(void *user, size_t size)
+{
+    (void)user;
+    return malloc(size);
+}
+
+static void opt_libc_free(void *user, void *ptr)
+{
+    (void)user;
+    free(ptr);
+}
+
+/* The smallest struct_size a caller may pass: everything up to and including `free`. */
+#define OPT_ALLOCATOR_MIN_SIZE (offsetof(optima_allocator, free) + sizeof(optima_free_fn))
+
+optima_status optima_context_create_with_allocator(const optima_allocator *allocator,
+                                                   optima_context **out)
+{
+    static const char fn[] = "optima_context_create_with_allocator";
+    OPT_CHECK_NOT_NULL(NULL, fn, allocator);
+    OPT_CHECK_NOT_NULL(NULL, fn, out);
+    OPT_RETURN_ERROR_IF(allocator->struct_size < OPT_ALLOCATOR_MIN_SIZE, NULL, OPTIMA_EINVAL,
+                        "%s: argument 'allocator->struct_size' is %u, at least %u expected", fn,
+                        (unsigned)allocator->struct_size, (unsigned)OPT_ALLOCATOR_MIN_SIZE);
+    OPT_RETURN_ERROR_IF(allocator->reserved != 0, NULL, OPTIMA_EINVAL,
+                        "%s: argument 'allocator->reserved' must be 0", fn);
+    OPT_RETURN_ERROR_IF(allocator->alloc == NULL, NULL, OPTIMA_EINVAL,
+                        "%s: argument 'allocator->alloc' is NULL", fn);
+    OPT_RETURN_ERROR_IF(allocator->free == NULL, NULL, OPTIMA_EINVAL,
+                        "%s: argument 'allocator->free' is NULL", fn);
+
+    optima_context bootstrap;
+    memset(&bootstrap, 0, sizeof bootstrap);
+    bootstrap.allocator = *allocator;
+    bootstrap.allocator.struct_size = (uint32_t)sizeof(optima_allocator);
+    optima_context *ctx = opt_alloc(&bootstrap, sizeof *ctx);
+    OPT_RETURN_ERROR_IF(ctx == NULL, NULL, OPTIMA_ENOMEM, "%s: cannot allocate the context", fn);
+    *ctx = bootstrap;
+    ctx->threads = 1;
+    bli_rntm_init(&ctx->rntm);
+    bli_rntm_set_num_threads(1, &ctx->rntm);
+    ctx->log_level = OPTIMA_LOG_WARN;
+    *out = ctx;
+    return OPTIMA_OK;
+}
+
+optima_status optima_context_create(optima_context **out)
+{
+    const optima_allocator libc = {sizeof(optima_allocator), 0, NULL, opt_libc_alloc,
+                                   opt_libc_free};
+    OPT_CHECK_NOT_NULL(NULL, "optima_context_create", out);
+    return optima_context_create_with_allocator(&libc, out);
+}
+
+void optima_context_destroy(optima_context *ctx)
+{
+    if (ctx == NULL) return;
+    const optima_context copy = *ctx; /* the hooks must outlive the block they free */
+    opt_free(&copy, ctx);
+}
+
+optima_status optima_context_set_threads(optima_context *ctx, int32_t threads)
+{
+    static const char fn[] = "optima_context_set_threads";
+    OPT_CHECK_NOT_NULL(NULL, fn, ctx);
+    OPT_RETURN_ERROR_IF(threads < 1 || threads > OPT_MAX_THREADS, &ctx->error, OPTIMA_EINVAL,
+                        "%s: argument 'threads' must be in [1, %d], got %d", fn,
+                        OPT_MAX_THREADS, (int)threads);
+    ctx->threads = threads;
+    bli_rntm_set_num_threads((dim_t)threads, &ctx->rntm);
+    return OPTIMA_OK;
+}
+
+optima_status optima_context_get_threads(const optima_context *ctx, int32_t *threads)
+{
+    static const char fn[] = "optima_context_get_threads";
+    OPT_CHECK_NOT_NULL(NULL, fn, ctx);
+    OPT_CHECK_NOT_NULL(NULL, fn, threads);
+    *threads = ctx->threads;
+    return OPTIMA_OK;
+}
+
+optima_status optima_context_set_log(optima_context *ctx, optima_log_fn sink, void *user,
+                                     int32_t level)
+{
+    static const char fn[] = "optima_context_set_log";
+    OPT_CHECK_NOT_NULL(NULL, fn, ctx);
+    OPT_RETURN_ERROR_IF(level < OPTIMA_LOG_ERROR || level > OPTIMA_LOG_DEBUG, &ctx->error,
+                        OPTIMA_EINVAL, "%s: argument 'level' must be in [%d, %d], got %d", fn,
+                        OPTIMA_LOG_ERROR, OPTIMA_LOG_DEBUG, (int)level);
+    ctx->log_sink = sink;
+    ctx->log_user = user;
+    ctx->log_level = level;
+    return OPTIMA_OK;
+}
+
+const char *optima_context_last_error(const optima_context *ctx)
+{
+    return ctx != NULL ? opt_errslot_message(&ctx->error) : "";
+}
+
+void opt_log(const optima_context *ctx, int32_t level, const char *fmt, ...)
+{
+    if (ctx == NULL || ctx->log_sink == NULL || level > ctx->log_level) return;
+    char message[OPT_MESSAGE_CAPACITY];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(message, sizeof message, fmt, args);
+    va_end(args);
+    ctx->log_sink(ctx->log_user, level, message);
+}

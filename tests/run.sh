@@ -1,0 +1,32 @@
+#!/bin/sh
+# Build liboptima and run its whole test suite (unit, ABI, packaging, docs).
+# Installs the Debian packages it needs when they are missing.
+#
+#   sh tests/run.sh              gcc, warnings as errors, the docs built (warnings as errors)
+#   sh tests/run.sh --sanitize   the same tests under AddressSanitizer + UBSan
+#   sh tests/run.sh --clang      built with clang, warnings as errors
+#   sh tests/run.sh --valgrind   the unit tests under valgrind's memcheck
+set -eu
+cd "$(dirname "$0")/.."
+. ./cmake/debian-deps.sh
+# shellcheck disable=SC2086
+optima_install_debian_deps $OPTIMA_BUILD_PACKAGES
+
+mode=${1:-default}
+jobs=$(nproc 2>/dev/null || echo 2)
+flags="-DOPTIMA_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+ctest_args="--output-on-failure -j $jobs"
+case "$mode" in
+    default)    dir=build/test; flags="$flags -DOPTIMA_BUILD_DOCS=ON" ;;
+    --sanitize) dir=build/sanitize; flags="$flags -DOPTIMA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" ;;
+    --clang)    dir=build/clang; export CC=clang ;;
+    --valgrind) dir=build/valgrind; flags="$flags -DCMAKE_BUILD_TYPE=Debug -DOPTIMA_VALGRIND=ON"
+                ctest_args="$ctest_args -L unit" ;;
+    *) echo "usage: sh tests/run.sh [--sanitize|--clang|--valgrind]" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086
+cmake -S . -B "$dir" $flags
+cmake --build "$dir" -j "$jobs"
+cd "$dir"
+# shellcheck disable=SC2086
+ctest $ctest_args

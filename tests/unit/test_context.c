@@ -1,0 +1,181 @@
+/* The context: creation with default and host allocators, settings, logging, errors. */
+#include "testutil.h"
+
+static void create_and_destroy_with_defaults(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    assert_non_null(ctx);
+    int32_t threads = 0;
+    assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
+    assert_int_equal(threads, 1);
+    assert_string_equal(optima_context_last_error(ctx), "");
+    optima_context_destroy(ctx);
+    optima_context_destroy(NULL);
+}
+
+static void create_refuses_null_out(void **state)
+{
+    (void)state;
+    assert_fails_naming(optima_context_create(NULL), OPTIMA_EINVAL, "'out'");
+    test_allocator a;
+    memset(&a, 0, sizeof a);
+    optima_allocator hooks = test_allocator_hooks(&a);
+    assert_fails_naming(optima_context_create_with_allocator(&hooks, NULL), OPTIMA_EINVAL, "'out'");
+    assert_int_equal(a.calls, 0);
+}
+
+static void create_with_allocator_refuses_bad_hooks(void **state)
+{
+    (void)state;
+    test_allocator a;
+    memset(&a, 0, sizeof a);
+    optima_context *ctx = (optima_context *)&a; /* must stay untouched */
+    optima_allocator hooks = test_allocator_hooks(&a);
+
+    assert_fails_naming(optima_context_create_with_allocator(NULL, &ctx), OPTIMA_EINVAL,
+                        "'allocator'");
+    hooks.struct_size = 4;
+    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+                        "'allocator->struct_size'");
+    hooks = test_allocator_hooks(&a);
+    hooks.reserved = 7;
+    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+                        "'allocator->reserved'");
+    hooks = test_allocator_hooks(&a);
+    hooks.alloc = NULL;
+    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+                        "'allocator->alloc'");
+    hooks = test_allocator_hooks(&a);
+    hooks.free = NULL;
+    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+                        "'allocator->free'");
+    assert_ptr_equal(ctx, (optima_context *)&a);
+    assert_int_equal(a.calls, 0);
+}
+
+static void host_allocator_serves_every_allocation(void **state)
+{
+    (void)state;
+    test_allocator a;
+    optima_context *ctx = test_context(&a);
+    assert_int_equal(a.live, 1);
+    optima_context_destroy(ctx);
+    assert_int_equal(a.live, 0);
+}
+
+/* A caller compiled against a larger future allocator struct still works: members past
+ * the known ones are ignored. */
+static void larger_struct_size_is_accepted(void **state)
+{
+    (void)state;
+    test_allocator a;
+    memset(&a, 0, sizeof a);
+    struct {
+        optima_allocator base;
+        void *future_member;
+    } bigger;
+    bigger.base = test_allocator_hooks(&a);
+    bigger.base.struct_size = sizeof bigger;
+    bigger.future_member = NULL;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create_with_allocator(&bigger.base, &ctx), OPTIMA_OK);
+    optima_context_destroy(ctx);
+    assert_int_equal(a.live, 0);
+}
+
+static optima_status create_context_attempt(void *state)
+{
+    test_allocator *a = state;
+    optima_allocator hooks = test_allocator_hooks(a);
+    optima_context *ctx = NULL;
+    const optima_status s = optima_context_create_with_allocator(&hooks, &ctx);
+    if (s == OPTIMA_OK) optima_context_destroy(ctx);
+    return s;
+}
+
+static void create_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    test_allocator a;
+    memset(&a, 0, sizeof a);
+    const long points = test_allocation_sweep(&a, create_context_attempt, &a);
+    assert_true(points >= 1);
+    assert_true(strstr(optima_last_error(), "allocate") != NULL);
+}
+
+static void threads_setting_is_validated(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    assert_int_equal(optima_context_set_threads(ctx, 2), OPTIMA_OK);
+    int32_t threads = 0;
+    assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
+    assert_int_equal(threads, 2);
+
+    assert_fails_naming(optima_context_set_threads(ctx, 0), OPTIMA_EINVAL, "'threads'");
+    assert_non_null(strstr(optima_context_last_error(ctx), "'threads'"));
+    assert_fails_naming(optima_context_set_threads(ctx, -3), OPTIMA_EINVAL, "'threads'");
+    assert_fails_naming(optima_context_set_threads(ctx, 1025), OPTIMA_EINVAL, "'threads'");
+    assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
+    assert_int_equal(threads, 2); /* refused settings change nothing */
+
+    assert_fails_naming(optima_context_set_threads(NULL, 1), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming(optima_context_get_threads(NULL, &threads), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming(optima_context_get_threads(ctx, NULL), OPTIMA_EINVAL, "'threads'");
+    optima_context_destroy(ctx);
+}
+
+typedef struct log_record {
+    int calls;
+    int32_t level;
+    char message[128];
+} log_record;
+
+static void record_log(void *user, int32_t level, const char *message)
+{
+    log_record *r = user;
+    r->calls += 1;
+    r->level = level;
+    snprintf(r->message, sizeof r->message, "%s", message);
+}
+
+static void log_setting_is_validated(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    log_record r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    assert_int_equal(optima_context_set_log(ctx, record_log, &r, OPTIMA_LOG_DEBUG), OPTIMA_OK);
+    assert_fails_naming(optima_context_set_log(ctx, record_log, &r, 0), OPTIMA_EINVAL, "'level'");
+    assert_fails_naming(optima_context_set_log(ctx, record_log, &r, 5), OPTIMA_EINVAL, "'level'");
+    assert_fails_naming(optima_context_set_log(NULL, record_log, &r, 1), OPTIMA_EINVAL, "'ctx'");
+    assert_int_equal(optima_context_set_log(ctx, NULL, NULL, OPTIMA_LOG_ERROR), OPTIMA_OK);
+    assert_int_equal(r.calls, 0);
+    optima_context_destroy(ctx);
+}
+
+static void last_error_of_null_context_is_empty(void **state)
+{
+    (void)state;
+    assert_string_equal(optima_context_last_error(NULL), "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(create_and_destroy_with_defaults),
+        cmocka_unit_test(create_refuses_null_out),
+        cmocka_unit_test(create_with_allocator_refuses_bad_hooks),
+        cmocka_unit_test(host_allocator_serves_every_allocation),
+        cmocka_unit_test(larger_struct_size_is_accepted),
+        cmocka_unit_test(create_survives_every_allocation_failure),
+        cmocka_unit_test(threads_setting_is_validated),
+        cmocka_unit_test(log_setting_is_validated),
+        cmocka_unit_test(last_error_of_null_context_is_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -20,10 +20,10 @@ echo "find_package consumer (C++) printed: $out"
 pcdir=$(dirname "$(find "$prefix" -name optima.pc | head -n 1)")
 flags=$(PKG_CONFIG_PATH="$pcdir" ${PKG_CONFIG:-pkg-config} --cflags --libs optima)
 libdir=$(PKG_CONFIG_PATH="$pcdir" ${PKG_CONFIG:-pkg-config} --variable=libdir optima)
-${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror "$src/consumer.c" $flags -o "$work/consumer_c"
+${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror ${CFLAGS:-} "$src/consumer.c" $flags -o "$work/consumer_c"
 out_c=$(LD_LIBRARY_PATH="$libdir" "$work/consumer_c")
 echo "pkg-config consumer (C) printed: $out_c"
-${CXX:-c++} -std=c++17 -Wall -Wextra -Wpedantic -Werror "$src/consumer.cpp" $flags -o "$work/consumer_pc_cxx"
+${CXX:-c++} -std=c++17 -Wall -Wextra -Wpedantic -Werror ${CXXFLAGS:-} "$src/consumer.cpp" $flags -o "$work/consumer_pc_cxx"
 out_pc=$(LD_LIBRARY_PATH="$libdir" "$work/consumer_pc_cxx")
 echo "pkg-config consumer (C++) printed: $out_pc"
 [ "$out" = "$out_c" ] && [ "$out" = "$out_pc" ]

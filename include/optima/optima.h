@@ -14,5 +14,9 @@
 #include "context.h"
 #include "tensor.h"
 #include "io.h"
+#include "model.h"
+#include "mapping.h"
+#include "math.h"
+#include "loss.h"
 
 #endif /* OPTIMA_OPTIMA_H */

@@ -14,5 +14,10 @@
 #include "context.h"
 #include "tensor.h"
 #include "io.h"
+#include "model.h"
+#include "mapping.h"
+#include "math.h"
+#include "loss.h"
+#include "scheduler.h"
 
 #endif /* OPTIMA_OPTIMA_H */

@@ -10,11 +10,15 @@ static _Thread_local char opt_thread_message[OPT_MESSAGE_CAPACITY];
 
 optima_status opt_fail(opt_errslot *slot, optima_status code, const char *fmt, ...)
 {
+    /* Format into a local buffer first: callers may pass a previous message (this
+     * thread's or the slot's) as an argument, to wrap an inner failure. */
+    char message[OPT_MESSAGE_CAPACITY];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(opt_thread_message, sizeof opt_thread_message, fmt, args);
+    vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
-    if (slot != NULL) memcpy(slot->message, opt_thread_message, sizeof slot->message);
+    memcpy(opt_thread_message, message, sizeof message);
+    if (slot != NULL) memcpy(slot->message, message, sizeof message);
     return code;
 }
 

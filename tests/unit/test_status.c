@@ -43,6 +43,17 @@ static void fail_records_in_slot_and_thread(void **state)
     assert_string_equal(opt_errslot_message(NULL), "");
 }
 
+static void a_message_may_wrap_the_previous_one(void **state)
+{
+    (void)state;
+    opt_errslot slot;
+    opt_fail(&slot, OPTIMA_EINVAL, "inner: argument 'x' bad");
+    opt_fail(&slot, OPTIMA_EINVAL, "outer: %s", optima_last_error());
+    assert_string_equal(optima_last_error(), "outer: inner: argument 'x' bad");
+    opt_fail(&slot, OPTIMA_EINVAL, "again: %s", slot.message);
+    assert_string_equal(slot.message, "again: outer: inner: argument 'x' bad");
+}
+
 static void long_messages_are_truncated_not_overflowed(void **state)
 {
     (void)state;
@@ -89,6 +100,7 @@ int main(void)
         cmocka_unit_test(every_code_has_a_distinct_name),
         cmocka_unit_test(codes_are_pinned),
         cmocka_unit_test(fail_records_in_slot_and_thread),
+        cmocka_unit_test(a_message_may_wrap_the_previous_one),
         cmocka_unit_test(long_messages_are_truncated_not_overflowed),
         cmocka_unit_test(thread_messages_are_per_thread),
         cmocka_unit_test(runtime_version_matches_header),

@@ -33,6 +33,13 @@ const char *opt_errslot_message(const opt_errslot *slot);
         if (opt_forward_status_ != OPTIMA_OK) return opt_forward_status_; \
     } while (0)
 
+/* Discard the status of a call that cannot fail here (valid handle and indices), where
+ * a must-use status would otherwise need a variable. */
+static inline void opt_ignore_status(optima_status status)
+{
+    (void)status;
+}
+
 #define OPT_CHECK_NOT_NULL(slot, func, arg) \
     OPT_RETURN_ERROR_IF((arg) == NULL, (slot), OPTIMA_EINVAL, "%s: argument '%s' is NULL", (func), #arg)
 

@@ -1,0 +1,126 @@
+/* Private header: the trainer's layout, shared by its files (configuration, steps, rounds,
+ * run loop, checkpoints). Not installed. */
+#ifndef OPT_TRAIN_TRAINER_IMPL_H
+#define OPT_TRAIN_TRAINER_IMPL_H
+
+#include <stdio.h>
+
+#include <optima/trainer.h>
+
+#include "../core/context_impl.h"
+#include "projection_optimizer.h"
+
+#define OPT_MAX_PAIRS OPTIMA_SCHEDULER_MAX_MODULES
+
+/* One distilled student module: its loss, and what the trainer keeps per layer pair. */
+typedef struct opt_pair {
+    optima_loss *loss;
+    size_t student_module;
+    size_t teacher_module;
+    int32_t kind;
+    double weight;
+    /* Filled when the configuration freezes. */
+    size_t layer_pairs;
+    size_t *student_layer;    /* [layer_pairs] */
+    size_t *teacher_layer;    /* [layer_pairs] */
+    size_t *projection_size;  /* [layer_pairs] ds·dt, 0 without projection */
+    float **optimizer_state;  /* [layer_pairs] moments, NULL without projection */
+    uint64_t updates;         /* projection updates so far (AdamW bias correction) */
+} opt_pair;
+
+typedef struct opt_round_record {
+    uint64_t round;
+    uint64_t first_step;
+    uint32_t arm;
+    uint32_t active_mask;
+    double reward;
+    double mean_reference;
+    double pair_loss[OPT_MAX_PAIRS];
+} opt_round_record;
+
+/* The round in flight: sums over its ended steps. */
+typedef struct opt_round_state {
+    uint64_t first_step;
+    uint32_t steps;
+    uint32_t active_mask;
+    double reference_sum;
+    double pair_loss_sum[OPT_MAX_PAIRS];
+} opt_round_state;
+
+enum opt_step_state { OPT_STEP_IDLE = 0, OPT_STEP_BEGUN = 1, OPT_STEP_COMPUTED = 2 };
+
+struct optima_trainer {
+    optima_context *ctx;
+    const optima_model *teacher;
+    const optima_model *student;
+    opt_errslot error;
+
+    /* configuration */
+    opt_pair pairs[OPT_MAX_PAIRS];
+    size_t pair_count;
+    optima_loss *prediction; /* NULL when the models declare no logits */
+    size_t logits_width;
+    double alpha_pred;
+    double alpha_layer;
+    uint32_t round_length;
+    int32_t policy;
+    uint64_t seed;
+    int32_t reward_kind;
+    int32_t reward_source;
+    int32_t optimizer_kind;
+    opt_optimizer_settings optimizer;
+    optima_projection_fn projection_fn;
+    void *projection_user;
+    uint32_t history_capacity;
+    FILE *log;
+    int32_t log_format;
+    int log_header_due;
+    int frozen;
+    optima_scheduler *scheduler;
+
+    /* the step in flight */
+    int step_state;
+    uint32_t arm;
+    uint32_t arm_mask;     /* pairs active this step */
+    optima_layer_ref *plan; /* capacity: every layer of every pair, both sides */
+    optima_tensor *views;   /* [plan capacity], parallel to plan */
+    uint8_t *view_given;    /* [plan capacity] */
+    optima_tensor *grads;   /* [plan capacity], for the run loop's backward */
+    size_t plan_count;
+    size_t plan_capacity;
+    optima_tensor logits[2];
+    int logits_given[2];
+    size_t rows;
+    optima_tensor *student_args; /* scratch arguments of optima_loss_compute */
+    optima_tensor *teacher_args;
+    double step_kl;
+    double step_layer_term;
+    double step_pair_loss[OPT_MAX_PAIRS];
+
+    /* progress */
+    uint64_t steps_done;
+    uint64_t rounds_done;
+    opt_round_state round;
+    int has_previous;        /* previous_reference holds L̄_{t−1} (or the baseline) */
+    double previous_reference;
+    int has_evaluation;      /* an evaluation was submitted since the last round ended */
+    double evaluation;
+    opt_round_record *history; /* ring of history_capacity records */
+    int32_t callback_code;
+};
+
+/* trainer.c */
+optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
+optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);
+
+/* trainer_rounds.c */
+void opt_trainer_forget_round(optima_trainer *t);
+/* Count an ended step; at a round's end compute the reward, update the scheduler, keep
+ * the record and log it. Never fails once opt_trainer_round_reward() has succeeded. */
+optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
+                                       double *reward, const char *fn);
+void opt_trainer_count_step(optima_trainer *t, double reference, int ends, double reward);
+const opt_round_record *opt_trainer_find_record(const optima_trainer *t, uint64_t round);
+void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r);
+
+#endif /* OPT_TRAIN_TRAINER_IMPL_H */

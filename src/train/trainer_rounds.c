@@ -1,0 +1,243 @@
+/* Rounds: the reward at a round's end, the scheduler's update, the records and the log. */
+#include <math.h>
+#include <string.h>
+
+#include "trainer_impl.h"
+
+/* Per-arm statistics go into JSON lines only while they stay readable. */
+#define OPT_LOG_MAX_ARMS 256u
+
+static double opt_reward_of(int32_t kind, double previous, double current)
+{
+    const double decrement = previous - current;
+    if (kind == OPTIMA_REWARD_ABSOLUTE || previous == 0.0) return decrement;
+    return decrement / fabs(previous);
+}
+
+optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
+                                       double *reward, const char *fn)
+{
+    *ends = t->round.steps + 1 >= t->round_length;
+    if (!*ends) return OPTIMA_OK;
+    double current;
+    if (t->reward_source == OPTIMA_REWARD_SOURCE_EVALUATION) {
+        OPT_RETURN_ERROR_IF(!t->has_previous, &t->error, OPTIMA_ESTATE,
+                            "%s: no baseline evaluation was submitted before the first step "
+                            "(optima_trainer_submit_evaluation)", fn);
+        OPT_RETURN_ERROR_IF(!t->has_evaluation, &t->error, OPTIMA_ESTATE,
+                            "%s: this step ends a round, but no evaluation was submitted during "
+                            "the round (optima_trainer_submit_evaluation)", fn);
+        current = t->evaluation;
+    } else {
+        current = (t->round.reference_sum + reference) / (double)(t->round.steps + 1);
+    }
+    /* Training source, first round: L̄_0 is the reference loss of the first step. */
+    const double previous = t->has_previous ? t->previous_reference : reference;
+    *reward = opt_reward_of(t->reward_kind, previous, current);
+    OPT_RETURN_ERROR_IF(!isfinite(*reward) || fabs(*reward) > OPTIMA_SCHEDULER_MAX_ABS_REWARD,
+                        &t->error, OPTIMA_ENONFINITE,
+                        "%s: the round's reward is not finite (previous reference %g, current %g)",
+                        fn, previous, current);
+    return OPTIMA_OK;
+}
+
+void opt_trainer_forget_round(optima_trainer *t)
+{
+    memset(&t->round, 0, sizeof t->round);
+    t->step_state = OPT_STEP_IDLE;
+}
+
+static void opt_trainer_finish_round(optima_trainer *t, double reward)
+{
+    opt_round_record *r = &t->history[t->rounds_done % t->history_capacity];
+    memset(r, 0, sizeof *r);
+    r->round = t->rounds_done;
+    r->first_step = t->round.first_step;
+    r->arm = t->arm;
+    r->active_mask = t->round.active_mask;
+    r->reward = reward;
+    r->mean_reference = t->reward_source == OPTIMA_REWARD_SOURCE_EVALUATION
+                            ? t->evaluation
+                            : t->round.reference_sum / (double)t->round.steps;
+    for (size_t p = 0; p < t->pair_count; ++p)
+        if (r->active_mask >> p & 1u) r->pair_loss[p] = t->round.pair_loss_sum[p] / t->round.steps;
+    /* The reward was checked finite and in range, and this arm's select is pending. */
+    if (optima_scheduler_update(t->scheduler, t->arm, reward) != OPTIMA_OK)
+        opt_log(t->ctx, OPTIMA_LOG_ERROR, "optima_trainer_end_step: scheduler update refused: %s",
+                optima_last_error());
+    opt_trainer_log_round(t, r);
+    t->rounds_done += 1;
+    t->has_previous = 1;
+    t->previous_reference = r->mean_reference;
+    t->has_evaluation = 0;
+    memset(&t->round, 0, sizeof t->round);
+}
+
+void opt_trainer_count_step(optima_trainer *t, double reference, int ends, double reward)
+{
+    if (!t->has_previous && t->reward_source == OPTIMA_REWARD_SOURCE_TRAINING) {
+        t->has_previous = 1;
+        t->previous_reference = reference;
+    }
+    t->round.steps += 1;
+    t->round.reference_sum += reference;
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        if (!((t->arm_mask >> p & 1u) && t->pairs[p].weight > 0.0 && t->alpha_layer > 0.0)) continue;
+        t->round.active_mask |= 1u << p;
+        t->round.pair_loss_sum[p] += t->step_pair_loss[p];
+    }
+    t->steps_done += 1;
+    if (ends) opt_trainer_finish_round(t, reward);
+}
+
+const opt_round_record *opt_trainer_find_record(const optima_trainer *t, uint64_t round)
+{
+    if (t->history == NULL || round >= t->rounds_done ||
+        t->rounds_done - round > t->history_capacity)
+        return NULL;
+    return &t->history[round % t->history_capacity];
+}
+
+/* ---- the log file ------------------------------------------------------------------------- */
+
+static const char *opt_pair_name(const optima_trainer *t, size_t p)
+{
+    const char *name = "";
+    opt_ignore_status(optima_model_module_name(t->student, t->pairs[p].student_module, &name));
+    return name;
+}
+
+static void opt_log_csv(optima_trainer *t, const opt_round_record *r, const char *arm_name)
+{
+    if (t->log_header_due) {
+        fprintf(t->log, "round,first_step,arm,arm_name,reward,mean_reference");
+        for (size_t p = 0; p < t->pair_count; ++p) fprintf(t->log, ",loss_%s", opt_pair_name(t, p));
+        fputc('\n', t->log);
+        t->log_header_due = 0;
+    }
+    fprintf(t->log, "%llu,%llu,%u,%s,%.9g,%.9g", (unsigned long long)r->round,
+            (unsigned long long)r->first_step, (unsigned)r->arm, arm_name, r->reward,
+            r->mean_reference);
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        if (r->active_mask >> p & 1u)
+            fprintf(t->log, ",%.9g", r->pair_loss[p]);
+        else
+            fputc(',', t->log);
+    }
+    fputc('\n', t->log);
+}
+
+/* JSON has no NaN: a statistic with no data is null. */
+static void opt_json_number(FILE *f, const char *key, double v, const char *sep)
+{
+    if (isfinite(v))
+        fprintf(f, "%s\"%s\":%.9g", sep, key, v);
+    else
+        fprintf(f, "%s\"%s\":null", sep, key);
+}
+
+static void opt_log_arm_stats(optima_trainer *t)
+{
+    uint32_t arms = 0;
+    opt_ignore_status(optima_scheduler_get_num_arms(t->scheduler, &arms));
+    if (arms > OPT_LOG_MAX_ARMS) return;
+    fprintf(t->log, ",\"arms\":[");
+    for (uint32_t a = 0; a < arms; ++a) {
+        double count = 0, mean = 0, sample = 0;
+        opt_ignore_status(optima_scheduler_get_arm_count(t->scheduler, a, &count));
+        opt_ignore_status(optima_scheduler_get_arm_mean(t->scheduler, a, &mean));
+        opt_ignore_status(optima_scheduler_get_arm_sample(t->scheduler, a, &sample));
+        fprintf(t->log, "%s{", a ? "," : "");
+        opt_json_number(t->log, "count", count, "");
+        opt_json_number(t->log, "mean", mean, ",");
+        opt_json_number(t->log, "sample", sample, ",");
+        fputc('}', t->log);
+    }
+    fputc(']', t->log);
+}
+
+static void opt_log_jsonl(optima_trainer *t, const opt_round_record *r, const char *arm_name)
+{
+    fprintf(t->log, "{\"round\":%llu,\"first_step\":%llu,\"arm\":%u,\"arm_name\":\"%s\","
+            "\"reward\":%.9g,\"mean_reference\":%.9g,\"losses\":{",
+            (unsigned long long)r->round, (unsigned long long)r->first_step, (unsigned)r->arm,
+            arm_name, r->reward, r->mean_reference);
+    int first = 1;
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        if (!(r->active_mask >> p & 1u)) continue;
+        fprintf(t->log, "%s\"%s\":%.9g", first ? "" : ",", opt_pair_name(t, p), r->pair_loss[p]);
+        first = 0;
+    }
+    fputc('}', t->log);
+    opt_log_arm_stats(t);
+    fprintf(t->log, "}\n");
+}
+
+void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r)
+{
+    opt_log(t->ctx, OPTIMA_LOG_INFO, "round %llu: arm %u, reward %.6g, reference %.6g",
+            (unsigned long long)r->round, (unsigned)r->arm, r->reward, r->mean_reference);
+    if (t->log == NULL) return;
+    char arm_name[OPTIMA_SCHEDULER_MAX_MODULES * (OPTIMA_NAME_MAX + 1) + 1];
+    size_t length = 0;
+    if (optima_scheduler_get_arm_name(t->scheduler, r->arm, arm_name, sizeof arm_name, &length) !=
+        OPTIMA_OK)
+        snprintf(arm_name, sizeof arm_name, "%u", (unsigned)r->arm);
+    if (t->log_format == OPTIMA_LOG_FORMAT_CSV)
+        opt_log_csv(t, r, arm_name);
+    else
+        opt_log_jsonl(t, r, arm_name);
+    fflush(t->log);
+}
+
+/* ---- public getters ----------------------------------------------------------------------- */
+
+optima_status optima_trainer_progress(const optima_trainer *t, uint64_t *steps, uint64_t *rounds)
+{
+    OPT_CHECK_NOT_NULL(NULL, "optima_trainer_progress", t);
+    if (steps != NULL) *steps = t->steps_done;
+    if (rounds != NULL) *rounds = t->rounds_done;
+    return OPTIMA_OK;
+}
+
+static optima_status opt_record_or_fail(const optima_trainer *t, uint64_t round,
+                                        const opt_round_record **r, const char *fn)
+{
+    *r = opt_trainer_find_record(t, round);
+    OPT_RETURN_ERROR_IF(*r == NULL, NULL, OPTIMA_ENOTFOUND,
+                        "%s: argument 'round' is %llu: %llu rounds completed, the last %u kept", fn,
+                        (unsigned long long)round, (unsigned long long)t->rounds_done,
+                        (unsigned)t->history_capacity);
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_round_record(const optima_trainer *t, uint64_t round,
+                                          uint64_t *first_step, uint32_t *arm, double *reward,
+                                          double *mean_reference)
+{
+    static const char fn[] = "optima_trainer_round_record";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    const opt_round_record *r = NULL;
+    OPT_FORWARD_IF_ERROR(opt_record_or_fail(t, round, &r, fn));
+    if (first_step != NULL) *first_step = r->first_step;
+    if (arm != NULL) *arm = r->arm;
+    if (reward != NULL) *reward = r->reward;
+    if (mean_reference != NULL) *mean_reference = r->mean_reference;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_round_pair_loss(const optima_trainer *t, uint64_t round, size_t pair,
+                                             double *loss, int32_t *active)
+{
+    static const char fn[] = "optima_trainer_round_pair_loss";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
+                        t->pair_count);
+    const opt_round_record *r = NULL;
+    OPT_FORWARD_IF_ERROR(opt_record_or_fail(t, round, &r, fn));
+    *loss = r->pair_loss[pair];
+    if (active != NULL) *active = (int32_t)(r->active_mask >> pair & 1u);
+    return OPTIMA_OK;
+}

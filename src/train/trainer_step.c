@@ -1,0 +1,434 @@
+/* The step API: begin (arm and plan), hand over views, compute, gradients, end. */
+#include <math.h>
+#include <string.h>
+
+#include "trainer_impl.h"
+
+static const char *opt_side_name(uint32_t side)
+{
+    return side == OPTIMA_SIDE_STUDENT ? "student" : "teacher";
+}
+
+static int opt_pair_is_active(const optima_trainer *t, size_t pair, uint32_t arm_mask)
+{
+    return (arm_mask >> pair & 1u) && t->pairs[pair].weight > 0.0 && t->alpha_layer > 0.0;
+}
+
+static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t layer)
+{
+    for (size_t i = 0; i < t->plan_count; ++i) {
+        const optima_layer_ref *r = &t->plan[i];
+        if (r->side == side && r->module == module && r->layer == layer) return;
+    }
+    size_t width = 0;
+    opt_ignore_status(optima_model_layer_width(side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher, module,
+                                   layer, &width));
+    optima_layer_ref *r = &t->plan[t->plan_count++];
+    r->side = side;
+    r->module = (uint32_t)module;
+    r->layer = (uint32_t)layer;
+    r->width = (uint32_t)width;
+}
+
+static void opt_build_plan(optima_trainer *t)
+{
+    t->plan_count = 0;
+    for (uint32_t side = OPTIMA_SIDE_STUDENT; side <= OPTIMA_SIDE_TEACHER; ++side) {
+        for (size_t p = 0; p < t->pair_count; ++p) {
+            if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
+            const opt_pair *pair = &t->pairs[p];
+            for (size_t i = 0; i < pair->layer_pairs; ++i) {
+                if (side == OPTIMA_SIDE_STUDENT)
+                    opt_plan_add(t, side, pair->student_module, pair->student_layer[i]);
+                else
+                    opt_plan_add(t, side, pair->teacher_module, pair->teacher_layer[i]);
+            }
+        }
+    }
+    memset(t->view_given, 0, t->plan_capacity);
+    t->logits_given[0] = t->logits_given[1] = 0;
+    t->rows = 0;
+}
+
+/* The host may not remap a pair's loss once frozen: our tables would lie. */
+static optima_status opt_check_losses_unchanged(optima_trainer *t, const char *fn)
+{
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        const opt_pair *pair = &t->pairs[p];
+        size_t n = 0;
+        optima_status s = optima_loss_pair_count(pair->loss, &n);
+        int same = s == OPTIMA_OK && n == pair->layer_pairs;
+        for (size_t i = 0; same && i < n; ++i) {
+            size_t sl = 0, tl = 0;
+            float *proj = NULL;
+            size_t rows = 0, cols = 0;
+            same = optima_loss_pair(pair->loss, i, &sl, &tl, NULL, NULL) == OPTIMA_OK &&
+                   optima_loss_projection(pair->loss, i, &proj, &rows, &cols) == OPTIMA_OK &&
+                   sl == pair->student_layer[i] && tl == pair->teacher_layer[i] &&
+                   (proj != NULL ? rows * cols : 0) == pair->projection_size[i];
+        }
+        OPT_RETURN_ERROR_IF(!same, &t->error, OPTIMA_ESTATE,
+                            "%s: the loss of pair %zu was remapped after the configuration froze",
+                            fn, p);
+    }
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
+{
+    static const char fn[] = "optima_trainer_begin_step";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_RETURN_ERROR_IF(t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
+                        &t->error, OPTIMA_ESTATE,
+                        "%s: the projection optimizer is the host's, but no callback is set "
+                        "(optima_trainer_set_projection_callback)", fn);
+    OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_losses_unchanged(t, fn));
+    if (t->round.steps == 0) {
+        uint32_t chosen = 0, mask = 0;
+        optima_status s = optima_scheduler_select(t->scheduler, &chosen);
+        if (s == OPTIMA_OK) s = optima_scheduler_get_arm_mask(t->scheduler, chosen, &mask);
+        if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+        t->arm = chosen;
+        t->arm_mask = mask;
+        t->round.first_step = t->steps_done;
+    }
+    opt_build_plan(t);
+    t->step_state = OPT_STEP_BEGUN;
+    if (arm != NULL) *arm = t->arm;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_ref **needed,
+                                  size_t *count)
+{
+    static const char fn[] = "optima_trainer_plan";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, needed);
+    OPT_CHECK_NOT_NULL(NULL, fn, count);
+    OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, NULL, OPTIMA_ESTATE,
+                        "%s: no step has begun (optima_trainer_begin_step)", fn);
+    *needed = t->plan;
+    *count = t->plan_count;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_needs_logits(const optima_trainer *t, int32_t *needed)
+{
+    static const char fn[] = "optima_trainer_needs_logits";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, needed);
+    *needed = t->alpha_pred > 0.0;
+    return OPTIMA_OK;
+}
+
+static optima_status opt_require_step(optima_trainer *t, const char *fn)
+{
+    OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, &t->error, OPTIMA_ESTATE,
+                        "%s: no step has begun (optima_trainer_begin_step)", fn);
+    return OPTIMA_OK;
+}
+
+/* All views of a step share their row count: the first view sets it. */
+static optima_status opt_check_rows(optima_trainer *t, const optima_tensor *view,
+                                    const char *what, const char *fn)
+{
+    OPT_RETURN_ERROR_IF(t->rows != 0 && view->rows != t->rows, &t->error, OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu rows, the step's other views have %zu",
+                        fn, what, view->rows, t->rows);
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t module,
+                                        size_t layer, const optima_tensor *view)
+{
+    static const char fn[] = "optima_trainer_set_hidden";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(&t->error, fn, view);
+    OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
+                        OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    const optima_model *model = side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher;
+    const char *module_name = "";
+    opt_ignore_status(optima_model_module_name(model, module, &module_name));
+    size_t i = 0;
+    while (i < t->plan_count && !(t->plan[i].side == (uint32_t)side &&
+                                  t->plan[i].module == module && t->plan[i].layer == layer))
+        ++i;
+    OPT_RETURN_ERROR_IF(i == t->plan_count, &t->error, OPTIMA_ENOTFOUND,
+                        "%s: %s module %zu ('%s') layer %zu is not needed this step", fn,
+                        opt_side_name((uint32_t)side), module, module_name, layer);
+    char what[OPTIMA_NAME_MAX + 64];
+    snprintf(what, sizeof what, "%s module '%s' layer %zu", opt_side_name((uint32_t)side),
+             module_name, layer);
+    OPT_RETURN_ERROR_IF(view->cols != t->plan[i].width, &t->error, OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu columns, the layer's width is %u", fn,
+                        what, view->cols, (unsigned)t->plan[i].width);
+    OPT_RETURN_ERROR_IF(view->rows == 0 || view->data == NULL || view->row_stride < view->cols,
+                        &t->error, OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s is empty, NULL or has a row stride below "
+                        "its columns", fn, what);
+    OPT_FORWARD_IF_ERROR(opt_check_rows(t, view, what, fn));
+    t->rows = view->rows;
+    t->views[i] = *view;
+    t->view_given[i] = 1;
+    if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const optima_tensor *view)
+{
+    static const char fn[] = "optima_trainer_set_logits";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(&t->error, fn, view);
+    OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
+                        OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
+                        "%s: no logits are needed (alpha_pred is 0)", fn);
+    const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
+    OPT_RETURN_ERROR_IF(view->cols != t->logits_width, &t->error, OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu columns, the models declare %zu", fn,
+                        what, view->cols, t->logits_width);
+    OPT_FORWARD_IF_ERROR(opt_check_rows(t, view, what, fn));
+    t->rows = view->rows;
+    t->logits[side] = *view;
+    t->logits_given[side] = 1;
+    if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
+    return OPTIMA_OK;
+}
+
+static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
+{
+    for (size_t i = 0; i < t->plan_count; ++i) {
+        if (t->view_given[i]) continue;
+        const optima_layer_ref *r = &t->plan[i];
+        const char *name = "";
+        opt_ignore_status(optima_model_module_name(r->side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher,
+                                       r->module, &name));
+        return opt_fail(&t->error, OPTIMA_ESTATE,
+                        "%s: the hidden state of %s module %u ('%s') layer %u was not given "
+                        "(optima_trainer_set_hidden)", fn, opt_side_name(r->side),
+                        (unsigned)r->module, name, (unsigned)r->layer);
+    }
+    if (t->alpha_pred > 0.0) {
+        OPT_RETURN_ERROR_IF(!t->logits_given[OPTIMA_SIDE_STUDENT], &t->error, OPTIMA_ESTATE,
+                            "%s: the student logits were not given (optima_trainer_set_logits)", fn);
+        OPT_RETURN_ERROR_IF(!t->logits_given[OPTIMA_SIDE_TEACHER], &t->error, OPTIMA_ESTATE,
+                            "%s: the teacher logits were not given (optima_trainer_set_logits)", fn);
+    }
+    return OPTIMA_OK;
+}
+
+static const optima_tensor *opt_find_view(const optima_trainer *t, uint32_t side, size_t module,
+                                          size_t layer)
+{
+    for (size_t i = 0; i < t->plan_count; ++i) {
+        const optima_layer_ref *r = &t->plan[i];
+        if (r->side == side && r->module == module && r->layer == layer) return &t->views[i];
+    }
+    return NULL; /* unreachable: the plan lists every layer of every active pair */
+}
+
+/* Compute one active pair with its weight scaled into the objective, so the loss's own
+ * gradient buffers are the final gradients (no copy). */
+static optima_status opt_compute_pair(optima_trainer *t, size_t p, double scale, double *loss,
+                                      const char *fn)
+{
+    opt_pair *pair = &t->pairs[p];
+    for (size_t i = 0; i < pair->layer_pairs; ++i) {
+        t->student_args[i] =
+            *opt_find_view(t, OPTIMA_SIDE_STUDENT, pair->student_module, pair->student_layer[i]);
+        t->teacher_args[i] =
+            *opt_find_view(t, OPTIMA_SIDE_TEACHER, pair->teacher_module, pair->teacher_layer[i]);
+    }
+    double value = 0.0;
+    optima_status s = optima_loss_set_weight(pair->loss, scale);
+    if (s == OPTIMA_OK)
+        s = optima_loss_compute(pair->loss, t->student_args, t->teacher_args, pair->layer_pairs,
+                                NULL, &value);
+    if (s != OPTIMA_OK)
+        return opt_fail(&t->error, s, "%s: pair %zu: %s", fn, p, optima_loss_last_error(pair->loss));
+    *loss = value / scale;
+    return OPTIMA_OK;
+}
+
+static optima_status opt_compute_prediction(optima_trainer *t, const char *fn)
+{
+    t->step_kl = 0.0;
+    if (t->alpha_pred <= 0.0) return OPTIMA_OK;
+    double value = 0.0;
+    optima_status s = optima_loss_set_weight(t->prediction, t->alpha_pred);
+    if (s == OPTIMA_OK)
+        s = optima_loss_compute(t->prediction, &t->logits[OPTIMA_SIDE_STUDENT],
+                                &t->logits[OPTIMA_SIDE_TEACHER], 1, NULL, &value);
+    if (s != OPTIMA_OK)
+        return opt_fail(&t->error, s, "%s: prediction KL: %s", fn,
+                        optima_loss_last_error(t->prediction));
+    t->step_kl = value / t->alpha_pred;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_compute(optima_trainer *t, double *total)
+{
+    static const char fn[] = "optima_trainer_compute";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_all_given(t, fn));
+    t->step_state = OPT_STEP_BEGUN; /* until every loss succeeds */
+    OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
+    size_t active = 0;
+    for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
+    double layer_term = 0.0;
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        t->step_pair_loss[p] = 0.0;
+        if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
+        const double w = t->pairs[p].weight / (double)active;
+        OPT_FORWARD_IF_ERROR(opt_compute_pair(t, p, t->alpha_layer * w, &t->step_pair_loss[p], fn));
+        layer_term += w * t->step_pair_loss[p];
+    }
+    t->step_layer_term = layer_term;
+    t->step_state = OPT_STEP_COMPUTED;
+    if (total != NULL) *total = t->alpha_pred * t->step_kl + t->alpha_layer * layer_term;
+    return OPTIMA_OK;
+}
+
+static optima_status opt_require_computed(const optima_trainer *t, const char *fn)
+{
+    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, NULL, OPTIMA_ESTATE,
+                        "%s: this step has no successful optima_trainer_compute", fn);
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_losses(const optima_trainer *t, double *kl, double *layer_term)
+{
+    static const char fn[] = "optima_trainer_losses";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
+    if (kl != NULL) *kl = t->step_kl;
+    if (layer_term != NULL) *layer_term = t->step_layer_term;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pair, double *loss,
+                                             int32_t *active)
+{
+    static const char fn[] = "optima_trainer_pair_loss_value";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
+                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
+    *loss = t->step_pair_loss[pair];
+    if (active != NULL) *active = opt_pair_is_active(t, pair, t->arm_mask);
+    return OPTIMA_OK;
+}
+
+static void opt_empty_view(optima_tensor *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module, size_t layer,
+                                          optima_tensor *grad)
+{
+    static const char fn[] = "optima_trainer_student_grad";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, grad);
+    size_t layers = 0;
+    const optima_status s = optima_model_layer_count(t->student, module, &layers);
+    OPT_RETURN_ERROR_IF(s != OPTIMA_OK || layer >= layers, NULL, OPTIMA_ENOTFOUND,
+                        "%s: the student has no module %zu layer %zu", fn, module, layer);
+    OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        const opt_pair *pair = &t->pairs[p];
+        if (pair->student_module != module || !opt_pair_is_active(t, p, t->arm_mask)) continue;
+        for (size_t i = 0; i < pair->layer_pairs; ++i)
+            if (pair->student_layer[i] == layer) return optima_loss_student_grad(pair->loss, i, grad);
+    }
+    opt_empty_view(grad);
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor *grad)
+{
+    static const char fn[] = "optima_trainer_logits_grad";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, grad);
+    OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
+    if (t->alpha_pred <= 0.0) {
+        opt_empty_view(grad);
+        return OPTIMA_OK;
+    }
+    return optima_loss_student_grad(t->prediction, 0, grad);
+}
+
+optima_status optima_trainer_submit_evaluation(optima_trainer *t, double loss)
+{
+    static const char fn[] = "optima_trainer_submit_evaluation";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_RETURN_ERROR_IF(!isfinite(loss), &t->error, OPTIMA_ENONFINITE,
+                        "%s: argument 'loss' is not finite", fn);
+    if (t->steps_done == 0 && t->rounds_done == 0 && t->round.steps == 0) {
+        t->has_previous = 1; /* the baseline L̄_0 */
+        t->previous_reference = loss;
+    }
+    t->has_evaluation = 1;
+    t->evaluation = loss;
+    return OPTIMA_OK;
+}
+
+/* ---- ending a step: the projections learn ---------------------------------------------- */
+
+static optima_status opt_update_projections(optima_trainer *t, const char *fn)
+{
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
+        opt_pair *pair = &t->pairs[p];
+        pair->updates += 1;
+        for (size_t i = 0; i < pair->layer_pairs; ++i) {
+            if (pair->projection_size[i] == 0) continue;
+            float *param = NULL;
+            const float *grad = NULL;
+            size_t rows = 0, cols = 0;
+            opt_ignore_status(optima_loss_projection(pair->loss, i, &param, &rows, &cols));
+            opt_ignore_status(optima_loss_projection_grad(pair->loss, i, &grad, NULL, NULL));
+            if (t->optimizer_kind != OPTIMA_OPTIMIZER_HOST) {
+                opt_optimizer_update(&t->optimizer, param, grad, pair->optimizer_state[i],
+                                     pair->projection_size[i], pair->updates);
+                continue;
+            }
+            const int code = t->projection_fn(t->projection_user, (uint32_t)p, (uint32_t)i, param,
+                                              grad, rows, cols);
+            if (code != 0) {
+                t->callback_code = code;
+                return opt_fail(&t->error, OPTIMA_ECALLBACK,
+                                "%s: the projection callback returned %d for pair %zu layer pair %zu",
+                                fn, code, p, i);
+            }
+        }
+    }
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32_t *round_ended)
+{
+    static const char fn[] = "optima_trainer_end_step";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
+                        "%s: this step has no successful optima_trainer_compute", fn);
+    OPT_RETURN_ERROR_IF(!isfinite(task_loss), &t->error, OPTIMA_ENONFINITE,
+                        "%s: argument 'task_loss' is not finite", fn);
+    const double reference = task_loss + t->alpha_pred * t->step_kl;
+    OPT_RETURN_ERROR_IF(!isfinite(reference), &t->error, OPTIMA_ENONFINITE,
+                        "%s: the reference loss (task + alpha_pred * KL) is not finite", fn);
+    int ends = 0;
+    double reward = 0.0;
+    OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));
+    OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
+    opt_trainer_count_step(t, reference, ends, reward);
+    t->step_state = OPT_STEP_IDLE;
+    if (round_ended != NULL) *round_ended = ends;
+    return OPTIMA_OK;
+}

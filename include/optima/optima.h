@@ -14,5 +14,6 @@
 #include "context.h"
 #include "tensor.h"
 #include "io.h"
+#include "scheduler.h"
 
 #endif /* OPTIMA_OPTIMA_H */

@@ -32,14 +32,11 @@ optima_status optima_layer_mapping(int32_t style, size_t student_layers, size_t 
         for (size_t l = 0; l < ls; ++l) teacher_of[l] = lt - ls + l;
         return OPTIMA_OK;
     }
-    /* ceil((l+1)·Lt/Ls) − 1 = floor(((l+1)·Lt − 1)/Ls), in integers; layer counts are
-     * far below 2^32 in practice, but guard the product anyway. */
-    for (size_t l = 0; l < ls; ++l) {
-        size_t num;
-        OPT_RETURN_ERROR_IF(__builtin_mul_overflow(l + 1, lt, &num), NULL, OPTIMA_EOVERFLOW,
-                            "%s: arguments 'student_layers' and 'teacher_layers' are too large",
-                            fn);
-        teacher_of[l] = (num - 1) / ls;
-    }
+    /* ceil((l+1)·Lt/Ls) − 1 = floor(((l+1)·Lt − 1)/Ls), in integers; the largest product
+     * is Ls·Lt, checked before anything is written. */
+    size_t largest;
+    OPT_RETURN_ERROR_IF(__builtin_mul_overflow(ls, lt, &largest), NULL, OPTIMA_EOVERFLOW,
+                        "%s: arguments 'student_layers' and 'teacher_layers' are too large", fn);
+    for (size_t l = 0; l < ls; ++l) teacher_of[l] = ((l + 1) * lt - 1) / ls;
     return OPTIMA_OK;
 }

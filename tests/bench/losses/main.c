@@ -1,0 +1,218 @@
+/* optima-bench: each case times a loss (forward + backward) and the limit the same work
+ * has on this machine, measured in the same run:
+ *   - GEMM-bound cases: the median time of the bare BLIS products the case needs;
+ *   - memory-bound cases: the bytes that must move divided by the bandwidth of a large
+ *     memcpy (bytes read + bytes written per second).
+ * One JSON line per case and thread count:
+ *   {"case": NAME, "threads": N, "ms": MEDIAN_MS, "limit_ms": LIMIT_MS, "ratio": LIMIT/MS}
+ * Flags: --repeat N (timed runs per figure, default 7), --case NAME (only that case),
+ *        --threads N (only that thread count; default 1 and 2).
+ * Cases are a table: add a row to add a case. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <optima/optima.h>
+
+#include "core/rng.h"
+#include "math/gemm.h"
+
+typedef struct bench_data {
+    optima_context *ctx;
+    size_t rows, ds, dt;
+    float *hs, *ht, *p, *gs, *gp;
+    double bandwidth; /* bytes per ms */
+} bench_data;
+
+typedef struct bench_case {
+    const char *name;
+    size_t rows, ds, dt;
+    void (*run)(bench_data *d);
+    double (*limit_ms)(bench_data *d, int repeat); /* measured limit for the same work */
+} bench_case;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of @p repeat timed calls after one warm-up call. */
+static double median_ms(void (*fn)(bench_data *), bench_data *d, int repeat)
+{
+    double t[64];
+    if (repeat > 64) repeat = 64;
+    fn(d);
+    for (int i = 0; i < repeat; ++i) {
+        const double start = now_ms();
+        fn(d);
+        t[i] = now_ms() - start;
+    }
+    qsort(t, (size_t)repeat, sizeof t[0], by_value);
+    return t[repeat / 2];
+}
+
+static void check(optima_status s)
+{
+    if (s != OPTIMA_OK) {
+        fprintf(stderr, "optima-bench: %s\n", optima_last_error());
+        exit(1);
+    }
+}
+
+static void run_mse_proj(bench_data *d)
+{
+    const optima_tensor s = {d->hs, d->rows, d->ds, d->ds}, t = {d->ht, d->rows, d->dt, d->dt},
+                        p = {d->p, d->ds, d->dt, d->dt};
+    double v;
+    check(optima_mse(d->ctx, &s, &t, &p, NULL, &v, d->gs, d->ds, d->gp, d->dt));
+}
+
+static void run_mse(bench_data *d)
+{
+    const optima_tensor s = {d->hs, d->rows, d->ds, d->ds}, t = {d->ht, d->rows, d->dt, d->dt};
+    double v;
+    check(optima_mse(d->ctx, &s, &t, NULL, NULL, &v, d->gs, d->ds, NULL, 0));
+}
+
+static void run_cosine(bench_data *d)
+{
+    const optima_tensor s = {d->hs, d->rows, d->ds, d->ds}, t = {d->ht, d->rows, d->dt, d->dt};
+    double v;
+    check(optima_cosine(d->ctx, &s, &t, NULL, NULL, &v, d->gs, d->ds, NULL, 0));
+}
+
+static void run_kl(bench_data *d)
+{
+    const optima_tensor s = {d->hs, d->rows, d->ds, d->ds}, t = {d->ht, d->rows, d->dt, d->dt};
+    double v;
+    check(optima_kl(d->ctx, &s, &t, 2.0, NULL, &v, d->gs, d->ds));
+}
+
+/* The three products of a projected loss, bare: Y = Hs·P, dHs = G·Pᵀ, dP = Hsᵀ·G. */
+static void bare_projection_gemms(bench_data *d)
+{
+    const size_t n = d->rows, ds = d->ds, dt = d->dt;
+    float *y = d->gp + ds * dt; /* scratch after dP, see setup */
+    opt_sgemm(d->ctx, OPT_NO_TRANS, OPT_NO_TRANS, n, dt, ds, 1.0f, d->hs, ds, d->p, dt, 0.0f, y, dt);
+    opt_sgemm(d->ctx, OPT_NO_TRANS, OPT_TRANS, n, ds, dt, 1.0f, y, dt, d->p, dt, 0.0f, d->gs, ds);
+    opt_sgemm(d->ctx, OPT_TRANS, OPT_NO_TRANS, ds, dt, n, 1.0f, d->hs, ds, y, dt, 0.0f, d->gp, dt);
+}
+
+static double gemm_limit(bench_data *d, int repeat)
+{
+    return median_ms(bare_projection_gemms, d, repeat);
+}
+
+/* Read student and teacher once, write the gradient once. */
+static double stream_limit(bench_data *d, int repeat)
+{
+    (void)repeat;
+    const double bytes = (double)d->rows * ((double)d->ds * 2.0 + (double)d->dt) * sizeof(float);
+    return bytes / d->bandwidth;
+}
+
+static const bench_case cases[] = {
+    {"mse_proj", 4096, 384, 768, run_mse_proj, gemm_limit},
+    {"mse", 4096, 768, 768, run_mse, stream_limit},
+    {"cosine", 4096, 768, 768, run_cosine, stream_limit},
+    {"kl", 4096, 1000, 1000, run_kl, stream_limit},
+};
+
+typedef struct copy_buffers {
+    char *src, *dst;
+    size_t size;
+} copy_buffers;
+
+static copy_buffers *g_copy; /* only for the memcpy timing below; main owns it */
+
+static void run_copy(bench_data *d)
+{
+    (void)d;
+    memcpy(g_copy->dst, g_copy->src, g_copy->size);
+}
+
+/* Bytes moved (read + written) per ms by memcpy of a buffer far larger than the caches. */
+static double copy_bandwidth(int repeat)
+{
+    copy_buffers b = {NULL, NULL, (size_t)128 << 20};
+    b.src = malloc(b.size);
+    b.dst = malloc(b.size);
+    if (b.src == NULL || b.dst == NULL) exit(1);
+    memset(b.src, 1, b.size);
+    memset(b.dst, 2, b.size);
+    g_copy = &b;
+    const double ms = median_ms(run_copy, NULL, repeat);
+    g_copy = NULL;
+    free(b.src);
+    free(b.dst);
+    return 2.0 * (double)b.size / ms;
+}
+
+static float *random_floats(size_t n, uint64_t seed, double scale)
+{
+    float *x = malloc(n * sizeof(float));
+    if (x == NULL) exit(1);
+    opt_rng r;
+    opt_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; ++i) x[i] = (float)(scale * (2.0 * opt_rng_uniform(&r) - 1.0));
+    return x;
+}
+
+static void run_case(const bench_case *c, optima_context *ctx, int threads, int repeat,
+                     double bandwidth)
+{
+    bench_data d = {ctx, c->rows, c->ds, c->dt, NULL, NULL, NULL, NULL, NULL, bandwidth};
+    check(optima_context_set_threads(ctx, threads));
+    d.hs = random_floats(c->rows * c->ds, 1, 2.0);
+    d.ht = random_floats(c->rows * c->dt, 2, 2.0);
+    d.p = random_floats(c->ds * c->dt, 3, 0.1);
+    d.gs = random_floats(c->rows * c->ds, 4, 1.0);
+    d.gp = random_floats(c->ds * c->dt + c->rows * c->dt, 5, 1.0);
+    const double ms = median_ms(c->run, &d, repeat);
+    const double limit = c->limit_ms(&d, repeat);
+    printf("{\"case\": \"%s\", \"threads\": %d, \"ms\": %.3f, \"limit_ms\": %.3f, \"ratio\": %.3f}\n",
+           c->name, threads, ms, limit, limit / ms);
+    fflush(stdout);
+    free(d.hs);
+    free(d.ht);
+    free(d.p);
+    free(d.gs);
+    free(d.gp);
+}
+
+int main(int argc, char **argv)
+{
+    int repeat = 7, only_threads = 0;
+    const char *only = NULL;
+    for (int i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) only = argv[++i];
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) only_threads = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--repeat N] [--case NAME] [--threads N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (repeat < 1) repeat = 1;
+    optima_context *ctx = NULL;
+    check(optima_context_create(&ctx));
+    const double bandwidth = copy_bandwidth(repeat);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        if (only != NULL && strcmp(only, cases[i].name) != 0) continue;
+        for (int threads = 1; threads <= 2; ++threads)
+            if (only_threads == 0 || only_threads == threads)
+                run_case(&cases[i], ctx, threads, repeat, bandwidth);
+    }
+    optima_context_destroy(ctx);
+    return 0;
+}

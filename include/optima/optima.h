@@ -19,5 +19,6 @@
 #include "math.h"
 #include "loss.h"
 #include "scheduler.h"
+#include "trainer.h"
 
 #endif /* OPTIMA_OPTIMA_H */

@@ -371,8 +371,9 @@ optima_status optima_trainer_submit_evaluation(optima_trainer *t, double loss)
     OPT_RETURN_ERROR_IF(!isfinite(loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'loss' is not finite", fn);
     if (t->steps_done == 0 && t->rounds_done == 0 && t->round.steps == 0) {
-        t->has_previous = 1; /* the baseline L̄_0 */
+        t->has_previous = 1; /* the baseline L̄_0, not the first round's reference */
         t->previous_reference = loss;
+        return OPTIMA_OK;
     }
     t->has_evaluation = 1;
     t->evaluation = loss;

@@ -1,0 +1,360 @@
+/* The trainer's step API: plans follow arms, losses and gradients follow the objective,
+ * rewards follow the formula, bad views and non-finite losses are refused. */
+#include "trainer_host.h"
+
+typedef struct fixture {
+    test_allocator a;
+    optima_context *ctx;
+    host h;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->ctx = test_context(&f->a);
+    host_init(&f->h, f->ctx);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    host_free(&f->h);
+    optima_context_destroy(f->ctx);
+    assert_int_equal(f->a.live, 0);
+    free(f);
+    return 0;
+}
+
+static void plan_lists_only_the_active_modules_layers(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 2);
+    optima_scheduler *s = NULL;
+    assert_int_equal(optima_trainer_get_scheduler(t, &s), OPTIMA_OK);
+    for (uint64_t step = 0; step < 30; ++step) {
+        uint32_t arm = 0, mask = 0;
+        assert_int_equal(optima_trainer_begin_step(t, &arm), OPTIMA_OK);
+        assert_int_equal(optima_scheduler_get_arm_mask(s, arm, &mask), OPTIMA_OK);
+        const optima_layer_ref *plan = NULL;
+        size_t count = 0;
+        assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+        size_t students = 0, teachers = 0;
+        for (size_t i = 0; i < count; ++i) {
+            assert_true(mask >> plan[i].module & 1u);
+            if (plan[i].side == OPTIMA_SIDE_STUDENT) {
+                ++students;
+                assert_int_equal(plan[i].layer, 0);
+                assert_int_equal(plan[i].width, host_student_width[plan[i].module]);
+            } else {
+                ++teachers;
+                assert_int_equal(plan[i].layer, 1); /* UNIFORM: student 0 of 1 -> teacher 1 of 2 */
+                assert_int_equal(plan[i].width, host_teacher_width[plan[i].module]);
+            }
+        }
+        assert_int_equal(students, (size_t)__builtin_popcount(mask));
+        assert_int_equal(teachers, students);
+        assert_int_equal(host_step(&f->h, t, step, NULL), OPTIMA_OK);
+    }
+    optima_trainer_destroy(t);
+}
+
+static void total_and_gradients_follow_the_objective(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 3);
+    assert_int_equal(optima_trainer_set_alpha_layer(t, 0.5), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, 2.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_pair_weight(t, 1, 3.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(&f->h, 0);
+    host_forward(&f->h);
+    for (size_t m = 0; m < HOST_MODULES; ++m) {
+        optima_tensor s = host_hidden_view(&f->h, OPTIMA_SIDE_STUDENT, m, 0);
+        optima_tensor te = host_hidden_view(&f->h, OPTIMA_SIDE_TEACHER, m, 1);
+        assert_int_equal(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, m, 0, &s), OPTIMA_OK);
+        assert_int_equal(optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, m, 1, &te), OPTIMA_OK);
+    }
+    optima_tensor zs = host_view(f->h.student_z, HOST_CLASSES), zt = host_view(f->h.teacher_z, HOST_CLASSES);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+    double total = 0, kl = 0, layer = 0;
+    assert_int_equal(optima_trainer_compute(t, &total), OPTIMA_OK);
+    assert_int_equal(optima_trainer_losses(t, &kl, &layer), OPTIMA_OK);
+
+    /* The same terms from the stateless math. */
+    double expected_kl = 0;
+    assert_int_equal(optima_kl(f->ctx, &zs, &zt, 1.0, NULL, &expected_kl, NULL, 0), OPTIMA_OK);
+    assert_true(fabs(kl - expected_kl) < 1e-6 * (1 + expected_kl));
+    const double weights[HOST_MODULES] = {1.0, 3.0, 1.0};
+    double expected_layer = 0;
+    for (size_t m = 0; m < HOST_MODULES; ++m) {
+        optima_loss *loss = NULL;
+        assert_int_equal(optima_trainer_pair_loss(t, m, &loss), OPTIMA_OK);
+        float *proj = NULL;
+        size_t rows = 0, cols = 0;
+        assert_int_equal(optima_loss_projection(loss, 0, &proj, &rows, &cols), OPTIMA_OK);
+        const optima_tensor p = {proj, rows, cols, cols};
+        optima_tensor s = host_hidden_view(&f->h, OPTIMA_SIDE_STUDENT, m, 0);
+        optima_tensor te = host_hidden_view(&f->h, OPTIMA_SIDE_TEACHER, m, 1);
+        double d = 0;
+        float g[HOST_ROWS * HOST_MAX_WIDTH];
+        assert_int_equal(optima_mse(f->ctx, &s, &te, proj ? &p : NULL, NULL, &d, g, s.cols, NULL, 0),
+                         OPTIMA_OK);
+        double value = 0;
+        int32_t active = 0;
+        assert_int_equal(optima_trainer_pair_loss_value(t, m, &value, &active), OPTIMA_OK);
+        assert_int_equal(active, 1);
+        assert_true(fabs(value - d) < 1e-5 * (1 + d));
+        expected_layer += weights[m] * d / 3.0;
+        /* the trainer's gradient is the stateless one scaled by alpha_layer * w / |A| */
+        optima_tensor grad;
+        assert_int_equal(optima_trainer_student_grad(t, m, 0, &grad), OPTIMA_OK);
+        assert_int_equal(grad.rows, HOST_ROWS);
+        const double scale = 0.5 * weights[m] / 3.0;
+        for (size_t r = 0; r < HOST_ROWS; ++r)
+            for (size_t j = 0; j < s.cols; ++j)
+                assert_true(fabs(grad.data[r * grad.row_stride + j] - scale * g[r * s.cols + j]) <
+                            1e-5);
+    }
+    assert_true(fabs(layer - expected_layer) < 1e-5 * (1 + expected_layer));
+    assert_true(fabs(total - (2.0 * kl + 0.5 * layer)) < 1e-9 * (1 + total));
+    optima_tensor lg;
+    assert_int_equal(optima_trainer_logits_grad(t, &lg), OPTIMA_OK);
+    assert_int_equal(lg.rows, HOST_ROWS);
+    assert_int_equal(lg.cols, HOST_CLASSES);
+    optima_trainer_destroy(t);
+}
+
+static void rewards_follow_the_relative_decrement(void **state)
+{
+    fixture *f = *state;
+    /* The host passes a falling task loss; each step's reference is task + alpha_pred·KL. */
+    double refs[9];
+    optima_trainer *t = NULL;
+    t = host_trainer(&f->h, OPTIMA_POLICY_ROUND_ROBIN, 3);
+    for (uint64_t step = 0; step < 9; ++step) {
+        assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+        host_next_batch(&f->h, step);
+        host_forward(&f->h);
+        const optima_layer_ref *plan = NULL;
+        size_t count = 0;
+        assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+        for (size_t i = 0; i < count; ++i) {
+            const optima_tensor v = host_hidden_view(&f->h, plan[i].side, plan[i].module, plan[i].layer);
+            assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
+                                                       plan[i].layer, &v), OPTIMA_OK);
+        }
+        const optima_tensor zs = host_view(f->h.student_z, HOST_CLASSES);
+        const optima_tensor zt = host_view(f->h.teacher_z, HOST_CLASSES);
+        assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
+        assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+        assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
+        double kl = 0;
+        assert_int_equal(optima_trainer_losses(t, &kl, NULL), OPTIMA_OK);
+        const double task = 1.0 / (double)(step + 1); /* a loss that falls */
+        refs[step] = task + 1.0 * kl;
+        int32_t ended = -1;
+        assert_int_equal(optima_trainer_end_step(t, task, &ended), OPTIMA_OK);
+        assert_int_equal(ended, (step % 3) == 2);
+    }
+    uint64_t steps = 0, rounds = 0;
+    assert_int_equal(optima_trainer_progress(t, &steps, &rounds), OPTIMA_OK);
+    assert_int_equal(steps, 9);
+    assert_int_equal(rounds, 3);
+    double previous = refs[0]; /* L̄_0: the first step's reference */
+    for (uint64_t r = 0; r < 3; ++r) {
+        const double mean = (refs[3 * r] + refs[3 * r + 1] + refs[3 * r + 2]) / 3.0;
+        uint64_t first = 0;
+        uint32_t arm = 99;
+        double reward = 0, mean_ref = 0;
+        assert_int_equal(optima_trainer_round_record(t, r, &first, &arm, &reward, &mean_ref), OPTIMA_OK);
+        assert_int_equal(first, 3 * r);
+        assert_int_equal(arm, (uint32_t)r); /* round robin */
+        assert_true(fabs(mean_ref - mean) < 1e-12);
+        assert_true(fabs(reward - (previous - mean) / fabs(previous)) < 1e-12);
+        previous = mean;
+    }
+    optima_scheduler *s = NULL;
+    assert_int_equal(optima_trainer_get_scheduler(t, &s), OPTIMA_OK);
+    uint64_t plays = 0;
+    assert_int_equal(optima_scheduler_get_arm_plays(s, 1, &plays), OPTIMA_OK);
+    assert_int_equal(plays, 1);
+    assert_int_equal(optima_trainer_round_record(t, 3, NULL, NULL, NULL, NULL), OPTIMA_ENOTFOUND);
+    optima_trainer_destroy(t);
+}
+
+static void absolute_reward_and_evaluation_source(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_RANDOM, 2);
+    assert_int_equal(optima_trainer_set_reward(t, OPTIMA_REWARD_ABSOLUTE,
+                                               OPTIMA_REWARD_SOURCE_EVALUATION), OPTIMA_OK);
+    /* no baseline: the first round cannot end */
+    assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
+    assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ESTATE, "baseline");
+    optima_trainer_destroy(t);
+
+    t = host_trainer(&f->h, OPTIMA_POLICY_RANDOM, 2);
+    assert_int_equal(optima_trainer_set_reward(t, OPTIMA_REWARD_ABSOLUTE,
+                                               OPTIMA_REWARD_SOURCE_EVALUATION), OPTIMA_OK);
+    assert_int_equal(optima_trainer_submit_evaluation(t, 5.0), OPTIMA_OK);
+    assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
+    assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ESTATE, "no evaluation");
+    assert_fails_naming(optima_trainer_submit_evaluation(t, NAN), OPTIMA_ENONFINITE, "'loss'");
+    assert_int_equal(optima_trainer_submit_evaluation(t, 4.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_OK); /* the step still computed */
+    double reward = 0, mean = 0;
+    assert_int_equal(optima_trainer_round_record(t, 0, NULL, NULL, &reward, &mean), OPTIMA_OK);
+    assert_true(reward == 1.0);
+    assert_true(mean == 4.0);
+    optima_trainer_destroy(t);
+}
+
+static void missing_and_misshaped_views_name_module_and_layer(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(&f->h, 0);
+    host_forward(&f->h);
+    optima_tensor wrong = host_view(f->h.student_h[0], 3); /* vision is 4 wide */
+    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &wrong), OPTIMA_ESHAPE,
+                        "student module 'vision' layer 0");
+    optima_tensor v = host_hidden_view(&f->h, OPTIMA_SIDE_TEACHER, 2, 0);
+    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 2, 0, &v), OPTIMA_ENOTFOUND,
+                        "teacher module 2 ('fusion') layer 0");
+    assert_fails_naming(optima_trainer_set_hidden(t, 5, 0, 0, &v), OPTIMA_EINVAL, "'side'");
+    assert_fails_naming(optima_trainer_set_hidden(t, 0, 0, 0, NULL), OPTIMA_EINVAL, "'view'");
+    optima_tensor s0 = host_hidden_view(&f->h, OPTIMA_SIDE_STUDENT, 0, 0);
+    assert_int_equal(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &s0), OPTIMA_OK);
+    optima_tensor fewer = s0;
+    fewer.rows = 2;
+    optima_tensor s1 = host_hidden_view(&f->h, OPTIMA_SIDE_STUDENT, 1, 0);
+    s1.rows = 2;
+    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 1, 0, &s1), OPTIMA_ESHAPE,
+                        "rows");
+    (void)fewer;
+    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 1 ('text') layer 0");
+    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "compute");
+    optima_tensor g;
+    assert_fails_naming(optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE, "compute");
+    assert_fails_naming(optima_trainer_student_grad(t, 0, 1, &g), OPTIMA_ENOTFOUND, "layer 1");
+    optima_trainer_destroy(t);
+}
+
+static void snapshot_projections(optima_trainer *t, float *out, size_t capacity)
+{
+    size_t used = 0;
+    memset(out, 0, capacity * sizeof *out);
+    for (size_t m = 0; m < HOST_MODULES; ++m) {
+        optima_loss *loss = NULL;
+        assert_int_equal(optima_trainer_pair_loss(t, m, &loss), OPTIMA_OK);
+        float *p = NULL;
+        size_t rows = 0, cols = 0;
+        assert_int_equal(optima_loss_projection(loss, 0, &p, &rows, &cols), OPTIMA_OK);
+        assert_true(used + rows * cols <= capacity);
+        if (p != NULL) memcpy(out + used, p, rows * cols * sizeof(float));
+        used += rows * cols;
+    }
+}
+
+static void non_finite_losses_change_neither_projections_nor_scheduler(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
+    float before[256], after[256];
+    snapshot_projections(t, before, 256);
+    f->h.nan_task_at_step = 1;
+    assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ENONFINITE, "'task_loss'");
+    snapshot_projections(t, after, 256);
+    assert_memory_equal(before, after, sizeof before);
+    uint64_t steps = 0, rounds = 0;
+    assert_int_equal(optima_trainer_progress(t, &steps, &rounds), OPTIMA_OK);
+    assert_int_equal(steps, 1);
+    assert_int_equal(rounds, 0);
+
+    /* a NaN in a hidden state: compute refuses, no gradient, the step cannot end */
+    f->h.nan_task_at_step = -1;
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(&f->h, 1);
+    host_forward(&f->h);
+    f->h.student_h[0][3] = NAN;
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    for (size_t i = 0; i < count; ++i) {
+        const optima_tensor v = host_hidden_view(&f->h, plan[i].side, plan[i].module, plan[i].layer);
+        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module, plan[i].layer, &v),
+                         OPTIMA_OK);
+    }
+    const optima_tensor zs = host_view(f->h.student_z, HOST_CLASSES), zt = host_view(f->h.teacher_z, HOST_CLASSES);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+    assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_ENONFINITE);
+    assert_non_null(strstr(optima_trainer_last_error(t), "pair 0"));
+    optima_tensor g;
+    assert_int_equal(optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE);
+    assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE);
+    snapshot_projections(t, after, 256);
+    assert_memory_equal(before, after, sizeof before);
+    /* the trainer goes on */
+    assert_int_equal(host_step(&f->h, t, 2, NULL), OPTIMA_OK);
+    assert_int_equal(optima_trainer_progress(t, &steps, &rounds), OPTIMA_OK);
+    assert_int_equal(rounds, 1);
+    optima_trainer_destroy(t);
+}
+
+static void weight_zero_and_alpha_zero_deactivate_layers(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_set_pair_weight(t, 1, 0.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    assert_int_equal(count, 4);
+    for (size_t i = 0; i < count; ++i) assert_int_not_equal(plan[i].module, 1);
+    int32_t logits = 1;
+    assert_int_equal(optima_trainer_needs_logits(t, &logits), OPTIMA_OK);
+    assert_int_equal(logits, 0);
+    optima_tensor z = host_view(f->h.student_z, HOST_CLASSES);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &z), OPTIMA_ESTATE);
+    assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_alpha_layer(t, 0.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    assert_int_equal(count, 0);
+    optima_trainer_destroy(t);
+}
+
+static void steady_state_steps_allocate_nothing(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    for (uint64_t step = 0; step < 10; ++step) assert_int_equal(host_step(&f->h, t, step, NULL), OPTIMA_OK);
+    const long calls = f->a.calls;
+    for (uint64_t step = 10; step < 60; ++step) assert_int_equal(host_step(&f->h, t, step, NULL), OPTIMA_OK);
+    assert_int_equal(f->a.calls, calls);
+    optima_trainer_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(plan_lists_only_the_active_modules_layers, setup, teardown),
+        cmocka_unit_test_setup_teardown(total_and_gradients_follow_the_objective, setup, teardown),
+        cmocka_unit_test_setup_teardown(rewards_follow_the_relative_decrement, setup, teardown),
+        cmocka_unit_test_setup_teardown(absolute_reward_and_evaluation_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_and_misshaped_views_name_module_and_layer, setup, teardown),
+        cmocka_unit_test_setup_teardown(non_finite_losses_change_neither_projections_nor_scheduler, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(weight_zero_and_alpha_zero_deactivate_layers, setup, teardown),
+        cmocka_unit_test_setup_teardown(steady_state_steps_allocate_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -144,13 +144,16 @@ static optima_status opt_write_scheduler(optima_trainer *t, opt_writer *w, const
 {
     opt_memory_sink blob = {t->ctx, NULL, 0, 0};
     const optima_status s = optima_scheduler_save(t->scheduler, opt_memory_sink_write, &blob);
-    if (s != OPTIMA_OK) {
-        opt_memory_sink_free(&blob);
-        return opt_fail(&t->error, s, "%s: %s", fn, optima_scheduler_last_error(t->scheduler));
+    if (s == OPTIMA_OK) {
+        opt_writer_u64(w, blob.size);
+        opt_writer_bytes(w, blob.data, blob.size);
     }
-    opt_writer_u64(w, blob.size);
-    opt_writer_bytes(w, blob.data, blob.size);
     opt_memory_sink_free(&blob);
+    /* Our own memory sink refuses only when it cannot grow. */
+    OPT_RETURN_ERROR_IF(s == OPTIMA_ECALLBACK, &t->error, OPTIMA_ENOMEM,
+                        "%s: cannot allocate the scheduler's saved state", fn);
+    if (s != OPTIMA_OK)
+        return opt_fail(&t->error, s, "%s: %s", fn, optima_scheduler_last_error(t->scheduler));
     return OPTIMA_OK;
 }
 

@@ -3,11 +3,14 @@
  * ifunc). Results are bit-identical between the two: the sources fix the order of every
  * sum, and ISO C mode keeps the compiler from fusing multiplies and adds (no FMA), so a
  * wider vector only does the same operations on more lanes at once. Elsewhere the mark
- * is empty and the baseline code is all there is. Not installed. */
+ * is empty and the baseline code is all there is. Clang (14) is left out: it names the
+ * clones so that calls from other files, which see a plain declaration, do not link. Not
+ * installed. */
 #ifndef OPT_MATH_CLONES_H
 #define OPT_MATH_CLONES_H
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
+    defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define OPT_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #endif

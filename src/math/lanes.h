@@ -1,6 +1,7 @@
 /* Private header: row reductions in fixed lanes. Not installed.
  *
- * Each keeps OPT_LANES independent partial results combined in a fixed order at the end:
+ * Each keeps OPT_LANES independent partial results combined in a fixed order at the end
+ * (16: enough independent chains to hide the add latency with AVX2 as with SSE2):
  * the order of operations is fixed by the source, so results are bit-reproducible, and
  * GCC and clang vectorise the lane loop without -ffast-math. One accumulator per loop:
  * GCC (12) leaves loops with several lane arrays scalar, and rows sit in L1, so a pass
@@ -11,7 +12,7 @@
 
 #include <stddef.h>
 
-#define OPT_LANES 8
+#define OPT_LANES 16
 
 /* Σ a_i·b_i in float64. */
 static inline double opt_lanes_dot(const float *a, const float *b, size_t n)

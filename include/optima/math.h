@@ -28,7 +28,11 @@
  *   ::optima_loss handle (loss.h) for steps that never allocate.
  * - Thread safety: reentrant. The context is only read (its allocator and thread count)
  *   and failures are recorded in the calling thread's slot only, so several threads may
- *   call these functions with one context at once.
+ *   call these functions with one context at once (its allocator hooks must then be
+ *   thread-safe, as the C library's are).
+ * - Range: the MSE difference Y − Ht and the projection Hs·P are float32, so inputs
+ *   large enough to overflow them (beyond about 1e38 in magnitude, or products that
+ *   large) give `OPTIMA_ENONFINITE` like a NaN would.
  */
 #ifndef OPTIMA_MATH_H
 #define OPTIMA_MATH_H

@@ -10,7 +10,9 @@
 
 #define OPT_LANES 8
 
-/* Σ over admitted keys of (s − t)²; g = c·(s − t) on admitted keys, 0 on the others. */
+/* Σ over admitted keys of (s − t)²; g = c·(s − t) on admitted keys, 0 on the others. The
+ * difference is taken in float64: this loss is not on a hot path, so any finite scores
+ * give a finite value. */
 static double opt_attention_row(const float *s, const float *t, const uint8_t *keys, size_t n,
                                 float c, float *g)
 {
@@ -19,16 +21,16 @@ static double opt_attention_row(const float *s, const float *t, const uint8_t *k
     for (; i + OPT_LANES <= n; i += OPT_LANES) {
         for (size_t j = 0; j < OPT_LANES; ++j) {
             const int on = keys == NULL || keys[i + j] != 0;
-            const float d = on ? s[i + j] - t[i + j] : 0.0f;
-            if (g != NULL) g[i + j] = c * d;
-            acc[j] += (double)d * (double)d;
+            const double d = on ? (double)s[i + j] - (double)t[i + j] : 0.0;
+            if (g != NULL) g[i + j] = c * (float)d;
+            acc[j] += d * d;
         }
     }
     for (; i < n; ++i) {
         const int on = keys == NULL || keys[i] != 0;
-        const float d = on ? s[i] - t[i] : 0.0f;
-        if (g != NULL) g[i] = c * d;
-        acc[0] += (double)d * (double)d;
+        const double d = on ? (double)s[i] - (double)t[i] : 0.0;
+        if (g != NULL) g[i] = c * (float)d;
+        acc[0] += d * d;
     }
     double sum = 0.0;
     for (size_t j = 0; j < OPT_LANES; ++j) sum += acc[j];

@@ -79,9 +79,10 @@ static optima_status opt_build_pairs(optima_loss *loss, const char *fn, const si
         pr->projection = opt_calloc(loss->ctx, pr->ds * pr->dt, sizeof(float));
         pr->grad_projection = opt_calloc(loss->ctx, pr->ds * pr->dt, sizeof(float));
         if (pr->projection == NULL || pr->grad_projection == NULL) {
+            const size_t ds = pr->ds, dt = pr->dt; /* pr dies with the array */
             opt_pairs_free(loss->ctx, pairs, count);
             return opt_fail(&loss->error, OPTIMA_ENOMEM, "%s: cannot allocate the projection of "
-                            "pair %zu (%zu × %zu)", fn, p, pr->ds, pr->dt);
+                            "pair %zu (%zu × %zu)", fn, p, ds, dt);
         }
         opt_projection_fill(pr->projection, pr->ds, pr->dt, loss->init, loss->seed + p);
     }
@@ -90,6 +91,15 @@ static optima_status opt_build_pairs(optima_loss *loss, const char *fn, const si
     loss->pairs = pairs;
     loss->pair_count = count;
     return OPTIMA_OK;
+}
+
+/* Fail again with the thread's last message, prefixed by the public caller's name. The
+ * message is copied first: opt_fail writes the buffer it would otherwise read. */
+static optima_status opt_fail_again(opt_errslot *slot, optima_status code, const char *fn)
+{
+    char why[OPT_MESSAGE_CAPACITY];
+    snprintf(why, sizeof why, "%s", optima_last_error());
+    return opt_fail(slot, code, "%s: %s", fn, why);
 }
 
 static optima_status opt_loss_new(optima_context *ctx, const char *fn, int32_t kind,
@@ -160,7 +170,7 @@ optima_status optima_loss_create(optima_context *ctx, int32_t kind, const optima
     const optima_status s = optima_loss_set_mapping(loss, OPTIMA_MAPPING_UNIFORM, NULL, 0);
     if (s != OPTIMA_OK) {
         optima_loss_destroy(loss);
-        return opt_fail(NULL, s, "%s: %s", fn, optima_last_error());
+        return opt_fail_again(NULL, s, fn);
     }
     *out = loss;
     return OPTIMA_OK;
@@ -274,10 +284,7 @@ static optima_status opt_rebuild(optima_loss *loss, const char *fn, int32_t styl
                                            table, teacher_of);
     if (s != OPTIMA_OK) {
         opt_free(loss->ctx, teacher_of);
-        /* keep the mapping function's message, attributed to the public caller */
-        char why[OPT_MESSAGE_CAPACITY];
-        snprintf(why, sizeof why, "%s", optima_last_error());
-        return opt_fail(&loss->error, s, "%s: %s", fn, why);
+        return opt_fail_again(&loss->error, s, fn);
     }
     s = opt_build_pairs(loss, fn, teacher_of);
     opt_free(loss->ctx, teacher_of);

@@ -6,6 +6,7 @@
 #include <optima/math.h>
 
 #include "../core/checked.h"
+#include "clones.h"
 
 /* Elements spanned by rows × cols at row stride @p stride; non-zero on overflow, also when
  * the span in bytes would not fit. */
@@ -50,6 +51,7 @@ optima_status opt_check_output(opt_errslot *slot, const char *fn, const char *na
 
 /* x·0 is 0 for finite x and NaN for NaN or ±∞: one multiply-add per element, in 8
  * independent lanes so the compiler vectorises it. */
+OPT_VECTOR_CLONES
 int opt_view_finite(const optima_tensor *view)
 {
     float lanes[8] = {0};

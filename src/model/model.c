@@ -60,21 +60,22 @@ const char *optima_model_name(const optima_model *model)
     return model != NULL ? model->name : "";
 }
 
-/* Grow an array of @p elem-byte items to hold one more; the old block is kept on failure. */
-static int opt_grow(const optima_context *ctx, void **items, size_t count, size_t *capacity,
-                    size_t elem)
+/* Room for one more @p elem-byte item after @p count in @p items (capacity *capacity):
+ * returns @p items itself when there is room, a larger copy (the old block freed) when
+ * not, or NULL on failure with the old block kept. */
+static void *opt_grow(const optima_context *ctx, void *items, size_t count, size_t *capacity,
+                      size_t elem)
 {
-    if (count < *capacity) return 0;
+    if (count < *capacity) return items;
     const size_t wanted = *capacity == 0 ? 4 : *capacity * 2;
     size_t bytes;
-    if (opt_mul_overflows(wanted, elem, &bytes)) return -1;
+    if (opt_mul_overflows(wanted, elem, &bytes)) return NULL;
     void *grown = opt_alloc(ctx, bytes);
-    if (grown == NULL) return -1;
-    if (count > 0) memcpy(grown, *items, count * elem);
-    opt_free(ctx, *items);
-    *items = grown;
+    if (grown == NULL) return NULL;
+    if (count > 0) memcpy(grown, items, count * elem);
+    opt_free(ctx, items);
     *capacity = wanted;
-    return 0;
+    return grown;
 }
 
 static int opt_find(const optima_model *model, const char *name, size_t *index)
@@ -99,9 +100,11 @@ optima_status optima_model_add_module(optima_model *model, const char *name, siz
     OPT_RETURN_ERROR_IF(opt_find(model, name, &existing), &model->error, OPTIMA_EINVAL,
                         "%s: argument 'name': model '%s' already has a module '%s'", fn,
                         model->name, name);
-    OPT_RETURN_ERROR_IF(opt_grow(model->ctx, (void **)&model->modules, model->module_count,
-                                 &model->module_capacity, sizeof(opt_module)) != 0,
-                        &model->error, OPTIMA_ENOMEM, "%s: cannot grow the module list", fn);
+    opt_module *modules = opt_grow(model->ctx, model->modules, model->module_count,
+                                   &model->module_capacity, sizeof(opt_module));
+    OPT_RETURN_ERROR_IF(modules == NULL, &model->error, OPTIMA_ENOMEM,
+                        "%s: cannot grow the module list", fn);
+    model->modules = modules;
     opt_module *mod = &model->modules[model->module_count];
     memset(mod, 0, sizeof *mod);
     memcpy(mod->name, name, strlen(name) + 1);
@@ -125,9 +128,11 @@ optima_status optima_model_add_layer(optima_model *model, size_t module, size_t 
                         "%s: argument 'width' must be in [1, %d], got %zu", fn, OPTIMA_WIDTH_MAX,
                         width);
     opt_module *mod = &model->modules[module];
-    OPT_RETURN_ERROR_IF(opt_grow(model->ctx, (void **)&mod->widths, mod->layers, &mod->capacity,
-                                 sizeof(size_t)) != 0,
-                        &model->error, OPTIMA_ENOMEM, "%s: cannot grow the layer list", fn);
+    size_t *widths = opt_grow(model->ctx, mod->widths, mod->layers, &mod->capacity,
+                              sizeof(size_t));
+    OPT_RETURN_ERROR_IF(widths == NULL, &model->error, OPTIMA_ENOMEM,
+                        "%s: cannot grow the layer list", fn);
+    mod->widths = widths;
     mod->widths[mod->layers] = width;
     if (layer != NULL) *layer = mod->layers;
     mod->layers += 1;

@@ -113,7 +113,11 @@ static void layerwise_value_and_gradients_match_the_stateless_math(void **state)
                 for (size_t c = 0; c < g.cols; ++c)
                     assert_true(fabs(g.data[r * g.row_stride + c] - scale * gs[r * g.cols + c]) <= 1e-6);
             const float *gpl = NULL;
-            assert_int_equal(optima_loss_projection_grad(loss, p, &gpl, NULL, NULL), OPTIMA_OK);
+            size_t gr = 99, gc = 99;
+            assert_int_equal(optima_loss_projection_grad(loss, p, &gpl, &gr, &gc), OPTIMA_OK);
+            assert_true((gpl != NULL) == (proj != NULL));
+            assert_int_equal(gr, proj != NULL ? pr : 0);
+            assert_int_equal(gc, proj != NULL ? pc : 0);
             for (size_t i = 0; proj != NULL && i < pr * pc; ++i) assert_true(fabs(gpl[i] - scale * gp[i]) <= 1e-6);
         }
         assert_true(fabs(value - 0.5 * want / 3.0) <= 1e-6 * want);

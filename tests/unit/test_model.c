@@ -80,6 +80,10 @@ static void bad_model_arguments_are_refused(void **state)
     assert_fails_naming(optima_model_layer_count(m, 3, &count), OPTIMA_ENOTFOUND, "'module'");
     assert_fails_naming(optima_model_layer_width(m, 0, 0, &count), OPTIMA_ENOTFOUND, "'layer'");
     assert_fails_naming(optima_model_module_count(m, NULL), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming(optima_model_module_count(NULL, &count), OPTIMA_EINVAL, "'model'");
+    assert_fails_naming(optima_model_layer_width(NULL, 0, 0, &count), OPTIMA_EINVAL, "'model'");
+    assert_fails_naming(optima_model_get_logits_width(m, NULL), OPTIMA_EINVAL, "'classes'");
+    assert_fails_naming(optima_model_set_logits_width(NULL, 3), OPTIMA_EINVAL, "'model'");
     optima_model_destroy(m);
     optima_context_destroy(ctx);
 }

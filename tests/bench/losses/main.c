@@ -5,6 +5,7 @@
  *     memcpy (bytes read + bytes written per second).
  * One JSON line per case and thread count:
  *   {"case": NAME, "threads": N, "ms": MEDIAN_MS, "limit_ms": LIMIT_MS, "ratio": LIMIT/MS}
+ * Every timed call starts from cold caches (a 96 MiB buffer is written in between).
  * Flags: --repeat N (timed runs per figure, default 7), --case NAME (only that case),
  *        --threads N (only that thread count; default 1 and 2).
  * Cases are a table: add a row to add a case. */
@@ -24,11 +25,13 @@ typedef struct bench_data {
     size_t rows, ds, dt;
     float *hs, *ht, *p, *gs, *gp;
     double bandwidth; /* bytes per ms */
+    optima_loss *loss; /* for the cases that step a loss handle */
 } bench_data;
 
 typedef struct bench_case {
     const char *name;
     size_t rows, ds, dt;
+    int32_t handle_kind; /* 0: stateless function; else the kind of loss handle stepped */
     void (*run)(bench_data *d);
     double (*limit_ms)(bench_data *d, int repeat); /* measured limit for the same work */
 } bench_case;
@@ -46,13 +49,25 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median of @p repeat timed calls after one warm-up call. */
+/* Written (untimed) before every timed call so that no case starts with its data in the
+ * caches: the limits are DRAM figures, and a case whose working set happens to fit in L3
+ * must not look faster than the memory it would stream from in a real step. */
+static char *g_flush;
+static const size_t g_flush_size = (size_t)96 << 20;
+
+static void flush_caches(void)
+{
+    for (size_t i = 0; i < g_flush_size; i += 64) g_flush[i] = (char)(g_flush[i] + 1);
+}
+
+/* Median of @p repeat timed calls after one warm-up call, each from cold caches. */
 static double median_ms(void (*fn)(bench_data *), bench_data *d, int repeat)
 {
     double t[64];
     if (repeat > 64) repeat = 64;
     fn(d);
     for (int i = 0; i < repeat; ++i) {
+        flush_caches();
         const double start = now_ms();
         fn(d);
         t[i] = now_ms() - start;
@@ -98,6 +113,38 @@ static void run_kl(bench_data *d)
     check(optima_kl(d->ctx, &s, &t, 2.0, NULL, &v, d->gs, d->ds));
 }
 
+/* One step of a loss handle with one layer pair: the trainer's path. No finiteness scan
+ * before writing (the handle's gradients are its own and are invalidated on failure). */
+static void run_step(bench_data *d)
+{
+    const optima_tensor s = {d->hs, d->rows, d->ds, d->ds}, t = {d->ht, d->rows, d->dt, d->dt};
+    check(optima_loss_compute(d->loss, &s, &t, 1, NULL, NULL));
+}
+
+/* A student and a teacher of one module with one layer each (and logits of that width),
+ * and a loss of @p kind between them. */
+static optima_loss *make_handle(optima_context *ctx, int32_t kind, size_t ds, size_t dt)
+{
+    optima_model *m[2] = {NULL, NULL};
+    const size_t width[2] = {ds, dt};
+    for (int i = 0; i < 2; ++i) {
+        check(optima_model_create(ctx, i == 0 ? "student" : "teacher", &m[i]));
+        check(optima_model_add_module(m[i], "all", NULL));
+        check(optima_model_add_layer(m[i], 0, width[i], NULL));
+        check(optima_model_set_logits_width(m[i], width[i]));
+    }
+    optima_loss *loss = NULL;
+    if (kind == OPTIMA_LOSS_KL) {
+        check(optima_loss_create_prediction(ctx, m[0], m[1], &loss));
+        check(optima_loss_set_temperature(loss, 2.0));
+    } else {
+        check(optima_loss_create(ctx, kind, m[0], 0, m[1], 0, &loss));
+    }
+    optima_model_destroy(m[0]);
+    optima_model_destroy(m[1]);
+    return loss;
+}
+
 /* The three products of a projected loss, bare: Y = Hs·P, dHs = G·Pᵀ, dP = Hsᵀ·G. */
 static void bare_projection_gemms(bench_data *d)
 {
@@ -121,11 +168,18 @@ static double stream_limit(bench_data *d, int repeat)
     return bytes / d->bandwidth;
 }
 
+/* The first four are the stateless functions (math.h), which read their inputs twice:
+ * once to refuse non-finite values before writing the caller's buffers, once to compute.
+ * The *_step cases run the same math through a loss handle (loss.h), one pass. */
 static const bench_case cases[] = {
-    {"mse_proj", 4096, 384, 768, run_mse_proj, gemm_limit},
-    {"mse", 4096, 768, 768, run_mse, stream_limit},
-    {"cosine", 4096, 768, 768, run_cosine, stream_limit},
-    {"kl", 4096, 1000, 1000, run_kl, stream_limit},
+    {"mse_proj", 4096, 384, 768, 0, run_mse_proj, gemm_limit},
+    {"mse", 4096, 768, 768, 0, run_mse, stream_limit},
+    {"cosine", 4096, 768, 768, 0, run_cosine, stream_limit},
+    {"kl", 4096, 1000, 1000, 0, run_kl, stream_limit},
+    {"mse_proj_step", 4096, 384, 768, OPTIMA_LOSS_MSE, run_step, gemm_limit},
+    {"mse_step", 4096, 768, 768, OPTIMA_LOSS_MSE, run_step, stream_limit},
+    {"cosine_step", 4096, 768, 768, OPTIMA_LOSS_COSINE, run_step, stream_limit},
+    {"kl_step", 4096, 1000, 1000, OPTIMA_LOSS_KL, run_step, stream_limit},
 };
 
 typedef struct copy_buffers {
@@ -171,7 +225,8 @@ static float *random_floats(size_t n, uint64_t seed, double scale)
 static void run_case(const bench_case *c, optima_context *ctx, int threads, int repeat,
                      double bandwidth)
 {
-    bench_data d = {ctx, c->rows, c->ds, c->dt, NULL, NULL, NULL, NULL, NULL, bandwidth};
+    bench_data d = {ctx, c->rows, c->ds, c->dt, NULL, NULL, NULL, NULL, NULL, bandwidth, NULL};
+    if (c->handle_kind != 0) d.loss = make_handle(ctx, c->handle_kind, c->ds, c->dt);
     check(optima_context_set_threads(ctx, threads));
     d.hs = random_floats(c->rows * c->ds, 1, 2.0);
     d.ht = random_floats(c->rows * c->dt, 2, 2.0);
@@ -188,6 +243,7 @@ static void run_case(const bench_case *c, optima_context *ctx, int threads, int 
     free(d.p);
     free(d.gs);
     free(d.gp);
+    optima_loss_destroy(d.loss);
 }
 
 int main(int argc, char **argv)
@@ -204,6 +260,8 @@ int main(int argc, char **argv)
         }
     }
     if (repeat < 1) repeat = 1;
+    g_flush = calloc(g_flush_size, 1);
+    if (g_flush == NULL) return 1;
     optima_context *ctx = NULL;
     check(optima_context_create(&ctx));
     const double bandwidth = copy_bandwidth(repeat);
@@ -214,5 +272,6 @@ int main(int argc, char **argv)
                 run_case(&cases[i], ctx, threads, repeat, bandwidth);
     }
     optima_context_destroy(ctx);
+    free(g_flush);
     return 0;
 }

@@ -234,25 +234,34 @@ static optima_status opt_read_whole(optima_trainer *t, optima_read_fn read, void
                         &t->error, OPTIMA_EFORMAT,
                         "%s: the checkpoint's header is damaged (version %u, length %llu)", fn,
                         (unsigned)version, (unsigned long long)total);
-    uint8_t *buffer = opt_alloc(t->ctx, (size_t)total);
-    OPT_RETURN_ERROR_IF(buffer == NULL, &t->error, OPTIMA_ENOMEM,
-                        "%s: cannot allocate %llu bytes for the checkpoint", fn,
-                        (unsigned long long)total);
-    memcpy(buffer, header, sizeof header);
-    opt_reader_bytes(&r, buffer + OPT_CKPT_HEADER, (size_t)total - OPT_CKPT_HEADER);
-    optima_status s = OPTIMA_OK;
-    if (r.state == OPT_READER_CALLBACK)
+    /* Grow with what actually arrives, never by the header's word alone: a damaged
+     * length must not make us allocate a terabyte. */
+    opt_memory_sink sink = {t->ctx, NULL, 0, 0};
+    optima_status s = opt_memory_sink_write(&sink, header, sizeof header) == 0
+                          ? OPTIMA_OK
+                          : opt_fail(&t->error, OPTIMA_ENOMEM, "%s: cannot allocate the checkpoint", fn);
+    uint8_t chunk[16384];
+    while (s == OPTIMA_OK && sink.size < total && r.state == OPT_READER_OK) {
+        const size_t want = total - sink.size < sizeof chunk ? (size_t)(total - sink.size) : sizeof chunk;
+        opt_reader_bytes(&r, chunk, want);
+        if (r.state == OPT_READER_OK && opt_memory_sink_write(&sink, chunk, want) != 0)
+            s = opt_fail(&t->error, OPTIMA_ENOMEM, "%s: cannot allocate the checkpoint", fn);
+    }
+    if (s != OPTIMA_OK) {
+        /* already failed */
+    } else if (r.state == OPT_READER_CALLBACK)
         s = opt_fail(&t->error, OPTIMA_ECALLBACK, "%s: the read callback failed", fn);
     else if (r.state != OPT_READER_OK)
         s = opt_fail(&t->error, OPTIMA_EFORMAT, "%s: the checkpoint is truncated (%llu bytes expected)",
                      fn, (unsigned long long)total);
-    else if (opt_crc32c(0, buffer, (size_t)total - 4) != opt_get_u32(buffer + total - 4))
+    else if (opt_crc32c(0, sink.data, (size_t)total - 4) != opt_get_u32(sink.data + total - 4))
         s = opt_fail(&t->error, OPTIMA_ECHECKSUM, "%s: the checkpoint is damaged (checksum mismatch)",
                      fn);
     if (s != OPTIMA_OK) {
-        opt_free(t->ctx, buffer);
+        opt_memory_sink_free(&sink);
         return s;
     }
+    uint8_t *buffer = sink.data;
     *data = buffer;
     *size = (size_t)total;
     return OPTIMA_OK;

@@ -1,7 +1,7 @@
 /* optima-demo: FashionVQA, a multimodal teacher distilled into a small student.
  *
  *   optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST] [--threads N]
- *               [--teacher-steps N] [--quick] [--data DIR]
+ *               [--teacher-steps N] [--with-teacher] [--quick] [--data DIR]
  *
  * Loads Fashion-MNIST, trains the teacher (or loads it from DIR/teacher-<steps>.bin),
  * reports its test accuracy, then trains the student under each requested policy with
@@ -10,6 +10,7 @@
  * (task loss only) runs. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,23 +36,27 @@
 
 enum { P_NONE, P_KD, P_ALL, P_OPTIMA, P_RANDOM, P_BEST_SINGLE, P_COUNT };
 
-/* A policy is a distillation hook with its state. `setup` builds the hook's user data for
- * one student run and `teardown` frees it; NONE has no hook. The library-backed policies
- * (KD, ALL, OPTIMA, RANDOM, BEST_SINGLE) plug in here once the trainer exists. */
+/* A policy is a distillation hook with its per-run state: `setup` (may be NULL) builds the
+ * hook's user data for one student run (e.g. the library's trainer for this teacher,
+ * student and seed) and `teardown` frees it. NONE has no hook. The library-backed
+ * policies (KD, ALL, OPTIMA, RANDOM, BEST_SINGLE) plug in here once the trainer exists. */
 typedef struct policy {
     const char *name;
     const char *what;
     demo_distill_fn hook;
+    int (*setup)(demo_model *teacher, demo_model *student, uint64_t seed, const char *log_dir,
+                 void **user);
+    void (*teardown)(void *user);
     int available;
 } policy;
 
 static const policy policies[P_COUNT] = {
-    {"NONE", "no distillation (task loss only)", NULL, 1},
-    {"KD", "prediction-layer KD only", NULL, 0},
-    {"ALL", "layerwise distillation of every module", NULL, 0},
-    {"OPTIMA", "OPTIMA module selection", NULL, 0},
-    {"RANDOM", "a random module set each round", NULL, 0},
-    {"BEST_SINGLE", "the best single module", NULL, 0},
+    {"NONE", "no distillation (task loss only)", NULL, NULL, NULL, 1},
+    {"KD", "prediction-layer KD only", NULL, NULL, NULL, 0},
+    {"ALL", "layerwise distillation of every module", NULL, NULL, NULL, 0},
+    {"OPTIMA", "OPTIMA module selection", NULL, NULL, NULL, 0},
+    {"RANDOM", "a random module set each round", NULL, NULL, NULL, 0},
+    {"BEST_SINGLE", "the best single module", NULL, NULL, NULL, 0},
 };
 
 /* --- options ----------------------------------------------------------------------------- */
@@ -59,7 +64,7 @@ static const policy policies[P_COUNT] = {
 typedef struct options {
     const char *out, *data;
     size_t seeds, steps, teacher_steps;
-    int threads, quick;
+    int threads, quick, with_teacher;
     int wanted[P_COUNT];
 } options;
 
@@ -67,7 +72,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST]\n"
-            "                   [--threads N] [--teacher-steps N] [--quick] [--data DIR]\n"
+            "                   [--threads N] [--teacher-steps N] [--with-teacher] [--quick]\n"
+            "                   [--data DIR]\n"
             "  --out DIR          results, logs and the teacher cache (default demo-out)\n"
             "  --seeds N          student runs per policy (default 3)\n"
             "  --steps N          student training steps (default %u)\n"
@@ -75,9 +81,11 @@ static void usage(FILE *f)
             "                     (default all; only NONE is available until the trainer lands)\n"
             "  --threads N        BLIS threads (default 2)\n"
             "  --teacher-steps N  teacher training steps (default %u)\n"
+            "  --with-teacher     NONE also runs the teacher forward and an idle hook (same\n"
+            "                     results: measures the time distillation will add)\n"
             "  --quick            smoke run: short teacher and student, 1 seed, %u test images\n"
             "  --data DIR         Fashion-MNIST directory (default %s)\n",
-            1500u, 3000u, QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
+            1000u, 3000u, QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
 }
 
 static int parse_count(const char *flag, const char *s, size_t lo, size_t hi, size_t *out)
@@ -118,7 +126,7 @@ static int parse_policies(const char *list, int *wanted)
 static int parse_args(int argc, char **argv, options *o)
 {
     size_t threads = 2, seeds_set = 0, steps_set = 0, teacher_set = 0;
-    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1500, 3000, 2, 0, {0}};
+    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, {0}};
     for (int p = 0; p < P_COUNT; ++p) o->wanted[p] = 1;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -132,6 +140,7 @@ static int parse_args(int argc, char **argv, options *o)
         else if (strcmp(a, "--threads") == 0) rc = parse_count(a, v, 1, 256, &threads);
         else if (strcmp(a, "--policies") == 0) rc = parse_policies(v, o->wanted);
         else if (strcmp(a, "--quick") == 0) o->quick = 1, used = 0;
+        else if (strcmp(a, "--with-teacher") == 0) o->with_teacher = 1, used = 0;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(stdout), 1;
         else {
             fprintf(stderr, "optima-demo: unknown or incomplete option '%s'\n", a);
@@ -227,8 +236,9 @@ static int write_results(const options *o, const teacher_report *t, size_t stude
     for (int k = 0; k < VQA_TYPES; ++k) tt[k] = demo_accuracy_of(&t->acc, k);
     fprintf(f, "{\n  \"liboptima\": \"%s\",\n", optima_version_string());
     fprintf(f, "  \"config\": {\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
-               "\"test_questions\": %zu, \"quick\": %s},\n",
-            o->threads, o->steps, o->seeds, BATCH, test_questions, o->quick ? "true" : "false");
+               "\"test_questions\": %zu, \"quick\": %s, \"with_teacher\": %s},\n",
+            o->threads, o->steps, o->seeds, BATCH, test_questions, o->quick ? "true" : "false",
+            o->with_teacher ? "true" : "false");
     fprintf(f, "  \"teacher\": {\"accuracy\": %.6f, \"per_type\": ", demo_accuracy_overall(&t->acc));
     json_per_type(f, tt, 1, 1);
     fprintf(f, ", \"params\": %zu, \"steps\": %zu, \"train_seconds\": %.3f, \"cached\": %s, "
@@ -345,6 +355,14 @@ static int prepare_teacher(demo_run *r)
     return 0;
 }
 
+/* The hook of --with-teacher: takes part in every step and adds nothing. */
+static int idle_hook(void *user, demo_distill_step *step)
+{
+    (void)user;
+    (void)step;
+    return 0;
+}
+
 static int run_student(demo_run *r, int p, size_t k)
 {
     char err[1024], name[64];
@@ -360,8 +378,19 @@ static int run_student(demo_run *r, int p, size_t k)
     demo_progress prog;
     demo_progress_begin(&prog, stderr, -1, name, rec.steps);
     demo_train_result res;
-    int rc = demo_train(s, r->teacher, &r->data.train, &rec, &r->ctx, policies[p].hook, NULL,
-                        &prog, csv, &res, err, sizeof err);
+    demo_distill_fn hook = policies[p].hook;
+    if (hook == NULL && r->opt.with_teacher) hook = idle_hook;
+    void *user = NULL;
+    int rc = 0;
+    if (policies[p].setup != NULL &&
+        policies[p].setup(r->teacher, s, seed, r->opt.out, &user) != 0) {
+        snprintf(err, sizeof err, "policy %s: setup failed", policies[p].name);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = demo_train(s, r->teacher, &r->data.train, &rec, &r->ctx, hook, user, &prog, csv,
+                        &res, err, sizeof err);
+    if (policies[p].teardown != NULL) policies[p].teardown(user);
     if (csv) fclose(csv);
     demo_accuracy acc;
     if (rc != 0) fprintf(stderr, "optima-demo: %s\n", err);
@@ -428,12 +457,21 @@ static int run_policies(demo_run *r)
                mean_of(st->acc, st->n, 1), std_of(st->acc, st->n), st->n,
                mean_of(st->secs, st->n, 1));
     }
-    if (!any) fprintf(stderr, "optima-demo: none of the requested policies is available yet\n");
     return any ? 0 : -1;
+}
+
+static int any_available(const options *o)
+{
+    for (int p = 0; p < P_COUNT; ++p)
+        if (o->wanted[p] && policies[p].available) return 1;
+    fprintf(stderr, "optima-demo: none of the requested policies is available yet (only NONE "
+                    "runs until the library's trainer lands)\n");
+    return 0;
 }
 
 static int run(demo_run *r)
 {
+    if (!any_available(&r->opt)) return -1;
     if (make_dirs(r->opt.out) != 0)
         return fprintf(stderr, "optima-demo: cannot create %s: %s\n", r->opt.out, strerror(errno)), -1;
     printf("optima-demo (liboptima %s): %d thread(s), %zu student steps, %zu seed(s)%s\n",
@@ -449,6 +487,7 @@ static int run(demo_run *r)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* interleave with the progress lines on stderr */
     demo_run *r = calloc(1, sizeof *r);
     if (r == NULL) return 1;
     const int parsed = parse_args(argc, argv, &r->opt);

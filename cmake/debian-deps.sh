@@ -20,4 +20,4 @@ optima_install_debian_deps() {
 
 # What building and testing the library needs.
 OPTIMA_BUILD_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openmp-dev libcmocka-dev doxygen \
-binutils clang valgrind"
+binutils clang valgrind zlib1g-dev dataset-fashion-mnist"

@@ -8,7 +8,8 @@
  * Every timed call starts from cold caches (a 96 MiB buffer is written in between).
  * Flags: --repeat N (timed runs per figure, default 7), --case NAME (only that case),
  *        --threads N (only that thread count; default 1 and 2).
- * Cases are a table: add a row to add a case. */
+ * Cases are a table: add a row to add a case. The trainer's case (trainer_overhead.c)
+ * prints an extra field, "overhead". */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "core/rng.h"
 #include "math/gemm.h"
+#include "trainer_overhead.h"
 
 typedef struct bench_data {
     optima_context *ctx;
@@ -271,6 +273,10 @@ int main(int argc, char **argv)
             if (only_threads == 0 || only_threads == threads)
                 run_case(&cases[i], ctx, threads, repeat, bandwidth);
     }
+    for (int threads = 1; threads <= 2; ++threads)
+        if ((only == NULL || strcmp(only, "trainer_overhead") == 0) &&
+            (only_threads == 0 || only_threads == threads))
+            bench_trainer_overhead(ctx, threads, repeat);
     optima_context_destroy(ctx);
     free(g_flush);
     return 0;

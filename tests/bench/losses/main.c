@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
+
 #include <optima/optima.h>
 
 #include "core/rng.h"
@@ -38,19 +40,6 @@ typedef struct bench_case {
     double (*limit_ms)(bench_data *d, int repeat); /* measured limit for the same work */
 } bench_case;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Written (untimed) before every timed call so that no case starts with its data in the
  * caches: the limits are DRAM figures, and a case whose working set happens to fit in L3
  * must not look faster than the memory it would stream from in a real step. */
@@ -70,11 +59,11 @@ static double median_ms(void (*fn)(bench_data *), bench_data *d, int repeat)
     fn(d);
     for (int i = 0; i < repeat; ++i) {
         flush_caches();
-        const double start = now_ms();
+        const double start = bench_now_ms();
         fn(d);
-        t[i] = now_ms() - start;
+        t[i] = bench_now_ms() - start;
     }
-    qsort(t, (size_t)repeat, sizeof t[0], by_value);
+    qsort(t, (size_t)repeat, sizeof t[0], bench_by_value);
     return t[repeat / 2];
 }
 

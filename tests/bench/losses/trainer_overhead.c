@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
+
 #define ROWS 2048
 #define DS 384
 #define DT 768
@@ -26,19 +28,6 @@ static void check(optima_status s)
         fprintf(stderr, "optima-bench: %s: %s\n", optima_status_string(s), optima_last_error());
         exit(1);
     }
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static float *filled(size_t n, unsigned seed)
@@ -147,15 +136,15 @@ void bench_trainer_overhead(optima_context *ctx, int threads, int repeat)
     step(&h); /* warm-up: buffers are allocated at the first step */
     math(&h);
     for (int i = 0; i < repeat; ++i) {
-        double start = now_ms();
+        double start = bench_now_ms();
         step(&h);
-        t_step[i] = now_ms() - start;
-        start = now_ms();
+        t_step[i] = bench_now_ms() - start;
+        start = bench_now_ms();
         math(&h);
-        t_math[i] = now_ms() - start;
+        t_math[i] = bench_now_ms() - start;
     }
-    qsort(t_step, (size_t)repeat, sizeof *t_step, by_value);
-    qsort(t_math, (size_t)repeat, sizeof *t_math, by_value);
+    qsort(t_step, (size_t)repeat, sizeof *t_step, bench_by_value);
+    qsort(t_math, (size_t)repeat, sizeof *t_math, bench_by_value);
     const double ms = t_step[repeat / 2], limit = t_math[repeat / 2];
     printf("{\"case\": \"trainer_overhead\", \"threads\": %d, \"ms\": %.3f, \"limit_ms\": %.3f, "
            "\"ratio\": %.3f, \"overhead\": %.4f}\n",

@@ -65,7 +65,10 @@ class Handle:
     def _call(self, name, *args):
         """Call ``optima_<name>(handle, *args)`` and raise optima.Error on failure."""
         handle = self._handle()
-        status = getattr(lib, name)(handle, *args)
+        try:
+            status = getattr(lib, name)(handle, *args)
+        except ctypes.ArgumentError as exc:  # not a TypeError subclass before 3.12
+            raise TypeError("optima: %s: %s" % (name, exc)) from None
         check(status, lambda: getattr(lib, self._last_error)(handle))
 
     def _get(self, name, ctype, *args):

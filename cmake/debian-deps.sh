@@ -20,4 +20,4 @@ optima_install_debian_deps() {
 
 # What building and testing the library needs.
 OPTIMA_BUILD_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openmp-dev libcmocka-dev doxygen \
-binutils clang valgrind zlib1g-dev dataset-fashion-mnist"
+binutils clang valgrind zlib1g-dev dataset-fashion-mnist python3 python3-numpy cargo abigail-tools"

@@ -1,0 +1,186 @@
+"""optima.Loss: a student module bound to a teacher module (or the two logits)."""
+
+import ctypes
+import enum
+
+import numpy as np
+
+from ._handle import Handle, create
+from ._native import Tensor, c_float_p
+from ._tensor import as_matrix, copy_view, mask_bytes, view, wrap_buffer
+from .context import default_context
+
+
+class LossKind(enum.IntEnum):
+    """Loss kinds (loss.h)."""
+
+    MSE = 1
+    COSINE = 2
+    KL = 3
+    ATTENTION_MSE = 4
+
+
+class Mapping(enum.IntEnum):
+    """Layer mapping styles (mapping.h)."""
+
+    UNIFORM = 1
+    LAST = 2
+    EXPLICIT = 3
+
+
+class ProjectionInit(enum.IntEnum):
+    """Projection initialisers (loss.h)."""
+
+    XAVIER = 1
+    IDENTITY = 2
+    ZERO = 3
+
+
+class ProjectionMode(enum.IntEnum):
+    """When a pair gets a projection (loss.h)."""
+
+    WHEN_NEEDED = 1
+    ALWAYS = 2
+
+
+class Loss(Handle):
+    """A distillation loss handle; see :meth:`layerwise` and :meth:`prediction`."""
+
+    _destroy = "optima_loss_destroy"
+    _last_error = "optima_loss_last_error"
+
+    @classmethod
+    def layerwise(cls, kind, student, student_module, teacher, teacher_module, context=None):
+        """A layerwise MSE or COSINE loss between two modules (indices or names)."""
+        context = context or default_context()
+        sm = _module_index(student, student_module)
+        tm = _module_index(teacher, teacher_module)
+        ptr = create("optima_loss_create", context._handle(), int(kind), student._handle(), sm,
+                     teacher._handle(), tm)
+        return cls(ptr, parents=(context,))
+
+    @classmethod
+    def prediction(cls, student, teacher, context=None):
+        """The prediction-layer KL between the two models' logits."""
+        context = context or default_context()
+        ptr = create("optima_loss_create_prediction", context._handle(), student._handle(),
+                     teacher._handle())
+        return cls(ptr, parents=(context,))
+
+    @property
+    def kind(self):
+        """One of :class:`LossKind`."""
+        return LossKind(self._get("optima_loss_get_kind", ctypes.c_int32))
+
+    @property
+    def weight(self):
+        """The loss's weight (default 1)."""
+        return self._get("optima_loss_get_weight", ctypes.c_double)
+
+    @weight.setter
+    def weight(self, value):
+        self._call("optima_loss_set_weight", float(value))
+
+    @property
+    def temperature(self):
+        """KL temperature (1 for other kinds)."""
+        return self._get("optima_loss_get_temperature", ctypes.c_double)
+
+    @temperature.setter
+    def temperature(self, value):
+        self._call("optima_loss_set_temperature", float(value))
+
+    def set_layer_weight(self, pair, weight):
+        """Weight of pair ``pair`` (default 1)."""
+        self._call("optima_loss_set_layer_weight", pair, float(weight))
+
+    def set_mapping(self, style, table=None):
+        """Choose the layer mapping (an explicit table lists one teacher layer per pair)."""
+        if table is None:
+            self._call("optima_loss_set_mapping", int(style), None, 0)
+            return
+        tab = (ctypes.c_size_t * max(len(table), 1))(*table)
+        self._call("optima_loss_set_mapping", int(style), tab, len(table))
+
+    def set_projection_mode(self, mode):
+        """One of :class:`ProjectionMode`."""
+        self._call("optima_loss_set_projection_mode", int(mode))
+
+    def init_projections(self, init=ProjectionInit.XAVIER, seed=0):
+        """Re-initialise every projection (deterministic for a seed)."""
+        self._call("optima_loss_init_projections", int(init), seed)
+
+    @property
+    def pair_count(self):
+        """Number of pairs (student layers, or 1 for KL)."""
+        return self._get("optima_loss_pair_count", ctypes.c_size_t)
+
+    def pair(self, index):
+        """(student_layer, teacher_layer, student_width, teacher_width) of a pair."""
+        out = [ctypes.c_size_t() for _ in range(4)]
+        self._call("optima_loss_pair", index, *[ctypes.byref(o) for o in out])
+        return tuple(o.value for o in out)
+
+    def projection(self, pair):
+        """A copy of pair ``pair``'s projection (ds x dt), or None without one."""
+        return _copy(self._buffer("optima_loss_projection", pair))
+
+    def set_projection(self, pair, values):
+        """Overwrite pair ``pair``'s projection with ``values`` (same shape)."""
+        target = self._buffer("optima_loss_projection", pair)
+        if target is None:
+            raise ValueError("optima: pair %d has no projection" % pair)
+        values = as_matrix(values, "values")
+        if values.shape != target.shape:
+            raise ValueError("optima: argument 'values' must have shape %s, got %s"
+                             % (target.shape, values.shape))
+        target[...] = values
+
+    def projection_grad(self, pair):
+        """A copy of the last compute's gradient wrt pair ``pair``'s projection, or None."""
+        return _copy(self._buffer("optima_loss_projection_grad", pair))
+
+    def _buffer(self, fn, pair):
+        data = c_float_p()
+        rows, cols = ctypes.c_size_t(), ctypes.c_size_t()
+        self._call(fn, pair, ctypes.byref(data), ctypes.byref(rows), ctypes.byref(cols))
+        return wrap_buffer(data, rows.value, cols.value)
+
+    def compute(self, student, teacher, mask=None):
+        """Value for one batch; ``student``/``teacher`` hold one array per pair.
+
+        Gradients stay in the loss: read them with :meth:`student_grad` and
+        :meth:`projection_grad`.
+        """
+        if len(student) != len(teacher):
+            raise ValueError("optima: 'student' and 'teacher' must hold as many arrays")
+        keep = [as_matrix(a, "student[%d]" % i) for i, a in enumerate(student)]
+        keep += [as_matrix(a, "teacher[%d]" % i) for i, a in enumerate(teacher)]
+        n = len(student)
+        views = [view(a) for a in keep]
+        s = (Tensor * max(n, 1))(*views[:n])
+        t = (Tensor * max(n, 1))(*views[n:])
+        rows = keep[0].shape[0] if keep else 0
+        m, mp = mask_bytes(mask, rows)
+        value = ctypes.c_double()
+        self._call("optima_loss_compute", s, t, n, mp, ctypes.byref(value))
+        del m, keep
+        return value.value
+
+    def pair_value(self, pair):
+        """D_p of the last compute, before any weight."""
+        return self._get("optima_loss_pair_value", ctypes.c_double, pair)
+
+    def student_grad(self, pair):
+        """A copy of the last compute's gradient wrt the student view of ``pair``."""
+        grad = Tensor()
+        self._call("optima_loss_student_grad", pair, ctypes.byref(grad))
+        return copy_view(grad)
+
+
+def _module_index(model, module):
+    return model.find_module(module) if isinstance(module, str) else module
+
+
+def _copy(buffer):
+    return None if buffer is None else np.array(buffer, copy=True)

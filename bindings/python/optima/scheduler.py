@@ -1,0 +1,166 @@
+"""optima.Scheduler: the bandit that picks which modules to distill each round."""
+
+import ctypes
+import enum
+
+from ._handle import Handle, create
+from ._native import lib
+from .context import default_context
+
+
+class Policy(enum.IntEnum):
+    """Decision rules (scheduler.h)."""
+
+    OPTIMA = 0
+    ALL = 1
+    RANDOM = 2
+    ROUND_ROBIN = 3
+    FIXED = 4
+    UCB1 = 5
+    THOMPSON = 6
+    DISCOUNTED_THOMPSON = 7
+    SLIDING_WINDOW_UCB = 8
+    EXP3 = 9
+
+
+class ArmSet(enum.IntEnum):
+    """Which arms a scheduler offers."""
+
+    ALL_SUBSETS = 0
+    SINGLE_MODULES = 1
+    EXPLICIT = 2
+
+
+class History(enum.IntEnum):
+    """How OPTIMA forgets old rewards."""
+
+    WINDOW = 0
+    DISCOUNT = 1
+
+
+def _setting(name, ctype, convert=lambda v: v, wrap=lambda v: v):
+    """A property over optima_scheduler_get_<name> / optima_scheduler_set_<name>."""
+
+    def getter(self):
+        return wrap(self._get("optima_scheduler_get_" + name, ctype))
+
+    def setter(self, value):
+        self._call("optima_scheduler_set_" + name, convert(value))
+
+    return property(getter, setter, doc="The scheduler's '%s' setting (scheduler.h)." % name)
+
+
+class Scheduler(Handle):
+    """A scheduler over ``num_modules`` modules (every non-empty subset is an arm)."""
+
+    _destroy = "optima_scheduler_destroy"
+    _last_error = "optima_scheduler_last_error"
+
+    def __init__(self, num_modules, policy=Policy.OPTIMA, seed=0, context=None, _borrow=None):
+        if _borrow is not None:  # a trainer's scheduler: owned by the trainer
+            ptr, owner = _borrow
+            super().__init__(ptr, parents=(owner,), owned=False)
+            return
+        context = context or default_context()
+        ptr = create("optima_scheduler_create", context._handle(), num_modules, int(policy), seed)
+        super().__init__(ptr, parents=(context,))
+
+    window = _setting("window", ctypes.c_uint32)
+    history = _setting("history", ctypes.c_int32, int, History)
+    arm_set = _setting("arm_set", ctypes.c_int32, int, ArmSet)
+    discount = _setting("discount", ctypes.c_double, float)
+    variance_floor = _setting("variance_floor", ctypes.c_double, float)
+    fixed_variance = _setting("fixed_variance", ctypes.c_double, float)
+    exploration = _setting("exploration", ctypes.c_double, float)
+    exp3_gamma = _setting("exp3_gamma", ctypes.c_double, float)
+    fixed_arm = _setting("fixed_arm", ctypes.c_uint32)
+
+    @staticmethod
+    def policy_name(policy):
+        """Printable name of a policy, e.g. ``"OPTIMA"``."""
+        return lib.optima_scheduler_policy_name(int(policy)).decode()
+
+    def set_arm_masks(self, masks):
+        """Offer an explicit list of arms (module bit masks), in order."""
+        masks = list(masks)
+        arr = (ctypes.c_uint32 * max(len(masks), 1))(*masks)
+        self._call("optima_scheduler_set_arm_masks", arr, len(masks))
+
+    def set_module_names(self, names):
+        """Name the modules (arms print as ``vision+text``); None removes the names."""
+        names = [] if names is None else [n.encode("utf-8") for n in names]
+        arr = (ctypes.c_char_p * max(len(names), 1))(*names)
+        self._call("optima_scheduler_set_module_names", arr if names else None, len(names))
+
+    def select(self):
+        """The arm for the next round."""
+        return self._get("optima_scheduler_select", ctypes.c_uint32)
+
+    def update(self, arm, reward):
+        """Report the reward of the round played with ``arm``."""
+        self._call("optima_scheduler_update", arm, float(reward))
+
+    @property
+    def num_modules(self):
+        """K."""
+        return self._get("optima_scheduler_get_num_modules", ctypes.c_int32)
+
+    @property
+    def policy(self):
+        """One of :class:`Policy`."""
+        return Policy(self._get("optima_scheduler_get_policy", ctypes.c_int32))
+
+    @property
+    def num_arms(self):
+        """Number of arms."""
+        return self._get("optima_scheduler_get_num_arms", ctypes.c_uint32)
+
+    @property
+    def rounds(self):
+        """Completed rounds (successful updates)."""
+        return self._get("optima_scheduler_get_rounds", ctypes.c_uint64)
+
+    def arm_mask(self, arm):
+        """Module mask of an arm."""
+        return self._get("optima_scheduler_get_arm_mask", ctypes.c_uint32, arm)
+
+    def find_arm(self, mask):
+        """The arm whose mask is ``mask``."""
+        return self._get("optima_scheduler_find_arm", ctypes.c_uint32, mask)
+
+    def arm_name(self, arm):
+        """Printable name of an arm, e.g. ``vision+fusion``."""
+        length = ctypes.c_size_t()
+        self._call("optima_scheduler_get_arm_name", arm, None, 0, ctypes.byref(length))
+        buf = ctypes.create_string_buffer(length.value + 1)
+        self._call("optima_scheduler_get_arm_name", arm, buf, len(buf), ctypes.byref(length))
+        return buf.value.decode()
+
+    def arm_count(self, arm):
+        """How many rewards of the arm the policy remembers."""
+        return self._get("optima_scheduler_get_arm_count", ctypes.c_double, arm)
+
+    def arm_mean(self, arm):
+        """Mean remembered reward of the arm (NaN when none)."""
+        return self._get("optima_scheduler_get_arm_mean", ctypes.c_double, arm)
+
+    def arm_sample(self, arm):
+        """Last Thompson sample of the arm (NaN before any)."""
+        return self._get("optima_scheduler_get_arm_sample", ctypes.c_double, arm)
+
+    def arm_plays(self, arm):
+        """Rounds ever credited to the arm."""
+        return self._get("optima_scheduler_get_arm_plays", ctypes.c_uint64, arm)
+
+    def save(self):
+        """The whole state as bytes (versioned, checksummed)."""
+        size = ctypes.c_size_t()
+        self._call("optima_scheduler_save_to_buffer", None, 0, ctypes.byref(size))
+        buf = ctypes.create_string_buffer(max(size.value, 1))
+        self._call("optima_scheduler_save_to_buffer", buf, size.value, ctypes.byref(size))
+        return buf.raw[:size.value]
+
+    def load(self, data):
+        """Restore a state returned by :meth:`save`."""
+        data = bytes(data)
+        self._call("optima_scheduler_load_from_buffer", data, len(data))

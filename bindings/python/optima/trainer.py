@@ -1,0 +1,465 @@
+"""optima.Trainer: rounds of distillation steps, driven step by step or by callbacks."""
+
+import collections
+import ctypes
+import enum
+import os
+
+from ._errors import Error, Status
+from ._handle import Handle, create
+from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
+                      READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
+from ._tensor import as_matrix, copy_view, view, wrap_buffer
+from .context import default_context
+from .loss import Loss, LossKind
+from .scheduler import Policy, Scheduler
+
+
+class Side(enum.IntEnum):
+    """Which model a view belongs to."""
+
+    STUDENT = 0
+    TEACHER = 1
+
+
+class RewardKind(enum.IntEnum):
+    """How a round's reward is computed."""
+
+    RELATIVE = 0
+    ABSOLUTE = 1
+
+
+class RewardSource(enum.IntEnum):
+    """Where a round's reference loss comes from."""
+
+    TRAINING = 0
+    EVALUATION = 1
+
+
+class Optimizer(enum.IntEnum):
+    """The projections' optimizer."""
+
+    SGD = 0
+    ADAMW = 1
+    HOST = 2
+
+
+class LogFormat(enum.IntEnum):
+    """Format of the round log."""
+
+    CSV = 0
+    JSONL = 1
+
+
+#: One hidden state a step needs (``optima_layer_ref``).
+LayerRef = collections.namedtuple("LayerRef", "side module layer width")
+#: The record of a completed round.
+RoundRecord = collections.namedtuple("RoundRecord", "first_step arm reward mean_reference")
+
+
+class StopRun(Exception):
+    """Raise from a run() callback to stop the run without an error: run() returns False."""
+
+
+class RunCallbacks:
+    """What :meth:`Trainer.run` calls; subclass it and override what you need.
+
+    Every method may raise: the run stops at once (the library discards the step in
+    flight and does not credit the round) and run() re-raises the exception.
+    """
+
+    def next_batch(self, step):
+        """Prepare the batch of step ``step``."""
+
+    def forward(self, step, needed, want_logits):
+        """Run the forward passes. Return ``(hidden, student_logits, teacher_logits)``:
+        ``hidden[i]`` a 2-D array for the layer ``needed[i]`` names (a :class:`LayerRef`),
+        the logits None unless ``want_logits``. The arrays must not change until
+        backward() returns (the library reads them without copies)."""
+        raise NotImplementedError("RunCallbacks.forward")
+
+    def backward(self, step, needed, grads, logits_grad):
+        """Backpropagate ``grads[i]`` (an array for each student entry of ``needed``, None
+        for teacher entries) and ``logits_grad`` (None when unused) with the task
+        gradient; return the task loss."""
+        raise NotImplementedError("RunCallbacks.backward")
+
+    # Optional: define optimizer_step(step), evaluate(step) -> loss and
+    # round_end(round, arm, reward) in a subclass to have them called.
+    optimizer_step = None
+    evaluate = None
+    round_end = None
+
+
+class Trainer(Handle):
+    """A trainer distilling ``teacher`` into ``student`` (two :class:`optima.Model`)."""
+
+    _destroy = "optima_trainer_destroy"
+    _last_error = "optima_trainer_last_error"
+
+    def __init__(self, teacher, student, context=None):
+        context = context or default_context()
+        ptr = create("optima_trainer_create", context._handle(), teacher._handle(),
+                     student._handle())
+        super().__init__(ptr, parents=(context, teacher, student))
+        self.teacher, self.student = teacher, student
+        self._views = []          # arrays handed to set_hidden/set_logits this step
+        self._projection_fn = None
+        self._pending = None      # exception raised inside a callback
+
+    # ---- configuration ------------------------------------------------------------------
+
+    def add_pair(self, student_module, teacher_module, kind=LossKind.MSE):
+        """Distil a student module from a teacher module (indices or names); return the
+        pair index."""
+        sm = _index(self.student, student_module)
+        tm = _index(self.teacher, teacher_module)
+        return self._get("optima_trainer_add_pair", ctypes.c_size_t, sm, tm, int(kind))
+
+    @property
+    def pair_count(self):
+        """Number of pairs."""
+        return self._get("optima_trainer_pair_count", ctypes.c_size_t)
+
+    def pair_loss(self, pair):
+        """The layerwise :class:`Loss` of a pair (owned by the trainer)."""
+        ptr = self._get("optima_trainer_pair_loss", ctypes.c_void_p, pair)
+        return Loss(ptr, parents=(self,), owned=False)
+
+    def set_pair_weight(self, pair, weight):
+        """Weight w_m of a pair in the layer term (default 1)."""
+        self._call("optima_trainer_set_pair_weight", pair, float(weight))
+
+    @property
+    def alpha_pred(self):
+        """Weight of the prediction-layer KL."""
+        return self._get("optima_trainer_get_alpha_pred", ctypes.c_double)
+
+    @alpha_pred.setter
+    def alpha_pred(self, value):
+        self._call("optima_trainer_set_alpha_pred", float(value))
+
+    @property
+    def alpha_layer(self):
+        """Weight of the layer term."""
+        return self._get("optima_trainer_get_alpha_layer", ctypes.c_double)
+
+    @alpha_layer.setter
+    def alpha_layer(self, value):
+        self._call("optima_trainer_set_alpha_layer", float(value))
+
+    def set_temperature(self, temperature):
+        """KL temperature (default 1)."""
+        self._call("optima_trainer_set_temperature", float(temperature))
+
+    @property
+    def round_length(self):
+        """Steps per round (default 10)."""
+        return self._get("optima_trainer_get_round_length", ctypes.c_uint32)
+
+    @round_length.setter
+    def round_length(self, steps):
+        self._call("optima_trainer_set_round_length", steps)
+
+    def set_policy(self, policy=Policy.OPTIMA, seed=0):
+        """The scheduler's policy and seed (before the configuration freezes)."""
+        self._call("optima_trainer_set_policy", int(policy), seed)
+
+    @property
+    def scheduler(self):
+        """The trainer's :class:`Scheduler` (freezes the configuration)."""
+        ptr = self._get("optima_trainer_get_scheduler", ctypes.c_void_p)
+        return Scheduler(0, _borrow=(ptr, self))
+
+    def set_reward(self, kind=RewardKind.RELATIVE, source=RewardSource.TRAINING):
+        """How rewards are computed."""
+        self._call("optima_trainer_set_reward", int(kind), int(source))
+
+    def set_optimizer(self, kind, learning_rate=1e-3):
+        """The projections' optimizer and its learning rate."""
+        self._call("optima_trainer_set_optimizer", int(kind), float(learning_rate))
+
+    def set_optimizer_params(self, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.01):
+        """The built-in optimizers' hyperparameters."""
+        self._call("optima_trainer_set_optimizer_params", float(momentum), float(beta1),
+                   float(beta2), float(weight_decay))
+
+    def set_projection_callback(self, fn):
+        """Train projections with ``fn(pair, layer_pair, param, grad)`` (Optimizer.HOST).
+
+        ``param`` is a writable NumPy view of the projection, valid during the call only;
+        ``grad`` a read-only view. An exception stops end_step(), which re-raises it.
+        None unsets the callback.
+        """
+        if fn is None:
+            self._call("optima_trainer_set_projection_callback", PROJECTION_FN(), None)
+            self._projection_fn = None
+            return
+
+        def trampoline(_user, pair, layer_pair, param, grad, rows, cols):
+            def body():
+                p = wrap_buffer(param, rows, cols)
+                g = wrap_buffer(grad, rows, cols)
+                g.flags.writeable = False
+                fn(pair, layer_pair, p, g)
+            return self._guard(body)
+
+        c_fn = PROJECTION_FN(trampoline)
+        self._call("optima_trainer_set_projection_callback", c_fn, None)
+        self._projection_fn = c_fn
+
+    def set_history(self, rounds):
+        """Keep the records of the last ``rounds`` rounds (default 1024)."""
+        self._call("optima_trainer_set_history", rounds)
+
+    def set_round_log(self, path, fmt=LogFormat.CSV):
+        """Append every finished round to ``path`` (None stops logging)."""
+        self._call("optima_trainer_set_round_log",
+                   None if path is None else os.fsencode(path), int(fmt))
+
+    # ---- the step API -------------------------------------------------------------------
+
+    def begin_step(self):
+        """Begin a step; return the arm of its round."""
+        self._views = []
+        return self._get("optima_trainer_begin_step", ctypes.c_uint32)
+
+    def plan(self):
+        """The hidden states this step needs, as a list of :class:`LayerRef`."""
+        refs = LayerRef_p()
+        count = ctypes.c_size_t()
+        self._call("optima_trainer_plan", ctypes.byref(refs), ctypes.byref(count))
+        return _layer_refs(refs, count.value)
+
+    @property
+    def needs_logits(self):
+        """True when this step needs both models' logits."""
+        return bool(self._get("optima_trainer_needs_logits", ctypes.c_int32))
+
+    def set_hidden(self, side, module, layer, array):
+        """Hand over a hidden state (kept without copy until compute() returns)."""
+        a = as_matrix(array, "array")
+        self._call("optima_trainer_set_hidden", int(side), module, layer,
+                   ctypes.byref(view(a)))
+        self._views.append(a)
+
+    def set_logits(self, side, array):
+        """Hand over a model's logits (kept without copy until compute() returns)."""
+        a = as_matrix(array, "array")
+        self._call("optima_trainer_set_logits", int(side), ctypes.byref(view(a)))
+        self._views.append(a)
+
+    def compute(self):
+        """Compute the step's losses and gradients; return the distillation total."""
+        try:
+            return self._get("optima_trainer_compute", ctypes.c_double)
+        finally:
+            self._views = []
+
+    def losses(self):
+        """(kl, layer_term) of the last compute."""
+        kl, layer = ctypes.c_double(), ctypes.c_double()
+        self._call("optima_trainer_losses", ctypes.byref(kl), ctypes.byref(layer))
+        return kl.value, layer.value
+
+    def pair_loss_value(self, pair):
+        """(D_m, active) of a pair in the last compute."""
+        loss, active = ctypes.c_double(), ctypes.c_int32()
+        self._call("optima_trainer_pair_loss_value", pair, ctypes.byref(loss),
+                   ctypes.byref(active))
+        return loss.value, bool(active.value)
+
+    def student_grad(self, module, layer):
+        """A copy of the gradient wrt a student hidden state, or None when it gets none."""
+        grad = Tensor()
+        self._call("optima_trainer_student_grad", module, layer, ctypes.byref(grad))
+        return copy_view(grad)
+
+    def logits_grad(self):
+        """A copy of the gradient wrt the student logits, or None when alpha_pred is 0."""
+        grad = Tensor()
+        self._call("optima_trainer_logits_grad", ctypes.byref(grad))
+        return copy_view(grad)
+
+    def submit_evaluation(self, loss):
+        """The host's evaluation loss (RewardSource.EVALUATION)."""
+        self._call("optima_trainer_submit_evaluation", float(loss))
+
+    def end_step(self, task_loss):
+        """End the step; return True when it ended a round."""
+        ended = ctypes.c_int32()
+        self._pending = None
+        try:
+            self._call("optima_trainer_end_step", float(task_loss), ctypes.byref(ended))
+        except Error:
+            self._reraise_pending()
+            raise
+        return bool(ended.value)
+
+    # ---- the run loop -------------------------------------------------------------------
+
+    def run(self, callbacks, steps):
+        """Run ``steps`` steps through ``callbacks`` (a :class:`RunCallbacks`).
+
+        Returns True when every step ran, False when a callback raised :class:`StopRun`.
+        Any other exception raised by a callback stops the run and is re-raised here;
+        the trainer stays usable (the round in flight is not credited).
+        """
+        table, keep = self._callback_table(callbacks)
+        self._pending = None
+        try:
+            self._call("optima_trainer_run", ctypes.byref(table), None, steps)
+        except Error as err:
+            if err.status == Status.ECALLBACK and isinstance(self._pending, StopRun):
+                self._pending = None
+                return False
+            self._reraise_pending()
+            raise
+        finally:
+            del keep
+        return True
+
+    @property
+    def callback_code(self):
+        """The non-zero value of the callback that stopped the last run (0 if none)."""
+        return self._get("optima_trainer_callback_code", ctypes.c_int32)
+
+    def _guard(self, body):
+        """Run a callback body; turn any exception into a stop (non-zero return)."""
+        try:
+            body()
+            return 0
+        except BaseException as exc:  # nothing may unwind through C frames
+            if self._pending is None:
+                self._pending = exc
+            return 1
+
+    def _reraise_pending(self):
+        exc, self._pending = self._pending, None
+        if exc is not None:
+            raise exc
+
+    def _callback_table(self, cb):
+        state = {"views": []}
+
+        def next_batch(_user, step):
+            return self._guard(lambda: cb.next_batch(step))
+
+        def forward(_user, step, needed, count, hidden, want_logits, s_logits, t_logits):
+            def body():
+                refs = _layer_refs(needed, count)
+                out, zs, zt = cb.forward(step, refs, bool(want_logits))
+                if len(out) != count:
+                    raise ValueError("optima: forward() returned %d hidden states for %d "
+                                     "needed layers" % (len(out), count))
+                arrays = [as_matrix(a, "hidden[%d]" % i) for i, a in enumerate(out)]
+                for i, a in enumerate(arrays):
+                    hidden[i] = view(a)
+                if want_logits:
+                    if zs is None or zt is None:
+                        raise ValueError("optima: forward() must return both logits when "
+                                         "want_logits is True")
+                    arrays += [as_matrix(zs, "student_logits"), as_matrix(zt, "teacher_logits")]
+                    s_logits[0] = view(arrays[-2])
+                    t_logits[0] = view(arrays[-1])
+                state["views"] = arrays  # alive until the next forward
+            return self._guard(body)
+
+        def backward(_user, step, needed, grads, count, logits_grad, task_loss):
+            def body():
+                refs = _layer_refs(needed, count)
+                g = [copy_view(grads[i]) for i in range(count)]
+                zg = copy_view(logits_grad[0]) if logits_grad else None
+                task_loss[0] = float(cb.backward(step, refs, g, zg))
+            return self._guard(body)
+
+        def simple(method):
+            return lambda _user, step: self._guard(lambda: method(step))
+
+        def evaluate(_user, step, loss):
+            def body():
+                loss[0] = float(cb.evaluate(step))
+            return self._guard(body)
+
+        def round_end(_user, rnd, arm, reward):
+            return self._guard(lambda: cb.round_end(rnd, arm, reward))
+
+        table = Callbacks()
+        table.struct_size = ctypes.sizeof(Callbacks)
+        table.reserved = 0
+        table.next_batch = NEXT_BATCH_FN(next_batch)
+        table.forward = FORWARD_FN(forward)
+        table.backward = BACKWARD_FN(backward)
+        table.optimizer_step = (STEP_FN(simple(cb.optimizer_step)) if cb.optimizer_step
+                                else STEP_FN())
+        table.evaluate = EVALUATE_FN(evaluate) if cb.evaluate else EVALUATE_FN()
+        table.round_end = ROUND_END_FN(round_end) if cb.round_end else ROUND_END_FN()
+        # The CFUNCTYPE objects must outlive the call: keep them referenced.
+        keep = (table.next_batch, table.forward, table.backward, table.optimizer_step,
+                table.evaluate, table.round_end, state)
+        return table, keep
+
+    # ---- progress and records -----------------------------------------------------------
+
+    def progress(self):
+        """(steps ended, rounds completed)."""
+        steps, rounds = ctypes.c_uint64(), ctypes.c_uint64()
+        self._call("optima_trainer_progress", ctypes.byref(steps), ctypes.byref(rounds))
+        return steps.value, rounds.value
+
+    def round_record(self, round_index):
+        """The :class:`RoundRecord` of a completed round."""
+        first, arm = ctypes.c_uint64(), ctypes.c_uint32()
+        reward, mean = ctypes.c_double(), ctypes.c_double()
+        self._call("optima_trainer_round_record", round_index, ctypes.byref(first),
+                   ctypes.byref(arm), ctypes.byref(reward), ctypes.byref(mean))
+        return RoundRecord(first.value, arm.value, reward.value, mean.value)
+
+    def round_pair_loss(self, round_index, pair):
+        """(mean D_m over the round, active) of a pair."""
+        loss, active = ctypes.c_double(), ctypes.c_int32()
+        self._call("optima_trainer_round_pair_loss", round_index, pair, ctypes.byref(loss),
+                   ctypes.byref(active))
+        return loss.value, bool(active.value)
+
+    # ---- checkpoints --------------------------------------------------------------------
+
+    def save(self, path=None):
+        """Write a checkpoint to ``path`` atomically, or return it as bytes."""
+        if path is not None:
+            self._call("optima_trainer_save_file", os.fsencode(path))
+            return None
+        chunks = []
+
+        def write(_user, data, size):
+            chunks.append(ctypes.string_at(data, size))
+            return 0
+
+        self._call("optima_trainer_save", WRITE_FN(write), None)
+        return b"".join(chunks)
+
+    def load(self, source):
+        """Restore a checkpoint from a path (str or os.PathLike) or from bytes."""
+        if not isinstance(source, (bytes, bytearray, memoryview)):
+            self._call("optima_trainer_load_file", os.fsencode(source))
+            return
+        data = bytes(source)
+        pos = [0]
+
+        def read(_user, buf, size, got):
+            n = min(size, len(data) - pos[0])
+            ctypes.memmove(buf, data[pos[0]:pos[0] + n], n)
+            pos[0] += n
+            got[0] = n
+            return 0
+
+        self._call("optima_trainer_load", READ_FN(read), None)
+
+
+def _layer_refs(refs, count):
+    return [LayerRef(Side(refs[i].side), refs[i].module, refs[i].layer, refs[i].width)
+            for i in range(count)]
+
+
+def _index(model, module):
+    return model.find_module(module) if isinstance(module, str) else module

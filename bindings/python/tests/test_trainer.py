@@ -1,0 +1,288 @@
+"""optima.Trainer: the step API, the run loop with Python callbacks, exceptions inside
+callbacks, the host projection optimizer and checkpoints."""
+
+import os
+import tempfile
+import unittest
+
+import numpy as np
+
+import optima
+from host import LinearHost, make_trainer
+
+
+class Boom(Exception):
+    pass
+
+
+class StepApiTest(unittest.TestCase):
+    def setUp(self):
+        self.ctx = optima.Context()
+        self.host = LinearHost(self.ctx)
+
+    def tearDown(self):
+        self.ctx.close()
+
+    def test_plan_lists_only_the_active_pairs_layers_and_gradients_follow(self):
+        t = make_trainer(self.host, self.ctx)
+        arm = t.begin_step()
+        mask = t.scheduler.arm_mask(arm)
+        plan = t.plan()
+        modules = {r.module for r in plan}
+        self.assertEqual(modules, {m for m in range(3) if mask >> m & 1})
+        self.assertTrue(all(r.width > 0 for r in plan))
+        self.host.x = self.host.batch(0)
+        for ref in plan:
+            t.set_hidden(ref.side, ref.module, ref.layer, self.host.hidden(ref))
+        self.assertTrue(t.needs_logits)
+        t.set_logits(optima.Side.STUDENT, self.host.x @ self.host.sz)
+        t.set_logits(optima.Side.TEACHER, self.host.x @ self.host.tz)
+        total = t.compute()
+        kl, layer = t.losses()
+        self.assertAlmostEqual(total, kl * t.alpha_pred + layer * t.alpha_layer, places=6)
+        for ref in plan:
+            if ref.side == optima.Side.STUDENT:
+                g = t.student_grad(ref.module, ref.layer)
+                self.assertEqual(g.shape, (6, ref.width))
+        inactive = [m for m in range(3) if not mask >> m & 1]
+        for m in inactive:
+            self.assertIsNone(t.student_grad(m, 0))
+            self.assertEqual(t.pair_loss_value(m), (0.0, False))
+        self.assertEqual(t.logits_grad().shape, (6, 4))
+        self.assertFalse(t.end_step(1.0))
+        self.assertEqual(t.progress(), (1, 0))
+
+    def test_missing_view_and_wrong_width_raise_with_messages(self):
+        t = make_trainer(self.host, self.ctx)
+        t.begin_step()
+        ref = t.plan()[0]
+        with self.assertRaises(optima.Error) as cm:
+            t.set_hidden(ref.side, ref.module, ref.layer, np.zeros((6, ref.width + 1), np.float32))
+        self.assertEqual(cm.exception.status, optima.Status.ESHAPE)
+        with self.assertRaises(optima.Error) as cm:
+            t.compute()
+        self.assertEqual(cm.exception.status, optima.Status.ESTATE)
+        self.assertIn("optima_trainer_compute", t.last_error)
+
+    def test_settings_freeze_when_training_starts(self):
+        t = make_trainer(self.host, self.ctx)
+        t.alpha_layer = 0.5
+        self.assertEqual(t.alpha_layer, 0.5)
+        with self.assertRaises(optima.Error):
+            t.add_pair("vision", "vision")  # already paired
+        self.assertEqual(t.pair_loss(0).pair_count, 1)
+        t.scheduler.window = 8  # the scheduler may still be tuned before the first step
+        self.assertEqual(t.scheduler.window, 8)
+        with self.assertRaises(optima.Error) as cm:
+            t.round_length = 5
+        self.assertEqual(cm.exception.status, optima.Status.ESTATE)
+
+    def test_borrowed_loss_and_scheduler_close_with_their_trainer(self):
+        t = make_trainer(self.host, self.ctx)
+        loss, sched = t.pair_loss(1), t.scheduler
+        t.close()
+        self.assertTrue(loss.closed and sched.closed)
+        self.assertFalse(self.host.student.closed)
+
+    def test_closing_a_model_closes_its_trainer_first(self):
+        t = make_trainer(self.host, self.ctx)
+        self.host.teacher.close()
+        self.assertTrue(t.closed)
+
+
+class RunTest(unittest.TestCase):
+    def setUp(self):
+        self.ctx = optima.Context()
+
+    def tearDown(self):
+        self.ctx.close()
+
+    def test_run_loop_equals_the_step_api_bit_for_bit(self):
+        a, b = LinearHost(self.ctx), LinearHost(self.ctx)
+        ta, tb = make_trainer(a, self.ctx), make_trainer(b, self.ctx)
+        self.assertTrue(ta.run(a, 8))
+        for step in range(8):
+            b.step(tb, step)
+        self.assertEqual(ta.progress(), (8, 4))
+        self.assertEqual(tb.progress(), (8, 4))
+        for r in range(4):
+            self.assertEqual(ta.round_record(r), tb.round_record(r))
+        for w1, w2 in zip(a.sw, b.sw):
+            np.testing.assert_array_equal(w1, w2)
+
+    def test_exception_in_a_callback_stops_the_run_and_is_reraised(self):
+        for where in ("next_batch", "forward", "backward", "round_end"):
+            with self.subTest(where=where):
+                host = LinearHost(self.ctx)
+                t = make_trainer(host, self.ctx)
+                host.fail[where] = (1, Boom(where))
+                with self.assertRaises(Boom) as cm:
+                    t.run(host, 6)
+                self.assertEqual(str(cm.exception), where)
+                self.assertNotEqual(t.callback_code, 0)
+                # The trainer stays usable: the next run goes on.
+                host.fail.clear()
+                self.assertTrue(t.run(host, 4))
+
+    def test_keyboard_interrupt_in_a_callback_is_reraised_too(self):
+        host = LinearHost(self.ctx)
+        t = make_trainer(host, self.ctx)
+        host.fail["forward"] = (0, KeyboardInterrupt())
+        with self.assertRaises(KeyboardInterrupt):
+            t.run(host, 2)
+
+    def test_stop_run_ends_the_run_quietly_without_crediting_the_round(self):
+        host = LinearHost(self.ctx)
+        t = make_trainer(host, self.ctx, round_length=3)
+        host.fail["backward"] = (4, optima.StopRun())
+        self.assertFalse(t.run(host, 10))
+        self.assertEqual(t.progress(), (4, 1))
+
+    def test_bad_forward_results_are_reraised_as_python_errors(self):
+        host = LinearHost(self.ctx)
+        t = make_trainer(host, self.ctx)
+
+        class Short(LinearHost):
+            def forward(self, step, needed, want_logits):
+                hidden, zs, zt = super().forward(step, needed, want_logits)
+                return hidden[:-1], zs, zt
+
+        short = Short(self.ctx)
+        t2 = make_trainer(short, self.ctx)
+        with self.assertRaisesRegex(ValueError, "hidden states"):
+            t2.run(short, 1)
+
+        class Strings(LinearHost):
+            def forward(self, step, needed, want_logits):
+                return [["x"]] * len(needed), None, None
+
+        with self.assertRaisesRegex(TypeError, "hidden\\[0\\]"):
+            t.run(Strings(self.ctx), 1)
+
+    def test_wrong_hidden_shape_from_forward_stops_with_the_library_error(self):
+        class Wide(LinearHost):
+            def forward(self, step, needed, want_logits):
+                hidden, zs, zt = super().forward(step, needed, want_logits)
+                return [np.zeros((6, h.shape[1] + 1), np.float32) for h in hidden], zs, zt
+
+        host = Wide(self.ctx)
+        t = make_trainer(host, self.ctx)
+        with self.assertRaises(optima.Error) as cm:
+            t.run(host, 1)
+        self.assertEqual(cm.exception.status, optima.Status.ESHAPE)
+
+    def test_evaluation_source_calls_evaluate_and_optimizer_step(self):
+        class Evaluating(LinearHost):
+            def evaluate(self, step):
+                self.calls.append(("evaluate", step))
+                return 1.0 / (step + 1)
+
+            def optimizer_step(self, step):
+                self.calls.append(("optimizer_step", step))
+
+        host = Evaluating(self.ctx)
+        t = make_trainer(host, self.ctx)
+        t.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.EVALUATION)
+        self.assertTrue(t.run(host, 4))
+        names = [c[0] for c in host.calls]
+        self.assertEqual(names.count("evaluate"), 3)  # before the first step, then 2 rounds
+        self.assertEqual(names.count("optimizer_step"), 4)
+        self.assertGreater(t.round_record(0).reward, 0)
+
+    def test_round_log_and_log_sink_see_every_round(self):
+        host = LinearHost(self.ctx)
+        seen = []
+        self.ctx.set_log(lambda level, msg: seen.append(msg), optima.LogLevel.INFO)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rounds.csv")
+            t = make_trainer(host, self.ctx)
+            t.set_round_log(path, optima.LogFormat.CSV)
+            t.run(host, 6)
+            t.set_round_log(None)
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        self.ctx.set_log(None)
+        self.assertEqual(len(lines), 4)  # header and three rounds
+        self.assertEqual(sum(m.startswith("round ") for m in seen), 3)
+
+
+class ProjectionCallbackTest(unittest.TestCase):
+    def test_host_optimizer_receives_writable_projections(self):
+        with optima.Context() as ctx:
+            host = LinearHost(ctx)
+            t = make_trainer(host, ctx)
+            seen = []
+
+            def sgd(pair, layer_pair, param, grad):
+                seen.append((pair, param.shape))
+                param -= 0.1 * grad
+
+            t.set_optimizer(optima.Optimizer.HOST)
+            t.set_projection_callback(sgd)
+            before = t.pair_loss(0).projection(0)
+            t.run(host, 4)
+            self.assertTrue(seen)
+            self.assertFalse(np.array_equal(before, t.pair_loss(0).projection(0)))
+
+    def test_exception_in_the_projection_callback_is_reraised_by_end_step(self):
+        with optima.Context() as ctx:
+            host = LinearHost(ctx)
+            t = make_trainer(host, ctx)
+
+            def broken(pair, layer_pair, param, grad):
+                raise Boom("projection")
+
+            t.set_optimizer(optima.Optimizer.HOST)
+            t.set_projection_callback(broken)
+            with self.assertRaisesRegex(Boom, "projection"):
+                host.step(t, 0)
+            with self.assertRaisesRegex(Boom, "projection"):
+                t.run(host, 2)
+
+
+class CheckpointTest(unittest.TestCase):
+    def test_bytes_and_file_checkpoints_resume_exactly(self):
+        with optima.Context() as ctx:
+            a = LinearHost(ctx)
+            ta = make_trainer(a, ctx)
+            ta.run(a, 5)
+            blob = ta.save()
+            b = LinearHost(ctx)
+            b.sw = [w.copy() for w in a.sw]
+            b.sz = a.sz.copy()
+            tb = make_trainer(b, ctx)
+            tb.load(blob)
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "ckpt.bin")
+                ta.save(path)
+                c = LinearHost(ctx)
+                c.sw = [w.copy() for w in a.sw]
+                c.sz = a.sz.copy()
+                tc = make_trainer(c, ctx)
+                tc.load(path)
+            for trainer, host in ((ta, a), (tb, b), (tc, c)):
+                for step in range(5, 11):
+                    host.step(trainer, step)
+            self.assertEqual(ta.progress(), tb.progress())
+            for r in range(ta.progress()[1]):
+                self.assertEqual(ta.round_record(r), tb.round_record(r))
+                self.assertEqual(ta.round_record(r), tc.round_record(r))
+
+    def test_damaged_checkpoint_is_refused_and_the_trainer_unchanged(self):
+        with optima.Context() as ctx:
+            host = LinearHost(ctx)
+            t = make_trainer(host, ctx)
+            t.run(host, 3)
+            blob = bytearray(t.save())
+            blob[len(blob) // 2] ^= 0xFF
+            with self.assertRaises(optima.Error) as cm:
+                t.load(bytes(blob))
+            self.assertIn(cm.exception.status, (optima.Status.ECHECKSUM, optima.Status.EFORMAT))
+            self.assertEqual(t.progress()[0], 3)
+            with self.assertRaises(optima.Error) as cm:
+                t.load("/nonexistent/dir/ckpt")
+            self.assertEqual(cm.exception.status, optima.Status.EIO)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,44 @@
+//! The context every handle is made from.
+
+use std::ptr;
+
+use crate::error::{check, text, Result};
+use crate::ffi;
+
+/// A liboptima context (malloc/free, 1 thread, no log sink by default). Handles made from
+/// it borrow it, so the compiler keeps it alive longer than them.
+pub struct Context {
+    pub(crate) ptr: *mut ffi::optima_context,
+}
+
+impl Context {
+    /// Creates a context.
+    pub fn new() -> Result<Context> {
+        let mut ptr = ptr::null_mut();
+        check(unsafe { ffi::optima_context_create(&mut ptr) })?;
+        Ok(Context { ptr })
+    }
+
+    /// Sets how many threads BLIS may use for this context (1 to 1024).
+    pub fn set_threads(&mut self, threads: i32) -> Result<()> {
+        check(unsafe { ffi::optima_context_set_threads(self.ptr, threads) })
+    }
+
+    /// The thread count.
+    pub fn threads(&self) -> Result<i32> {
+        let mut n = 0;
+        check(unsafe { ffi::optima_context_get_threads(self.ptr, &mut n) })?;
+        Ok(n)
+    }
+
+    /// The message of the last call that failed on this context.
+    pub fn last_error(&self) -> String {
+        unsafe { text(ffi::optima_context_last_error(self.ptr)) }
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        unsafe { ffi::optima_context_destroy(self.ptr) }
+    }
+}

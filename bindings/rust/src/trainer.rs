@@ -1,0 +1,537 @@
+//! The trainer: the step API (a `Step` guard that keeps the views borrowed until compute)
+//! and the run loop (a `RunCallbacks` host reached through panic-catching trampolines).
+
+use std::marker::PhantomData;
+use std::os::raw::{c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use crate::context::Context;
+use crate::error::{check, text, Error, Result, Status};
+use crate::ffi;
+use crate::model::Model;
+use crate::scheduler::{write_to_vec, Policy, Scheduler};
+use crate::tensor::{copy_view, Matrix};
+
+/// What a callback returns: `Ok(())` to go on, an error to stop the run.
+pub type CallbackResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Which model a view belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Student = 0,
+    Teacher = 1,
+}
+
+/// Layerwise loss kinds a pair may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossKind {
+    Mse = 1,
+    Cosine = 2,
+}
+
+/// The projections' optimizer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optimizer {
+    Sgd = 0,
+    AdamW = 1,
+    /// The closure given to [`Trainer::set_projection_callback`].
+    Host = 2,
+}
+
+/// One hidden state a step needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerRef {
+    pub side: Side,
+    pub module: usize,
+    pub layer: usize,
+    pub width: usize,
+}
+
+impl LayerRef {
+    fn from_raw(r: &ffi::optima_layer_ref) -> LayerRef {
+        let side = if r.side == 0 { Side::Student } else { Side::Teacher };
+        LayerRef { side, module: r.module as usize, layer: r.layer as usize, width: r.width as usize }
+    }
+}
+
+/// The record of a completed round.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RoundRecord {
+    pub first_step: u64,
+    pub arm: u32,
+    pub reward: f64,
+    pub mean_reference: f64,
+}
+
+type ProjectionFn<'a> = dyn FnMut(u32, u32, &mut [f32], &[f32]) -> CallbackResult + 'a;
+
+struct ProjectionState<'a> {
+    f: Box<ProjectionFn<'a>>,
+    error: Option<String>,
+}
+
+/// A trainer distilling `teacher` into `student`; borrows the context and both models.
+pub struct Trainer<'a> {
+    ptr: *mut ffi::optima_trainer,
+    projection: Option<Box<ProjectionState<'a>>>,
+    _borrows: PhantomData<(&'a Context, &'a Model<'a>)>,
+}
+
+impl<'a> Trainer<'a> {
+    /// Creates a trainer (defaults in trainer.h).
+    pub fn new(ctx: &'a Context, teacher: &'a Model<'a>, student: &'a Model<'a>) -> Result<Trainer<'a>> {
+        let mut ptr = ptr::null_mut();
+        check(unsafe { ffi::optima_trainer_create(ctx.ptr, teacher.ptr, student.ptr, &mut ptr) })?;
+        Ok(Trainer { ptr, projection: None, _borrows: PhantomData })
+    }
+
+    /// Distils student module `student_module` from teacher module `teacher_module`.
+    pub fn add_pair(&mut self, student_module: usize, teacher_module: usize, kind: LossKind) -> Result<usize> {
+        let mut pair = 0;
+        check(unsafe { ffi::optima_trainer_add_pair(self.ptr, student_module, teacher_module, kind as i32, &mut pair) })?;
+        Ok(pair)
+    }
+
+    /// Chooses pair `pair`'s layer mapping (mapping.h style, optional explicit table).
+    pub fn set_pair_mapping(&mut self, pair: usize, style: i32, table: &[usize]) -> Result<()> {
+        let mut loss = ptr::null_mut();
+        check(unsafe { ffi::optima_trainer_pair_loss(self.ptr, pair, &mut loss) })?;
+        check(unsafe { ffi::optima_loss_set_mapping(loss, style, table.as_ptr(), table.len()) })
+    }
+
+    /// Steps per round (default 10).
+    pub fn set_round_length(&mut self, steps: u32) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_round_length(self.ptr, steps) })
+    }
+
+    /// The scheduler's policy and seed.
+    pub fn set_policy(&mut self, policy: Policy, seed: u64) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_policy(self.ptr, policy.0, seed) })
+    }
+
+    /// α_pred, the weight of the prediction KL.
+    pub fn set_alpha_pred(&mut self, alpha: f64) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_alpha_pred(self.ptr, alpha) })
+    }
+
+    /// α_layer, the weight of the layer term.
+    pub fn set_alpha_layer(&mut self, alpha: f64) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_alpha_layer(self.ptr, alpha) })
+    }
+
+    /// The projections' optimizer and learning rate.
+    pub fn set_optimizer(&mut self, kind: Optimizer, learning_rate: f64) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_optimizer(self.ptr, kind as i32, learning_rate) })
+    }
+
+    /// Trains the projections with `f(pair, layer_pair, param, grad)` ([`Optimizer::Host`]).
+    /// An error or a panic in `f` stops `end_step` (or the run) with `ECALLBACK`.
+    pub fn set_projection_callback<F>(&mut self, f: F) -> Result<()>
+    where
+        F: FnMut(u32, u32, &mut [f32], &[f32]) -> CallbackResult + 'a,
+    {
+        let mut state = Box::new(ProjectionState { f: Box::new(f), error: None });
+        let user = &mut *state as *mut ProjectionState<'a> as *mut c_void;
+        check(unsafe { ffi::optima_trainer_set_projection_callback(self.ptr, Some(projection_trampoline), user) })?;
+        self.projection = Some(state); // the heap address stays put when the Box moves
+        Ok(())
+    }
+
+    /// The trainer's scheduler (freezes the configuration); borrows the trainer.
+    pub fn scheduler(&mut self) -> Result<Scheduler<'_>> {
+        let mut s = ptr::null_mut();
+        check(unsafe { ffi::optima_trainer_get_scheduler(self.ptr, &mut s) })?;
+        Ok(Scheduler::borrowed(s))
+    }
+
+    /// Begins a step. Views handed to the returned [`Step`] must outlive it.
+    pub fn begin_step<'v>(&mut self) -> Result<Step<'_, 'a, 'v>> {
+        let mut arm = 0;
+        check(unsafe { ffi::optima_trainer_begin_step(self.ptr, &mut arm) })?;
+        Ok(Step { trainer: self, arm, _views: PhantomData })
+    }
+
+    /// Copy of the gradient wrt a student hidden state (empty when it gets none).
+    pub fn student_grad(&self, module: usize, layer: usize) -> Result<Vec<f32>> {
+        let mut t = ffi::optima_tensor::EMPTY;
+        check(unsafe { ffi::optima_trainer_student_grad(self.ptr, module, layer, &mut t) })?;
+        Ok(unsafe { copy_view(&t) })
+    }
+
+    /// Copy of the gradient wrt the student logits (empty when α_pred = 0).
+    pub fn logits_grad(&self) -> Result<Vec<f32>> {
+        let mut t = ffi::optima_tensor::EMPTY;
+        check(unsafe { ffi::optima_trainer_logits_grad(self.ptr, &mut t) })?;
+        Ok(unsafe { copy_view(&t) })
+    }
+
+    /// Ends the step with the host's task loss; true when it ended a round.
+    pub fn end_step(&mut self, task_loss: f64) -> Result<bool> {
+        let mut ended = 0;
+        let status = unsafe { ffi::optima_trainer_end_step(self.ptr, task_loss, &mut ended) };
+        self.attach_projection_error(check(status))?;
+        Ok(ended != 0)
+    }
+
+    /// Runs `steps` steps through `host`. A callback's error or panic stops the run: the
+    /// result is then an `ECALLBACK` error whose `callback` holds the callback's message.
+    pub fn run(&mut self, host: &mut dyn RunCallbacks, steps: u64) -> Result<()> {
+        let mut state = RunState { host, error: None };
+        let table = ffi::optima_callbacks {
+            struct_size: std::mem::size_of::<ffi::optima_callbacks>() as u32,
+            reserved: 0,
+            next_batch: Some(next_batch_trampoline),
+            forward: Some(forward_trampoline),
+            backward: Some(backward_trampoline),
+            optimizer_step: Some(optimizer_step_trampoline),
+            evaluate: if state.host.evaluates() { Some(evaluate_trampoline) } else { None },
+            round_end: Some(round_end_trampoline),
+        };
+        let user = &mut state as *mut RunState as *mut c_void;
+        let status = unsafe { ffi::optima_trainer_run(self.ptr, &table, user, steps) };
+        match check(status) {
+            Err(mut e) if e.status == Status::ECALLBACK && state.error.is_some() => {
+                e.callback = state.error.take();
+                Err(e)
+            }
+            other => self.attach_projection_error(other),
+        }
+    }
+
+    fn attach_projection_error(&mut self, r: Result<()>) -> Result<()> {
+        let pending = self.projection.as_mut().and_then(|p| p.error.take());
+        match r {
+            Err(mut e) if e.status == Status::ECALLBACK => {
+                e.callback = pending;
+                Err(e)
+            }
+            other => other,
+        }
+    }
+
+    /// The value returned by the callback that stopped the last run (0 if none).
+    pub fn callback_code(&self) -> Result<i32> {
+        let mut code = 0;
+        check(unsafe { ffi::optima_trainer_callback_code(self.ptr, &mut code) })?;
+        Ok(code)
+    }
+
+    /// (steps ended, rounds completed).
+    pub fn progress(&self) -> Result<(u64, u64)> {
+        let (mut steps, mut rounds) = (0, 0);
+        check(unsafe { ffi::optima_trainer_progress(self.ptr, &mut steps, &mut rounds) })?;
+        Ok((steps, rounds))
+    }
+
+    /// The record of completed round `round`.
+    pub fn round_record(&self, round: u64) -> Result<RoundRecord> {
+        let mut r = RoundRecord { first_step: 0, arm: 0, reward: 0.0, mean_reference: 0.0 };
+        check(unsafe {
+            ffi::optima_trainer_round_record(self.ptr, round, &mut r.first_step, &mut r.arm, &mut r.reward,
+                                             &mut r.mean_reference)
+        })?;
+        Ok(r)
+    }
+
+    /// A checkpoint of everything the trainer owns, as bytes.
+    pub fn save(&mut self) -> Result<Vec<u8>> {
+        let mut out: Vec<u8> = Vec::new();
+        check(unsafe { ffi::optima_trainer_save(self.ptr, Some(write_to_vec), &mut out as *mut Vec<u8> as *mut c_void) })?;
+        Ok(out)
+    }
+
+    /// Restores a checkpoint made by [`Trainer::save`] (all or nothing).
+    pub fn load(&mut self, data: &[u8]) -> Result<()> {
+        let mut cursor: &[u8] = data;
+        check(unsafe { ffi::optima_trainer_load(self.ptr, Some(read_from_slice), &mut cursor as *mut &[u8] as *mut c_void) })
+    }
+
+    /// The message of the last call that failed on this trainer.
+    pub fn last_error(&self) -> String {
+        unsafe { text(ffi::optima_trainer_last_error(self.ptr)) }
+    }
+}
+
+impl Drop for Trainer<'_> {
+    fn drop(&mut self) {
+        unsafe { ffi::optima_trainer_destroy(self.ptr) }
+    }
+}
+
+/// A step in progress: hand over views (they stay borrowed for `'v`), then `compute`.
+pub struct Step<'t, 'a, 'v> {
+    trainer: &'t mut Trainer<'a>,
+    arm: u32,
+    _views: PhantomData<&'v [f32]>,
+}
+
+impl<'t, 'a, 'v> Step<'t, 'a, 'v> {
+    /// The arm of this step's round.
+    pub fn arm(&self) -> u32 {
+        self.arm
+    }
+
+    /// The hidden states this step needs.
+    pub fn plan(&self) -> Result<Vec<LayerRef>> {
+        let mut refs = ptr::null();
+        let mut count = 0;
+        check(unsafe { ffi::optima_trainer_plan(self.trainer.ptr, &mut refs, &mut count) })?;
+        Ok(unsafe { layer_refs(refs, count) })
+    }
+
+    /// Whether both models' logits are needed.
+    pub fn needs_logits(&self) -> Result<bool> {
+        let mut n = 0;
+        check(unsafe { ffi::optima_trainer_needs_logits(self.trainer.ptr, &mut n) })?;
+        Ok(n != 0)
+    }
+
+    /// Hands over a hidden state; read (not copied) by `compute`.
+    pub fn set_hidden(&mut self, side: Side, module: usize, layer: usize, view: Matrix<'v>) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_hidden(self.trainer.ptr, side as i32, module, layer, &view.raw()) })
+    }
+
+    /// Hands over a model's logits.
+    pub fn set_logits(&mut self, side: Side, view: Matrix<'v>) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_logits(self.trainer.ptr, side as i32, &view.raw()) })
+    }
+
+    /// Computes the step's losses and gradients; returns the distillation total.
+    pub fn compute(self) -> Result<f64> {
+        let mut total = 0.0;
+        check(unsafe { ffi::optima_trainer_compute(self.trainer.ptr, &mut total) })?;
+        Ok(total)
+    }
+}
+
+/// The host side of [`Trainer::run`]. Each method returns `Ok(())` to go on or an error
+/// to stop; a panic stops the run too (it never unwinds into C).
+pub trait RunCallbacks {
+    /// Prepare the batch of step `step`.
+    fn next_batch(&mut self, _step: u64) -> CallbackResult {
+        Ok(())
+    }
+    /// Run the forward passes and hand a view of each needed hidden state (and the logits
+    /// when `out.want_logits()`) to `out`. Views borrow the host for `'h`: they stay
+    /// valid until `backward` returns.
+    fn forward<'h>(&'h mut self, step: u64, needed: &[LayerRef], out: &mut Forward<'h>) -> CallbackResult;
+    /// Backpropagate: `grads[i]` (dense rows × width, empty for teacher entries) belongs
+    /// to `needed[i]`, `logits_grad` to the student logits (empty when unused). Return the
+    /// task loss.
+    fn backward(&mut self, step: u64, needed: &[LayerRef], grads: &[Vec<f32>], logits_grad: &[f32])
+        -> std::result::Result<f64, Box<dyn std::error::Error>>;
+    /// Step the host's optimizer.
+    fn optimizer_step(&mut self, _step: u64) -> CallbackResult {
+        Ok(())
+    }
+    /// Whether [`RunCallbacks::evaluate`] is to be called (needed with the evaluation
+    /// reward source).
+    fn evaluates(&self) -> bool {
+        false
+    }
+    /// The host's evaluation loss.
+    fn evaluate(&mut self, _step: u64) -> std::result::Result<f64, Box<dyn std::error::Error>> {
+        Ok(0.0)
+    }
+    /// A round ended.
+    fn round_end(&mut self, _round: u64, _arm: u32, _reward: f64) -> CallbackResult {
+        Ok(())
+    }
+}
+
+/// Where `forward` puts its views.
+pub struct Forward<'h> {
+    hidden: *mut ffi::optima_tensor,
+    count: usize,
+    filled: Vec<bool>,
+    want_logits: bool,
+    student_logits: *mut ffi::optima_tensor,
+    teacher_logits: *mut ffi::optima_tensor,
+    logits_set: bool,
+    _views: PhantomData<&'h [f32]>,
+}
+
+impl<'h> Forward<'h> {
+    /// Whether the logits of both models are wanted.
+    pub fn want_logits(&self) -> bool {
+        self.want_logits
+    }
+
+    /// The view of `needed[i]`.
+    pub fn set_hidden(&mut self, i: usize, view: Matrix<'h>) -> Result<()> {
+        if i >= self.count {
+            return Err(Error::binding(Status::EINVAL, format!("Forward::set_hidden: index {} of {}", i, self.count)));
+        }
+        unsafe { *self.hidden.add(i) = view.raw() };
+        self.filled[i] = true;
+        Ok(())
+    }
+
+    /// The logits of both models.
+    pub fn set_logits(&mut self, student: Matrix<'h>, teacher: Matrix<'h>) -> Result<()> {
+        if !self.want_logits {
+            return Err(Error::binding(Status::ESTATE, "Forward::set_logits: no logits wanted".into()));
+        }
+        unsafe {
+            *self.student_logits = student.raw();
+            *self.teacher_logits = teacher.raw();
+        }
+        self.logits_set = true;
+        Ok(())
+    }
+
+    fn missing(&self) -> Option<String> {
+        if let Some(i) = self.filled.iter().position(|f| !f) {
+            return Some(format!("forward left the view of needed[{}] unset", i));
+        }
+        if self.want_logits && !self.logits_set {
+            return Some("forward left the logits unset".to_string());
+        }
+        None
+    }
+}
+
+struct RunState<'r> {
+    host: &'r mut dyn RunCallbacks,
+    error: Option<String>,
+}
+
+/// Runs `f` for the run's host; an error or a panic is recorded and becomes a stop (1).
+unsafe fn guarded<F>(user: *mut c_void, f: F) -> c_int
+where
+    F: FnOnce(&mut dyn RunCallbacks) -> CallbackResult,
+{
+    let state = &mut *(user as *mut RunState);
+    let host = &mut *state.host;
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(host)));
+    let error = match outcome {
+        Ok(Ok(())) => return 0,
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => format!("callback panicked: {}", panic_text(&*panic)),
+    };
+    if state.error.is_none() {
+        state.error = Some(error);
+    }
+    1
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+unsafe fn layer_refs(refs: *const ffi::optima_layer_ref, count: usize) -> Vec<LayerRef> {
+    if refs.is_null() || count == 0 {
+        return Vec::new();
+    }
+    std::slice::from_raw_parts(refs, count).iter().map(LayerRef::from_raw).collect()
+}
+
+unsafe extern "C" fn next_batch_trampoline(user: *mut c_void, step: u64) -> c_int {
+    guarded(user, |h| h.next_batch(step))
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe extern "C" fn forward_trampoline(
+    user: *mut c_void,
+    step: u64,
+    needed: *const ffi::optima_layer_ref,
+    count: usize,
+    hidden: *mut ffi::optima_tensor,
+    want_logits: i32,
+    student_logits: *mut ffi::optima_tensor,
+    teacher_logits: *mut ffi::optima_tensor,
+) -> c_int {
+    guarded(user, |h| {
+        let refs = layer_refs(needed, count);
+        let mut out = Forward {
+            hidden,
+            count,
+            filled: vec![false; count],
+            want_logits: want_logits != 0,
+            student_logits,
+            teacher_logits,
+            logits_set: false,
+            _views: PhantomData,
+        };
+        h.forward(step, &refs, &mut out)?;
+        match out.missing() {
+            Some(m) => Err(m.into()),
+            None => Ok(()),
+        }
+    })
+}
+
+unsafe extern "C" fn backward_trampoline(
+    user: *mut c_void,
+    step: u64,
+    needed: *const ffi::optima_layer_ref,
+    grads: *const ffi::optima_tensor,
+    count: usize,
+    logits_grad: *const ffi::optima_tensor,
+    task_loss: *mut f64,
+) -> c_int {
+    guarded(user, |h| {
+        let refs = layer_refs(needed, count);
+        let g: Vec<Vec<f32>> = (0..count).map(|i| copy_view(&*grads.add(i))).collect();
+        let z = if logits_grad.is_null() { Vec::new() } else { copy_view(&*logits_grad) };
+        *task_loss = h.backward(step, &refs, &g, &z)?;
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn optimizer_step_trampoline(user: *mut c_void, step: u64) -> c_int {
+    guarded(user, |h| h.optimizer_step(step))
+}
+
+unsafe extern "C" fn evaluate_trampoline(user: *mut c_void, step: u64, loss: *mut f64) -> c_int {
+    guarded(user, |h| {
+        *loss = h.evaluate(step)?;
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn round_end_trampoline(user: *mut c_void, round: u64, arm: u32, reward: f64) -> c_int {
+    guarded(user, |h| h.round_end(round, arm, reward))
+}
+
+unsafe extern "C" fn projection_trampoline(
+    user: *mut c_void,
+    pair: u32,
+    layer_pair: u32,
+    param: *mut f32,
+    grad: *const f32,
+    rows: usize,
+    cols: usize,
+) -> c_int {
+    let state = &mut *(user as *mut ProjectionState);
+    let f = &mut state.f;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let p = std::slice::from_raw_parts_mut(param, rows * cols);
+        let g = std::slice::from_raw_parts(grad, rows * cols);
+        f(pair, layer_pair, p, g)
+    }));
+    let error = match outcome {
+        Ok(Ok(())) => return 0,
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => format!("callback panicked: {}", panic_text(&*panic)),
+    };
+    state.error = Some(error);
+    1
+}
+
+/// optima_read_fn serving bytes from the `&[u8]` cursor behind `user`.
+unsafe extern "C" fn read_from_slice(user: *mut c_void, data: *mut c_void, size: usize, got: *mut usize) -> c_int {
+    let cursor = &mut *(user as *mut &[u8]);
+    let n = size.min(cursor.len());
+    ptr::copy_nonoverlapping(cursor.as_ptr(), data as *mut u8, n);
+    *cursor = &cursor[n..];
+    *got = n;
+    0
+}

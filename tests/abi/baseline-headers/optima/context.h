@@ -1,0 +1,151 @@
+/**
+ * @file context.h
+ * @brief The context: allocator, thread count and log sink that every handle is made from.
+ *
+ * A context holds no global state and touches none: two contexts in one process are fully
+ * independent (different allocators, different BLIS thread counts). Handles created from a
+ * context borrow it; destroy them before the context.
+ *
+ * Thread safety: a context may be shared by handles used from several threads only while
+ * none of its setters is being called; its setters must not run concurrently with any use
+ * of the context or of a handle made from it.
+ */
+#ifndef OPTIMA_CONTEXT_H
+#define OPTIMA_CONTEXT_H
+
+#include "common.h"
+#include "status.h"
+
+OPTIMA_EXTERN_C_BEGIN
+
+/** @brief Opaque context handle. */
+typedef struct optima_context optima_context;
+
+/**
+ * @brief Allocation hook: return @p size bytes of memory, or NULL on failure.
+ * @param user the allocator's user data, as given in ::optima_allocator.
+ * @param size number of bytes wanted; never 0.
+ */
+typedef void *(*optima_alloc_fn)(void *user, size_t size);
+
+/**
+ * @brief Release hook: free memory returned by the matching ::optima_alloc_fn.
+ * @param user the allocator's user data.
+ * @param ptr a pointer the alloc hook returned; never NULL.
+ */
+typedef void (*optima_free_fn)(void *user, void *ptr);
+
+/**
+ * @brief Host allocator hooks, passed to optima_context_create_with_allocator().
+ *
+ * Frozen layout. `struct_size` must be set to `sizeof(optima_allocator)` as the caller
+ * knows it; members past that size are never read, so later versions only append.
+ * The library aligns what it needs itself: the hooks need only malloc's alignment.
+ */
+typedef struct optima_allocator {
+    uint32_t struct_size;  /**< `sizeof(optima_allocator)`. */
+    uint32_t reserved;     /**< Must be 0. */
+    void *user;            /**< Passed first to both hooks. */
+    optima_alloc_fn alloc; /**< Allocation hook; required. */
+    optima_free_fn free;   /**< Release hook; required. */
+} optima_allocator;
+
+/** @cond OPTIMA_INTERNAL */
+OPTIMA_STATIC_ASSERT(offsetof(optima_allocator, user) == 8, "optima_allocator layout is frozen");
+OPTIMA_STATIC_ASSERT(offsetof(optima_allocator, alloc) == 8 + sizeof(void *),
+                     "optima_allocator layout is frozen");
+OPTIMA_STATIC_ASSERT(offsetof(optima_allocator, free) == 8 + 2 * sizeof(void *),
+                     "optima_allocator layout is frozen");
+OPTIMA_STATIC_ASSERT(sizeof(optima_allocator) == 8 + 3 * sizeof(void *),
+                     "optima_allocator layout is frozen");
+/** @endcond */
+
+/** @brief Severity of a log message; a sink receives messages at or above its level. */
+enum optima_log_level {
+    OPTIMA_LOG_ERROR = 1, /**< A call failed; the message is also in the error slots. */
+    OPTIMA_LOG_WARN = 2,  /**< Something worked but deserves attention. */
+    OPTIMA_LOG_INFO = 3,  /**< Progress: rounds, checkpoints. */
+    OPTIMA_LOG_DEBUG = 4  /**< Details for developers. */
+};
+
+/**
+ * @brief Log sink: receives one NUL-terminated message at a time.
+ * @param user the user data given to optima_context_set_log().
+ * @param level one of ::optima_log_level.
+ * @param message valid only during the call.
+ * The sink is called on the thread that made the call being logged.
+ */
+typedef void (*optima_log_fn)(void *user, int32_t level, const char *message);
+
+/**
+ * @brief Create a context that allocates with the C library's malloc and free.
+ *
+ * Defaults: 1 thread, no log sink.
+ * @param[out] out receives the new context; untouched on failure.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if @p out is NULL; `OPTIMA_ENOMEM`.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_create(optima_context **out);
+
+/**
+ * @brief Create a context whose every allocation, its own included, goes through
+ *        the host's hooks.
+ *
+ * @param allocator hooks; copied, so it need not outlive the call. `struct_size` must be
+ *        at least the size of the members up to `free`, `reserved` 0, both hooks non-NULL.
+ * @param[out] out receives the new context; untouched on failure.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming the bad argument; `OPTIMA_ENOMEM`.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_create_with_allocator(
+    const optima_allocator *allocator, optima_context **out);
+
+/**
+ * @brief Destroy a context. Every handle made from it must be gone first.
+ * @param ctx the context, or NULL (then nothing happens).
+ */
+OPTIMA_API void optima_context_destroy(optima_context *ctx);
+
+/**
+ * @brief Set how many threads BLIS may use for this context's matrix products.
+ *
+ * The count lives in a per-context BLIS runtime object: it never changes another context
+ * or the process-wide BLIS setting. Default 1.
+ * @param ctx the context.
+ * @param threads 1 to 1024.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL context or a count out of range.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_set_threads(optima_context *ctx,
+                                                                     int32_t threads);
+
+/**
+ * @brief Read the thread count set with optima_context_set_threads().
+ * @param ctx the context.
+ * @param[out] threads receives the count.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_get_threads(const optima_context *ctx,
+                                                                     int32_t *threads);
+
+/**
+ * @brief Send the library's log messages at @p level or more severe to @p sink.
+ *
+ * @param ctx the context.
+ * @param sink the sink, or NULL to stop logging (the default).
+ * @param user passed first to every call of @p sink.
+ * @param level one of ::optima_log_level.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL context or an unknown level.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_set_log(optima_context *ctx,
+                                                                 optima_log_fn sink, void *user,
+                                                                 int32_t level);
+
+/**
+ * @brief The message of the last call that failed on this context.
+ * @param ctx the context, or NULL.
+ * @return a NUL-terminated string owned by the context, valid until its next failing
+ *         call; `""` if none failed or @p ctx is NULL. Never NULL.
+ */
+OPTIMA_API const char *optima_context_last_error(const optima_context *ctx);
+
+OPTIMA_EXTERN_C_END
+
+#endif /* OPTIMA_CONTEXT_H */

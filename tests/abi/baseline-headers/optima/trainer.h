@@ -1,0 +1,739 @@
+/**
+ * @file trainer.h
+ * @brief The trainer: rounds of distillation steps, rewards, the scheduler's choices and
+ *        checkpoints, driven step by step by the host or by callbacks.
+ *
+ * A trainer ties a teacher model, a student model, one layerwise loss per distilled
+ * student module (a *pair*), the prediction-layer KL and a scheduler together. The host
+ * keeps its models, data and optimizer; the trainer says which hidden states it needs,
+ * computes the distillation losses and their gradients, trains the projections, and at
+ * every round's end turns the decrease of the reference loss into the scheduler's reward.
+ *
+ * The objective the host minimises at each step is
+ * `L = L_task + α_pred · KL + α_layer · (1/|A|) Σ_{m ∈ A} w_m · D_m`, where A is the set of
+ * pairs the current arm activates (pairs with w_m = 0 count as inactive), D_m is the
+ * pair's loss (the mean over its layer pairs, optima_loss_compute() with weight 1) and
+ * w_m the pair's weight.
+ *
+ * **Life of a trainer.** Configure it (pairs, settings), then train. The first call that
+ * needs the scheduler (optima_trainer_begin_step(), optima_trainer_run(),
+ * optima_trainer_get_scheduler(), a checkpoint) *freezes* the configuration: the
+ * scheduler is created over the pairs (one scheduler module per pair, in pair order) and
+ * every buffer of a step is allocated; setters marked "before freezing" then return
+ * `OPTIMA_ESTATE`.
+ *
+ * **Step API** (the host keeps its loop):
+ * 1. optima_trainer_begin_step() → the arm; optima_trainer_plan() → the hidden states
+ *    needed (only the active pairs' layers);
+ * 2. optima_trainer_set_hidden() for each, optima_trainer_set_logits() for both models
+ *    when α_pred > 0;
+ * 3. optima_trainer_compute() → the loss breakdown; optima_trainer_student_grad() and
+ *    optima_trainer_logits_grad() give the gradients to add to the host's backward pass;
+ * 4. the host backpropagates and steps its own optimizer;
+ * 5. optima_trainer_end_step() with the task loss → projection update, round bookkeeping,
+ *    and at a round's end the reward and the scheduler's update.
+ *
+ * **Reward.** The reference loss of a step is `L_task + α_pred · KL` (or, with
+ * ::OPTIMA_REWARD_SOURCE_EVALUATION, the host's evaluation loss). L̄_t is its mean over
+ * round t. The reward of round t is `(L̄_{t−1} − L̄_t) / |L̄_{t−1}|` (relative, the default)
+ * or `L̄_{t−1} − L̄_t` (absolute). For the first round, L̄_0 is the reference loss of the
+ * first step (training source) or the evaluation submitted before the first step
+ * (evaluation source). A relative reward whose L̄_{t−1} is 0 falls back to the absolute
+ * decrement.
+ *
+ * **Data-parallel training** can plug in later: the only values that would need a
+ * reduction across processes are the task loss given to optima_trainer_end_step(), the
+ * views' losses and the projection gradients; the arm choice depends only on the seed
+ * and the rewards, so it is identical across processes that see the same rewards.
+ *
+ * **Thread safety.** One trainer must not be used from two threads at once; distinct
+ * trainers may. Callbacks run on the thread that called optima_trainer_run() and must not
+ * call functions of the same trainer: everything a callback needs comes in its arguments.
+ */
+#ifndef OPTIMA_TRAINER_H
+#define OPTIMA_TRAINER_H
+
+#include "common.h"
+#include "context.h"
+#include "io.h"
+#include "loss.h"
+#include "model.h"
+#include "scheduler.h"
+#include "status.h"
+#include "tensor.h"
+
+OPTIMA_EXTERN_C_BEGIN
+
+/** @brief Opaque trainer handle. */
+typedef struct optima_trainer optima_trainer;
+
+/** @brief Which model a hidden state or logits view belongs to. */
+enum optima_side {
+    OPTIMA_SIDE_STUDENT = 0, /**< The student being trained. */
+    OPTIMA_SIDE_TEACHER = 1  /**< The frozen teacher. */
+};
+
+/** @brief How a round's reward is computed from the reference loss. */
+enum optima_reward_kind {
+    OPTIMA_REWARD_RELATIVE = 0, /**< (L̄_{t−1} − L̄_t) / |L̄_{t−1}| (default). */
+    OPTIMA_REWARD_ABSOLUTE = 1  /**< L̄_{t−1} − L̄_t. */
+};
+
+/** @brief Where a round's reference loss comes from. */
+enum optima_reward_source {
+    OPTIMA_REWARD_SOURCE_TRAINING = 0,  /**< Task loss + α_pred·KL of the round's steps (default). */
+    OPTIMA_REWARD_SOURCE_EVALUATION = 1 /**< The host's evaluation loss at the round's end. */
+};
+
+/** @brief The optimizer that trains the projections. */
+enum optima_optimizer_kind {
+    OPTIMA_OPTIMIZER_SGD = 0,   /**< SGD with momentum: buf = μ·buf + g + λ·p; p −= lr·buf. */
+    OPTIMA_OPTIMIZER_ADAMW = 1, /**< AdamW with bias correction and decoupled decay (default). */
+    OPTIMA_OPTIMIZER_HOST = 2   /**< The host's callback set with optima_trainer_set_projection_callback(). */
+};
+
+/** @brief Format of the round log file. */
+enum optima_log_format {
+    OPTIMA_LOG_FORMAT_CSV = 0,  /**< One header line, then one comma-separated line per round. */
+    OPTIMA_LOG_FORMAT_JSONL = 1 /**< One JSON object per round and line, with per-arm statistics. */
+};
+
+/**
+ * @brief One hidden state the current step needs: which model, module and layer, and its
+ *        width. Frozen layout (16 bytes).
+ */
+typedef struct optima_layer_ref {
+    uint32_t side;   /**< One of ::optima_side. */
+    uint32_t module; /**< Module index in that model. */
+    uint32_t layer;  /**< Layer index in that module. */
+    uint32_t width;  /**< The layer's hidden width: the view's `cols`. */
+} optima_layer_ref;
+
+/** @cond OPTIMA_INTERNAL */
+OPTIMA_STATIC_ASSERT(sizeof(optima_layer_ref) == 16, "optima_layer_ref layout is frozen");
+OPTIMA_STATIC_ASSERT(offsetof(optima_layer_ref, width) == 12, "optima_layer_ref layout is frozen");
+/** @endcond */
+
+/**
+ * @brief The host's projection optimizer (::OPTIMA_OPTIMIZER_HOST): update @p param in place
+ *        from @p grad.
+ * @param user the user data given to optima_trainer_set_projection_callback().
+ * @param pair the trainer pair the projection belongs to.
+ * @param layer_pair the layer pair inside that pair's loss.
+ * @param param the ds × dt projection (row stride dt), owned by the library.
+ * @param grad its gradient, already scaled into the objective.
+ * @param rows ds.
+ * @param cols dt.
+ * @return 0 to go on; non-zero stops optima_trainer_end_step() with `OPTIMA_ECALLBACK`.
+ */
+typedef int (*optima_projection_fn)(void *user, uint32_t pair, uint32_t layer_pair, float *param,
+                                    const float *grad, size_t rows, size_t cols);
+
+/**
+ * @brief The host's callbacks for optima_trainer_run().
+ *
+ * Frozen, size-prefixed table: set `struct_size` to `sizeof(optima_callbacks)`; members
+ * past the caller's size are never read and count as NULL, so later versions only
+ * append. Every callback receives the `user` pointer given to optima_trainer_run() first
+ * and returns 0 to go on or non-zero to stop the run with `OPTIMA_ECALLBACK` (the value is
+ * kept: optima_trainer_callback_code()). Callbacks must not call functions of the trainer.
+ */
+typedef struct optima_callbacks {
+    uint32_t struct_size; /**< `sizeof(optima_callbacks)`. */
+    uint32_t reserved;    /**< Must be 0. */
+    /**
+     * Required. Prepare the batch of step @p step (0-based, counted over the trainer's
+     * life).
+     */
+    int (*next_batch)(void *user, uint64_t step);
+    /**
+     * Required. Run the forward passes and fill @p hidden[i] with a view of the hidden
+     * state that @p needed[i] names, for i < @p count; fill @p student_logits and
+     * @p teacher_logits when @p want_logits is non-zero. Views must stay valid until
+     * the backward callback returns.
+     */
+    int (*forward)(void *user, uint64_t step, const optima_layer_ref *needed, size_t count,
+                   optima_tensor *hidden, int32_t want_logits, optima_tensor *student_logits,
+                   optima_tensor *teacher_logits);
+    /**
+     * Required. Backpropagate: @p grads[i] is the gradient of the distillation terms wrt
+     * the student hidden state @p needed[i] (teacher entries get an empty view), and
+     * @p logits_grad wrt the student logits (empty when α_pred = 0); add them to the task
+     * gradient. Store the task loss in @p task_loss.
+     */
+    int (*backward)(void *user, uint64_t step, const optima_layer_ref *needed,
+                    const optima_tensor *grads, size_t count, const optima_tensor *logits_grad,
+                    double *task_loss);
+    /** Optional. Step the host's optimizer over the student's weights. */
+    int (*optimizer_step)(void *user, uint64_t step);
+    /**
+     * Optional, required with ::OPTIMA_REWARD_SOURCE_EVALUATION. Store the host's
+     * evaluation loss in @p loss. Called before the first step and at every round's end.
+     */
+    int (*evaluate)(void *user, uint64_t step, double *loss);
+    /**
+     * Optional. A round has ended; its record is @p round (read it later with
+     * optima_trainer_round_record(), outside the callback). @p arm is the arm it played,
+     * @p reward its reward.
+     */
+    int (*round_end)(void *user, uint64_t round, uint32_t arm, double reward);
+} optima_callbacks;
+
+/** @cond OPTIMA_INTERNAL */
+OPTIMA_STATIC_ASSERT(offsetof(optima_callbacks, next_batch) == 8, "optima_callbacks layout is frozen");
+OPTIMA_STATIC_ASSERT(offsetof(optima_callbacks, round_end) == 8 + 5 * sizeof(void *),
+                     "optima_callbacks layout is frozen");
+OPTIMA_STATIC_ASSERT(sizeof(optima_callbacks) == 8 + 6 * sizeof(void *),
+                     "optima_callbacks layout is frozen");
+/** @endcond */
+
+/* ---- creation and configuration ------------------------------------------------------- */
+
+/**
+ * @brief Create a trainer for distilling @p teacher into @p student.
+ *
+ * Defaults: no pairs; α_pred 1 and temperature 1 when both models declare the same logits
+ * width (else α_pred 0: no prediction loss); α_layer 1; round length 10 steps; policy
+ * ::OPTIMA_POLICY_OPTIMA with seed 0; relative reward from the training loss; AdamW
+ * (learning rate 1e-3, betas 0.9/0.999, ε 1e-8, weight decay 0.01); history of the last
+ * 1024 rounds; no round log.
+ *
+ * @param ctx the context; borrowed: it must outlive the trainer.
+ * @param teacher the teacher; borrowed: it must outlive the trainer and not change.
+ * @param student the student; borrowed: it must outlive the trainer and not change.
+ * @param[out] out receives the trainer; untouched on failure.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESHAPE` when both
+ *         models declare logits of different widths; `OPTIMA_ENOMEM`.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_create(optima_context *ctx,
+                                                                const optima_model *teacher,
+                                                                const optima_model *student,
+                                                                optima_trainer **out);
+
+/**
+ * @brief Destroy a trainer and everything it owns (losses, scheduler, buffers); closes the
+ *        round log.
+ * @param trainer the trainer, or NULL (then nothing happens).
+ */
+OPTIMA_API void optima_trainer_destroy(optima_trainer *trainer);
+
+/**
+ * @brief The message of the last call that failed on this trainer.
+ * @param trainer the trainer, or NULL.
+ * @return a NUL-terminated string owned by the trainer; `""` if none failed or @p trainer
+ *         is NULL. Never NULL.
+ */
+OPTIMA_API const char *optima_trainer_last_error(const optima_trainer *trainer);
+
+/**
+ * @brief Distil student module @p student_module from teacher module @p teacher_module
+ *        with a layerwise loss of kind @p kind. Before freezing.
+ *
+ * Pairs are numbered in the order they are added; they are the scheduler's modules, and
+ * the arms' names are built from the student modules' names. Each student module may be
+ * paired once.
+ * @param trainer the trainer.
+ * @param student_module a student module index.
+ * @param teacher_module a teacher module index.
+ * @param kind ::OPTIMA_LOSS_MSE or ::OPTIMA_LOSS_COSINE.
+ * @param[out] pair receives the pair index; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer, a module already paired, or
+ *         more than ::OPTIMA_SCHEDULER_MAX_MODULES pairs; the errors of
+ *         optima_loss_create(); `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_add_pair(optima_trainer *trainer,
+                                                                  size_t student_module,
+                                                                  size_t teacher_module,
+                                                                  int32_t kind, size_t *pair);
+
+/**
+ * @brief Number of pairs added.
+ * @param trainer the trainer.
+ * @param[out] count receives the count.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_pair_count(const optima_trainer *trainer,
+                                                                    size_t *count);
+
+/**
+ * @brief The layerwise loss of pair @p pair, to choose its mapping, layer weights and
+ *        projection initialisation (optima_loss_set_mapping() and friends) before
+ *        freezing.
+ *
+ * The trainer owns the loss and sets its weight before every compute (to
+ * α_layer · w_m / |A|): use optima_trainer_set_pair_weight() instead of
+ * optima_loss_set_weight(). Changing the mapping or projection mode after freezing is
+ * refused by the trainer's next step with `OPTIMA_ESTATE`.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param[out] loss receives the loss, owned by the trainer.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_pair_loss(optima_trainer *trainer,
+                                                                   size_t pair,
+                                                                   optima_loss **loss);
+
+/**
+ * @brief Set the weight w_m of pair @p pair in the layer term. Default 1; 0 makes the
+ *        pair inactive whatever the arm.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param weight finite, ≥ 0.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a weight out of range;
+ *         `OPTIMA_ENOTFOUND` for a pair out of range.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_pair_weight(optima_trainer *trainer,
+                                                                         size_t pair,
+                                                                         double weight);
+
+/**
+ * @brief Set α_pred, the weight of the prediction-layer KL. Default 1 when both models
+ *        declare logits, else 0.
+ * @param trainer the trainer.
+ * @param alpha finite, ≥ 0; > 0 needs both models to declare the same logits width.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a value out of range;
+ *         `OPTIMA_ESTATE` for a positive value without logits.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_alpha_pred(optima_trainer *trainer,
+                                                                        double alpha);
+
+/**
+ * @brief Read α_pred.
+ * @param trainer the trainer.
+ * @param[out] alpha receives α_pred.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_alpha_pred(
+    const optima_trainer *trainer, double *alpha);
+
+/**
+ * @brief Set the KL temperature T. Default 1.
+ * @param trainer the trainer.
+ * @param temperature as optima_loss_set_temperature() accepts.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a value out of range;
+ *         `OPTIMA_ESTATE` when the models declare no logits.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_temperature(optima_trainer *trainer,
+                                                                         double temperature);
+
+/**
+ * @brief Set α_layer, the weight of the layer term. Default 1.
+ * @param trainer the trainer.
+ * @param alpha finite, ≥ 0.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a value out of range.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_alpha_layer(optima_trainer *trainer,
+                                                                         double alpha);
+
+/**
+ * @brief Read α_layer.
+ * @param trainer the trainer.
+ * @param[out] alpha receives α_layer.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_alpha_layer(
+    const optima_trainer *trainer, double *alpha);
+
+/**
+ * @brief Set the round length R in steps. Default 10. Before freezing.
+ * @param trainer the trainer.
+ * @param steps 1 to 1000000.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a length out of range;
+ *         `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_round_length(optima_trainer *trainer,
+                                                                          uint32_t steps);
+
+/**
+ * @brief Read the round length.
+ * @param trainer the trainer.
+ * @param[out] steps receives R.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_round_length(
+    const optima_trainer *trainer, uint32_t *steps);
+
+/**
+ * @brief Choose the scheduler's policy and seed. Default ::OPTIMA_POLICY_OPTIMA, seed 0.
+ *        Before freezing; tune the policy's hyperparameters afterwards through
+ *        optima_trainer_get_scheduler().
+ * @param trainer the trainer.
+ * @param policy one of ::optima_policy.
+ * @param seed the scheduler's seed.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or an unknown policy;
+ *         `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_policy(optima_trainer *trainer,
+                                                                    int32_t policy,
+                                                                    uint64_t seed);
+
+/**
+ * @brief The trainer's scheduler, to set its arm set and hyperparameters (before the
+ *        first step) or read its statistics. Freezes the configuration.
+ * @param trainer the trainer.
+ * @param[out] scheduler receives the scheduler, owned by the trainer.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` when there
+ *         are no pairs; `OPTIMA_ENOMEM`.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_scheduler(optima_trainer *trainer,
+                                                                       optima_scheduler **scheduler);
+
+/**
+ * @brief Choose how rewards are computed. Defaults ::OPTIMA_REWARD_RELATIVE and
+ *        ::OPTIMA_REWARD_SOURCE_TRAINING. Before freezing.
+ * @param trainer the trainer.
+ * @param kind one of ::optima_reward_kind.
+ * @param source one of ::optima_reward_source.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or an unknown value;
+ *         `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reward(optima_trainer *trainer,
+                                                                    int32_t kind,
+                                                                    int32_t source);
+
+/**
+ * @brief Choose the projection optimizer and its learning rate. Default AdamW, 1e-3.
+ *        Other hyperparameters keep their values (defaults: momentum 0.9; betas 0.9,
+ *        0.999; ε 1e-8; weight decay 0.01). Before freezing.
+ * @param trainer the trainer.
+ * @param kind one of ::optima_optimizer_kind; ::OPTIMA_OPTIMIZER_HOST needs
+ *        optima_trainer_set_projection_callback().
+ * @param learning_rate finite, > 0 (ignored for ::OPTIMA_OPTIMIZER_HOST).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer, an unknown kind or a rate out
+ *         of range; `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer(optima_trainer *trainer,
+                                                                       int32_t kind,
+                                                                       double learning_rate);
+
+/**
+ * @brief Set the built-in optimizers' hyperparameters. Before freezing.
+ * @param trainer the trainer.
+ * @param momentum SGD momentum μ, in [0, 1).
+ * @param beta1 AdamW β1, in [0, 1).
+ * @param beta2 AdamW β2, in [0, 1).
+ * @param weight_decay λ, finite and ≥ 0 (decoupled for AdamW, added to the gradient for SGD).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming the value out of range; `OPTIMA_ESTATE`
+ *         after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer_params(
+    optima_trainer *trainer, double momentum, double beta1, double beta2, double weight_decay);
+
+/**
+ * @brief Set the host's projection optimizer, used with ::OPTIMA_OPTIMIZER_HOST.
+ * @param trainer the trainer.
+ * @param fn the callback, or NULL to unset it.
+ * @param user passed first to @p fn.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_projection_callback(
+    optima_trainer *trainer, optima_projection_fn fn, void *user);
+
+/**
+ * @brief Keep the records of the last @p rounds rounds. Default 1024. Before freezing.
+ * @param trainer the trainer.
+ * @param rounds 1 to 1048576.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a count out of range;
+ *         `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_history(optima_trainer *trainer,
+                                                                     uint32_t rounds);
+
+/**
+ * @brief Append every finished round to a log file (created, or appended to if it
+ *        exists), flushed at each round.
+ * @param trainer the trainer.
+ * @param path the file, or NULL to stop logging.
+ * @param format one of ::optima_log_format.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or an unknown format;
+ *         `OPTIMA_EIO` naming the path when it cannot be opened.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_round_log(optima_trainer *trainer,
+                                                                       const char *path,
+                                                                       int32_t format);
+
+/* ---- the step API --------------------------------------------------------------------- */
+
+/**
+ * @brief Begin a training step: at a round's start, ask the scheduler for the arm.
+ *
+ * Freezes the configuration on first use. A step begun and not ended is discarded
+ * (nothing of it counts) when the next one begins.
+ * @param trainer the trainer.
+ * @param[out] arm receives the arm of this step's round; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` without
+ *         pairs, or with ::OPTIMA_OPTIMIZER_HOST and no callback; `OPTIMA_ENOMEM` when
+ *         freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_begin_step(optima_trainer *trainer,
+                                                                    uint32_t *arm);
+
+/**
+ * @brief The hidden states this step needs: the layers of the active pairs, student
+ *        first then teacher, in pair and layer order.
+ * @param trainer the trainer.
+ * @param[out] needed receives an array owned by the trainer, valid until the next
+ *             optima_trainer_begin_step().
+ * @param[out] count receives its length (0 when no pair is active).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` outside a step.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_plan(const optima_trainer *trainer,
+                                                              const optima_layer_ref **needed,
+                                                              size_t *count);
+
+/**
+ * @brief Whether this step needs the logits of both models (α_pred > 0).
+ * @param trainer the trainer.
+ * @param[out] needed receives 1 or 0.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
+    const optima_trainer *trainer, int32_t *needed);
+
+/**
+ * @brief Hand over a view of a hidden state this step needs. The view is not copied: the
+ *        data must stay valid and unchanged until optima_trainer_compute() returns.
+ * @param trainer the trainer.
+ * @param side one of ::optima_side.
+ * @param module the module index in that model.
+ * @param layer the layer index in that module.
+ * @param view rows × the layer's width; every view of a step has the same rows.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
+ *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` naming
+ *         the module and layer for a width or row count that does not fit;
+ *         `OPTIMA_ESTATE` outside a step.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_trainer *trainer,
+                                                                    int32_t side, size_t module,
+                                                                    size_t layer,
+                                                                    const optima_tensor *view);
+
+/**
+ * @brief Hand over a view of a model's logits (needed when α_pred > 0). Not copied.
+ * @param trainer the trainer.
+ * @param side one of ::optima_side.
+ * @param view rows × the logits width, rows as the hidden states'.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
+ *         `OPTIMA_ESHAPE` for a shape that does not fit; `OPTIMA_ESTATE` outside a step
+ *         or when no logits are needed.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
+                                                                    int32_t side,
+                                                                    const optima_tensor *view);
+
+/**
+ * @brief Compute this step's distillation losses and gradients.
+ * @param trainer the trainer.
+ * @param[out] total receives α_pred·KL + α_layer·(1/|A|)·Σ w_m·D_m; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_ESTATE` naming the first missing view or outside a step;
+ *         the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE` for a
+ *         NaN or infinity in a view or a projection (no gradient is then available, and
+ *         the step cannot end: begin a new one).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_compute(optima_trainer *trainer,
+                                                                 double *total);
+
+/**
+ * @brief The loss breakdown of the last successful compute.
+ * @param trainer the trainer.
+ * @param[out] kl receives the prediction KL (unweighted; 0 when α_pred = 0); may be NULL.
+ * @param[out] layer_term receives (1/|A|)·Σ w_m·D_m, before α_layer (0 when no pair is
+ *             active); may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` when this step
+ *         has no successful compute.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_losses(const optima_trainer *trainer,
+                                                                double *kl, double *layer_term);
+
+/**
+ * @brief The loss D_m of pair @p pair in the last successful compute (unweighted mean
+ *        over its layer pairs).
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param[out] loss receives D_m, or 0 when the pair is inactive this step.
+ * @param[out] active receives 1 when the pair is active this step, else 0; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or @p loss; `OPTIMA_ENOTFOUND`
+ *         for a pair out of range; `OPTIMA_ESTATE` without a successful compute.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_pair_loss_value(
+    const optima_trainer *trainer, size_t pair, double *loss, int32_t *active);
+
+/**
+ * @brief The gradient of this step's distillation terms wrt a student hidden state.
+ * @param trainer the trainer.
+ * @param module a student module index.
+ * @param layer a layer index in that module.
+ * @param[out] grad receives a view of a buffer owned by the trainer (valid until the next
+ *             begin or compute), or an empty view (data NULL, 0 rows) when the layer gets
+ *             no distillation gradient this step.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a
+ *         module or layer the student does not have; `OPTIMA_ESTATE` without a successful
+ *         compute.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_student_grad(
+    const optima_trainer *trainer, size_t module, size_t layer, optima_tensor *grad);
+
+/**
+ * @brief The gradient of α_pred·KL wrt the student logits.
+ * @param trainer the trainer.
+ * @param[out] grad receives a view owned by the trainer (valid until the next begin or
+ *             compute), or an empty view when α_pred = 0.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` without a
+ *         successful compute.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_logits_grad(
+    const optima_trainer *trainer, optima_tensor *grad);
+
+/**
+ * @brief Give the host's evaluation loss (::OPTIMA_REWARD_SOURCE_EVALUATION): before the
+ *        first step it is the baseline; during a round, the last one given before the
+ *        round's final optima_trainer_end_step() is the round's reference loss.
+ * @param trainer the trainer.
+ * @param loss finite.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENONFINITE` for a NaN
+ *         or infinite loss (nothing changes).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
+    optima_trainer *trainer, double loss);
+
+/**
+ * @brief End the step: train the projections, count the step in its round and, at the
+ *        round's end, compute the reward and update the scheduler.
+ * @param trainer the trainer.
+ * @param task_loss the host's task loss of this step; finite.
+ * @param[out] round_ended receives 1 when this step ended a round, else 0; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENONFINITE` for a
+ *         non-finite task loss or a non-finite reward (neither projections nor scheduler
+ *         change; the step may be ended again with a finite loss); `OPTIMA_ESTATE` without
+ *         a successful compute, or at a round's end with the evaluation source and no
+ *         evaluation submitted; `OPTIMA_ECALLBACK` when the projection callback stopped.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
+                                                                  double task_loss,
+                                                                  int32_t *round_ended);
+
+/* ---- the run loop --------------------------------------------------------------------- */
+
+/**
+ * @brief Run @p steps steps through the host's callbacks (the step API's stages in order:
+ *        next_batch, forward, compute, backward, optimizer_step, evaluate at a round's
+ *        end, end_step, round_end).
+ *
+ * A non-zero return from a callback stops the run with `OPTIMA_ECALLBACK`: the step in
+ * flight is discarded, the round in flight is not credited (its steps are forgotten and
+ * the scheduler will replay its arm), and the trainer stays usable.
+ * @param trainer the trainer.
+ * @param callbacks the callback table (see ::optima_callbacks); read during the call only.
+ * @param user passed first to every callback.
+ * @param steps how many steps to run.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, a bad table (size, reserved,
+ *         a required callback missing, no evaluate with the evaluation source);
+ *         `OPTIMA_ECALLBACK`; any error of the step API.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_run(optima_trainer *trainer,
+                                                             const optima_callbacks *callbacks,
+                                                             void *user, uint64_t steps);
+
+/**
+ * @brief The non-zero value the callback that stopped the last run returned.
+ * @param trainer the trainer.
+ * @param[out] code receives it (0 when no callback stopped a run).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_callback_code(
+    const optima_trainer *trainer, int32_t *code);
+
+/* ---- progress and round records ------------------------------------------------------- */
+
+/**
+ * @brief Steps ended and rounds completed over the trainer's life.
+ * @param trainer the trainer.
+ * @param[out] steps receives the number of steps ended; may be NULL.
+ * @param[out] rounds receives the number of rounds completed; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_progress(const optima_trainer *trainer,
+                                                                  uint64_t *steps,
+                                                                  uint64_t *rounds);
+
+/**
+ * @brief The record of completed round @p round (0-based).
+ * @param trainer the trainer.
+ * @param round a round index among the last kept ones (optima_trainer_set_history()).
+ * @param[out] first_step receives the index of its first step; may be NULL.
+ * @param[out] arm receives the arm it played; may be NULL.
+ * @param[out] reward receives its reward; may be NULL.
+ * @param[out] mean_reference receives L̄, its mean reference loss; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENOTFOUND` for a round
+ *         not completed or no longer kept.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_round_record(
+    const optima_trainer *trainer, uint64_t round, uint64_t *first_step, uint32_t *arm,
+    double *reward, double *mean_reference);
+
+/**
+ * @brief The mean over round @p round's steps of pair @p pair's loss D_m.
+ * @param trainer the trainer.
+ * @param round a kept round index.
+ * @param pair a pair index.
+ * @param[out] loss receives the mean, or 0 when the pair was not active in that round.
+ * @param[out] active receives 1 when the pair was active, else 0; may be NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or @p loss; `OPTIMA_ENOTFOUND`
+ *         for a round or pair out of range.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_round_pair_loss(
+    const optima_trainer *trainer, uint64_t round, size_t pair, double *loss, int32_t *active);
+
+/* ---- checkpoints ---------------------------------------------------------------------- */
+
+/**
+ * @brief Write everything the trainer owns (counters, the round in flight, the scheduler
+ *        and its generator, the round records, projections and optimizer moments) as a
+ *        versioned, checksummed stream. Freezes the configuration.
+ * @param trainer the trainer; not changed.
+ * @param write the sink.
+ * @param user passed first to @p write.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ECALLBACK` when the
+ *         sink refused; `OPTIMA_ENOMEM`; `OPTIMA_ESTATE` without pairs.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save(optima_trainer *trainer,
+                                                              optima_write_fn write, void *user);
+
+/**
+ * @brief Replace the trainer's state with a saved one. The trainer must be configured as
+ *        the saved one was (same models, pairs, losses, settings, policy). All or nothing:
+ *        on any failure the trainer is unchanged.
+ * @param trainer the trainer.
+ * @param read the source.
+ * @param user passed first to @p read.
+ * @return `OPTIMA_OK`; `OPTIMA_EFORMAT` (not a checkpoint, truncated); `OPTIMA_ECHECKSUM`
+ *         (damaged); `OPTIMA_EVERSION` (a newer format); `OPTIMA_EMISMATCH` (made for
+ *         other models or settings, naming what differs); `OPTIMA_ECALLBACK`;
+ *         `OPTIMA_ENOMEM`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load(optima_trainer *trainer,
+                                                              optima_read_fn read, void *user);
+
+/**
+ * @brief optima_trainer_save() to a file, written atomically (temporary file, fsync,
+ *        rename): after a crash the path holds the old checkpoint or the new one, whole.
+ * @param trainer the trainer.
+ * @param path the file.
+ * @return as optima_trainer_save(); `OPTIMA_EIO` naming the path.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save_file(optima_trainer *trainer,
+                                                                   const char *path);
+
+/**
+ * @brief optima_trainer_load() from a file.
+ * @param trainer the trainer.
+ * @param path the file.
+ * @return as optima_trainer_load(); `OPTIMA_EIO` naming the path.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load_file(optima_trainer *trainer,
+                                                                   const char *path);
+
+OPTIMA_EXTERN_C_END
+
+#endif /* OPTIMA_TRAINER_H */

@@ -5,31 +5,6 @@
 
 #include "core/stream.h"
 
-typedef struct fixture {
-    test_allocator a;
-    optima_context *ctx;
-    host h;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->ctx = test_context(&f->a);
-    host_init(&f->h, f->ctx);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    host_free(&f->h);
-    optima_context_destroy(f->ctx);
-    assert_int_equal(f->a.live, 0);
-    free(f);
-    return 0;
-}
-
 typedef struct blob {
     uint8_t *data;
     size_t size;
@@ -60,21 +35,6 @@ static optima_status load(optima_trainer *t, const uint8_t *data, size_t size)
 static void run_steps(host *h, optima_trainer *t, uint64_t from, uint64_t to)
 {
     for (uint64_t step = from; step < to; ++step) assert_int_equal(host_step(h, t, step, NULL), OPTIMA_OK);
-}
-
-static void projections(optima_trainer *t, float *out)
-{
-    memset(out, 0, 256 * sizeof *out);
-    size_t used = 0;
-    for (size_t p = 0; p < HOST_MODULES; ++p) {
-        optima_loss *loss = NULL;
-        assert_int_equal(optima_trainer_pair_loss(t, p, &loss), OPTIMA_OK);
-        float *data = NULL;
-        size_t rows = 0, cols = 0;
-        assert_int_equal(optima_loss_projection(loss, 0, &data, &rows, &cols), OPTIMA_OK);
-        if (data != NULL) memcpy(out + used, data, rows * cols * sizeof(float));
-        used += rows * cols;
-    }
 }
 
 static void resume_is_exact_for(fixture *f, int32_t policy, uint64_t n)
@@ -110,8 +70,8 @@ static void resume_is_exact_for(fixture *f, int32_t policy, uint64_t n)
         assert_true(reward_a == reward_b);
     }
     float pa[256], pb[256];
-    projections(a, pa);
-    projections(b, pb);
+    host_projections(a, pa);
+    host_projections(b, pb);
     assert_memory_equal(pa, pb, sizeof pa);
     /* a second save of both is byte-identical */
     blob ca = save(a), cb = save(b);

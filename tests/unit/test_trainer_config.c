@@ -3,31 +3,6 @@
 
 #include "trainer_host.h"
 
-typedef struct fixture {
-    test_allocator a;
-    optima_context *ctx;
-    host h;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->ctx = test_context(&f->a);
-    host_init(&f->h, f->ctx);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    host_free(&f->h);
-    optima_context_destroy(f->ctx);
-    assert_int_equal(f->a.live, 0);
-    free(f);
-    return 0;
-}
-
 static void create_refuses_bad_arguments(void **state)
 {
     fixture *f = *state;

@@ -2,31 +2,6 @@
  * rewards follow the formula, bad views and non-finite losses are refused. */
 #include "trainer_host.h"
 
-typedef struct fixture {
-    test_allocator a;
-    optima_context *ctx;
-    host h;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    f->ctx = test_context(&f->a);
-    host_init(&f->h, f->ctx);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    host_free(&f->h);
-    optima_context_destroy(f->ctx);
-    assert_int_equal(f->a.live, 0);
-    free(f);
-    return 0;
-}
-
 static void plan_lists_only_the_active_modules_layers(void **state)
 {
     fixture *f = *state;
@@ -244,32 +219,16 @@ static void missing_and_misshaped_views_name_module_and_layer(void **state)
     optima_trainer_destroy(t);
 }
 
-static void snapshot_projections(optima_trainer *t, float *out, size_t capacity)
-{
-    size_t used = 0;
-    memset(out, 0, capacity * sizeof *out);
-    for (size_t m = 0; m < HOST_MODULES; ++m) {
-        optima_loss *loss = NULL;
-        assert_int_equal(optima_trainer_pair_loss(t, m, &loss), OPTIMA_OK);
-        float *p = NULL;
-        size_t rows = 0, cols = 0;
-        assert_int_equal(optima_loss_projection(loss, 0, &p, &rows, &cols), OPTIMA_OK);
-        assert_true(used + rows * cols <= capacity);
-        if (p != NULL) memcpy(out + used, p, rows * cols * sizeof(float));
-        used += rows * cols;
-    }
-}
-
 static void non_finite_losses_change_neither_projections_nor_scheduler(void **state)
 {
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
     assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
     float before[256], after[256];
-    snapshot_projections(t, before, 256);
+    host_projections(t, before);
     f->h.nan_task_at_step = 1;
     assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ENONFINITE, "'task_loss'");
-    snapshot_projections(t, after, 256);
+    host_projections(t, after);
     assert_memory_equal(before, after, sizeof before);
     uint64_t steps = 0, rounds = 0;
     assert_int_equal(optima_trainer_progress(t, &steps, &rounds), OPTIMA_OK);
@@ -298,7 +257,7 @@ static void non_finite_losses_change_neither_projections_nor_scheduler(void **st
     optima_tensor g;
     assert_int_equal(optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE);
     assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE);
-    snapshot_projections(t, after, 256);
+    host_projections(t, after);
     assert_memory_equal(before, after, sizeof before);
     /* the trainer goes on */
     assert_int_equal(host_step(&f->h, t, 2, NULL), OPTIMA_OK);

@@ -290,4 +290,49 @@ static inline optima_callbacks host_callbacks(void)
     return cb;
 }
 
+/* ---- the tests' fixture: a counting allocator, a context and a host ----------------- */
+
+typedef struct fixture {
+    test_allocator a;
+    optima_context *ctx;
+    host h;
+} fixture;
+
+static inline int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->ctx = test_context(&f->a);
+    host_init(&f->h, f->ctx);
+    *state = f;
+    return 0;
+}
+
+/* Also checks that everything the test made was destroyed. */
+static inline int teardown(void **state)
+{
+    fixture *f = *state;
+    host_free(&f->h);
+    optima_context_destroy(f->ctx);
+    assert_int_equal(f->a.live, 0);
+    free(f);
+    return 0;
+}
+
+/* Copy every pair's first projection into @p out (256 floats, zero-padded). */
+static inline void host_projections(optima_trainer *t, float *out)
+{
+    memset(out, 0, 256 * sizeof *out);
+    size_t used = 0;
+    for (size_t p = 0; p < HOST_MODULES; ++p) {
+        optima_loss *loss = NULL;
+        assert_int_equal(optima_trainer_pair_loss(t, p, &loss), OPTIMA_OK);
+        float *data = NULL;
+        size_t rows = 0, cols = 0;
+        assert_int_equal(optima_loss_projection(loss, 0, &data, &rows, &cols), OPTIMA_OK);
+        assert_true(used + rows * cols <= 256);
+        if (data != NULL) memcpy(out + used, data, rows * cols * sizeof(float));
+        used += rows * cols;
+    }
+}
+
 #endif /* OPTIMA_TRAINER_HOST_H */

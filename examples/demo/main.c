@@ -406,6 +406,8 @@ static void plot_results(const demo_run *r)
     in.png = "results.png";
     in.seeds = r->opt.seeds;
     in.steps = r->opt.steps;
+    in.round_length = r->opt.distill.round_length;
+    in.questions = r->nq;
     in.teacher = demo_accuracy_overall(&r->teacher_rep.acc);
     for (int p = 0; p < P_COUNT; ++p) {
         const run_stats *st = &r->runs[p];

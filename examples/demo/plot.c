@@ -43,10 +43,10 @@ static void accuracy_range(const demo_plot_input *in, double *lo, double *hi)
 
 static void write_arm_panel(FILE *f, const demo_plot_input *in)
 {
-    fprintf(f, "set title \"Arm played by OPTIMA in each round (%zu rounds logged per seed)\"\n"
-               "set xlabel \"student step\"\nset xrange [0:%zu]\nset yrange [-0.5:%zu.5]\n"
-               "set ytics (",
-            in->steps ? in->steps : 1, in->steps, in->arm_count - 1);
+    fprintf(f, "set title \"Arm played by OPTIMA in each round of %zu steps\"\n"
+               "set xlabel \"student step (first step of the round)\"\nset xrange [0:%zu]\n"
+               "set yrange [-0.5:%zu.5]\nset ytics (",
+            in->round_length, in->steps, in->arm_count - 1);
     for (size_t a = 0; a < in->arm_count; ++a)
         fprintf(f, "%s\"%s\" %zu", a ? ", " : "", in->arm_names[a], a);
     fprintf(f, ")\nset grid ytics\nset key outside right top\nset datafile separator \",\"\nplot ");
@@ -66,7 +66,7 @@ static void write_bar_panel(FILE *f, const demo_plot_input *in)
     double lo = 0.0, hi = 1.0;
     accuracy_range(in, &lo, &hi);
     fprintf(f,
-            "set title \"Test accuracy on 40,000 FashionVQA questions (mean and std over %zu "
+            "set title \"Test accuracy on %zu FashionVQA questions (mean and std over %zu "
             "seed%s)\"\n"
             "unset xlabel\nset ylabel \"accuracy\"\nset ytics auto\nset format y \"%%.3f\"\n"
             "set yrange [%.4f:%.4f]\nset xrange [-0.6:%zu.4]\nset boxwidth 0.6\n"
@@ -76,7 +76,7 @@ static void write_bar_panel(FILE *f, const demo_plot_input *in)
             "     \"\" using 1:($3+$4):(sprintf(\"%%.4f\", $3)) with labels offset 0,0.7 "
             "notitle, \\\n"
             "     %.6f with lines dt 2 lc rgb \"black\" title \"teacher %.4f\"\n",
-            in->seeds, in->seeds == 1 ? "" : "s", lo, hi, in->bar_count - 1, in->teacher,
+            in->questions, in->seeds, in->seeds == 1 ? "" : "s", lo, hi, in->bar_count - 1, in->teacher,
             in->teacher);
 }
 
@@ -86,7 +86,8 @@ static int write_script(const demo_plot_input *in, char *msg, size_t len)
     if (f == NULL) return -1;
     const int panels = in->arm_log_count > 0 ? 2 : 1;
     fprintf(f, "# Written by optima-demo; run `gnuplot plot.gp` in this directory.\n"
-               "set terminal pngcairo size 1000,%d font \"sans,10\"\nset output \"%s\"\n"
+               "set terminal pngcairo noenhanced size 1000,%d font \"sans,10\"\n"
+               "set output \"%s\"\n"
                "set multiplot layout %d,1\n",
             panels * 420, in->png, panels);
     if (panels == 2) write_arm_panel(f, in);

@@ -29,6 +29,8 @@ typedef struct demo_plot_input {
     const char *arm_names[DEMO_PLOT_MAX_ARMS];/* y labels: arm index -> name */
     size_t arm_count;
     size_t steps;       /* student steps: the x range of the arm panel */
+    size_t round_length;/* steps per round */
+    size_t questions;   /* test questions behind each accuracy */
 } demo_plot_input;
 
 /* Writes dir/plot.gp and dir/accuracy.dat, then runs `gnuplot plot.gp` in dir. Returns 0

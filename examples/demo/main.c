@@ -687,6 +687,7 @@ static int run_policies(demo_run *r)
 {
     for (int p = 0; p < P_COUNT; ++p) {
         if (!r->opt.wanted[p]) continue;
+        printf("%s: %s\n", policies[p].name, policies[p].what);
         if (p == P_BEST_SINGLE && select_best_single(r) != 0) return -1;
         for (size_t k = 0; k < r->opt.seeds; ++k)
             if (run_student(r, p, k) != 0) return -1;

@@ -18,6 +18,11 @@ optima_install_debian_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
 }
 
-# What building and testing the library needs.
-OPTIMA_BUILD_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openmp-dev libcmocka-dev doxygen \
-binutils clang valgrind zlib1g-dev dataset-fashion-mnist python3 python3-numpy cargo abigail-tools"
+# What building and running the demo (examples/run-demo.sh) needs: the library's build
+# dependencies, zlib for the IDX files, the Fashion-MNIST data and gnuplot for the plot.
+OPTIMA_DEMO_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openmp-dev zlib1g-dev \
+dataset-fashion-mnist gnuplot-nox"
+
+# What building and testing the library needs (the demo's smoke test included).
+OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang valgrind \
+python3 python3-numpy cargo abigail-tools"

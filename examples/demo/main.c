@@ -1,13 +1,14 @@
 /* optima-demo: FashionVQA, a multimodal teacher distilled into a small student.
  *
  *   optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST] [--threads N]
- *               [--teacher-steps N] [--with-teacher] [--quick] [--data DIR]
+ *               [--teacher-steps N] [--alpha-pred A] [--temperature T] [--alpha-layer A]
+ *               [--round-length R] [--with-teacher] [--no-plot] [--quick] [--data DIR]
  *
  * Loads Fashion-MNIST, trains the teacher (or loads it from DIR/teacher-<steps>.bin),
  * reports its test accuracy, then trains the student under each requested policy with
- * the same seeds and steps and writes DIR/results.json. The distillation policies plug in
- * through the hook of demo_train (train.h); until the library's trainer exists only NONE
- * (task loss only) runs. */
+ * the same seeds and steps, writes DIR/results.json and plots DIR/results.png with
+ * gnuplot. The distilling policies run liboptima's trainer inside the training loop's hook
+ * (distill.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,14 +20,22 @@
 #include <optima/optima.h>
 
 #include "cache.h"
+#include "distill.h"
 #include "fashion.h"
 #include "model.h"
+#include "plot.h"
 #include "progress.h"
 #include "train.h"
 #include "vqa.h"
 
 /* The seed of the test questions: fixed so every run and policy sees the same test set. */
 #define TEST_QUESTION_SEED 2023u
+/* The validation questions that choose BEST_SINGLE's module (another fixed set). */
+#define VALIDATION_QUESTION_SEED 2024u
+/* The last VALIDATION_IMAGES training images (QUICK_VALIDATION_IMAGES with --quick) are
+ * held out when choosing BEST_SINGLE's module. */
+#define VALIDATION_IMAGES 5000u
+#define QUICK_VALIDATION_IMAGES 1000u
 #define TEACHER_SEED 1u
 #define STUDENT_SEED_BASE 1000u
 #define BATCH 128u
@@ -36,27 +45,25 @@
 
 enum { P_NONE, P_KD, P_ALL, P_OPTIMA, P_RANDOM, P_BEST_SINGLE, P_COUNT };
 
-/* A policy is a distillation hook with its per-run state: `setup` (may be NULL) builds the
- * hook's user data for one student run (e.g. the library's trainer for this teacher,
- * student and seed) and `teardown` frees it. NONE has no hook. The library-backed
- * policies (KD, ALL, OPTIMA, RANDOM, BEST_SINGLE) plug in here once the trainer exists. */
+/* A policy is a configuration of the library's trainer (distill.h): which scheduler policy
+ * picks the modules, and whether the layer term is on. NONE runs without a hook. Every
+ * distilling policy shares one set of hyperparameters (options.distill). */
 typedef struct policy {
     const char *name;
     const char *what;
-    demo_distill_fn hook;
-    int (*setup)(demo_model *teacher, demo_model *student, uint64_t seed, const char *log_dir,
-                 void **user);
-    void (*teardown)(void *user);
-    int available;
+    int distils;       /* 0: task loss only */
+    int32_t scheduler; /* OPTIMA_POLICY_* */
+    int layerwise;     /* 0: prediction-layer KL only */
 } policy;
 
 static const policy policies[P_COUNT] = {
-    {"NONE", "no distillation (task loss only)", NULL, NULL, NULL, 1},
-    {"KD", "prediction-layer KD only", NULL, NULL, NULL, 0},
-    {"ALL", "layerwise distillation of every module", NULL, NULL, NULL, 0},
-    {"OPTIMA", "OPTIMA module selection", NULL, NULL, NULL, 0},
-    {"RANDOM", "a random module set each round", NULL, NULL, NULL, 0},
-    {"BEST_SINGLE", "the best single module", NULL, NULL, NULL, 0},
+    {"NONE", "no distillation (task loss only)", 0, OPTIMA_POLICY_ALL, 0},
+    {"KD", "prediction-layer KD only", 1, OPTIMA_POLICY_ALL, 0},
+    {"ALL", "layerwise distillation of every module", 1, OPTIMA_POLICY_ALL, 1},
+    {"OPTIMA", "OPTIMA over the 7 module subsets", 1, OPTIMA_POLICY_OPTIMA, 1},
+    {"RANDOM", "a random module subset each round", 1, OPTIMA_POLICY_RANDOM, 1},
+    {"BEST_SINGLE", "the best single module, chosen on a validation split", 1,
+     OPTIMA_POLICY_FIXED, 1},
 };
 
 /* --- options ----------------------------------------------------------------------------- */
@@ -64,28 +71,40 @@ static const policy policies[P_COUNT] = {
 typedef struct options {
     const char *out, *data;
     size_t seeds, steps, teacher_steps;
-    int threads, quick, with_teacher;
+    int threads, quick, with_teacher, plot;
     int wanted[P_COUNT];
+    demo_distill_settings distill;
 } options;
+
+/* The shared distillation hyperparameters (see the README for how they were chosen). */
+static const demo_distill_settings default_distill = {1.0, 2.0, 1.0, 10, 1e-3};
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST]\n"
-            "                   [--threads N] [--teacher-steps N] [--with-teacher] [--quick]\n"
-            "                   [--data DIR]\n"
-            "  --out DIR          results, logs and the teacher cache (default demo-out)\n"
+            "                   [--threads N] [--teacher-steps N] [--alpha-pred A]\n"
+            "                   [--temperature T] [--alpha-layer A] [--round-length R]\n"
+            "                   [--with-teacher] [--no-plot] [--quick] [--data DIR]\n"
+            "  --out DIR          results, logs, plot and the teacher cache (default demo-out)\n"
             "  --seeds N          student runs per policy (default 3)\n"
             "  --steps N          student training steps (default %u)\n"
             "  --policies LIST    comma-separated among NONE,KD,ALL,OPTIMA,RANDOM,BEST_SINGLE\n"
-            "                     (default all; only NONE is available until the trainer lands)\n"
+            "                     (default all)\n"
             "  --threads N        BLIS threads (default 2)\n"
             "  --teacher-steps N  teacher training steps (default %u)\n"
+            "  --alpha-pred A     weight of the prediction-layer KL (default %g)\n"
+            "  --temperature T    KL temperature (default %g)\n"
+            "  --alpha-layer A    weight of the layerwise term (default %g)\n"
+            "  --round-length R   steps per scheduler round (default %u)\n"
             "  --with-teacher     NONE also runs the teacher forward and an idle hook (same\n"
-            "                     results: measures the time distillation will add)\n"
+            "                     results: measures the time distillation adds)\n"
+            "  --no-plot          do not run gnuplot\n"
             "  --quick            smoke run: short teacher and student, 1 seed, %u test images\n"
             "  --data DIR         Fashion-MNIST directory (default %s)\n",
-            1000u, 3000u, QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
+            1000u, 3000u, default_distill.alpha_pred, default_distill.temperature,
+            default_distill.alpha_layer, (unsigned)default_distill.round_length,
+            QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
 }
 
 static int parse_count(const char *flag, const char *s, size_t lo, size_t hi, size_t *out)
@@ -99,6 +118,20 @@ static int parse_count(const char *flag, const char *s, size_t lo, size_t hi, si
         return -1;
     }
     *out = (size_t)v;
+    return 0;
+}
+
+static int parse_real(const char *flag, const char *s, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    const double v = s ? strtod(s, &end) : 0.0;
+    if (s == NULL || *s == '\0' || *end != '\0' || errno || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "optima-demo: %s expects a number in [%g, %g], got '%s'\n", flag, lo,
+                hi, s ? s : "");
+        return -1;
+    }
+    *out = v;
     return 0;
 }
 
@@ -122,15 +155,35 @@ static int parse_policies(const char *list, int *wanted)
     return any ? 0 : -1;
 }
 
+/* The hyperparameter flags; returns 1 when `a` is not one of them. */
+static int parse_distill_flag(const char *a, const char *v, demo_distill_settings *d)
+{
+    size_t round = 0;
+    if (strcmp(a, "--alpha-pred") == 0) return parse_real(a, v, 0.0, 1e3, &d->alpha_pred);
+    if (strcmp(a, "--temperature") == 0) return parse_real(a, v, 0.05, 100.0, &d->temperature);
+    if (strcmp(a, "--alpha-layer") == 0) return parse_real(a, v, 0.0, 1e3, &d->alpha_layer);
+    if (strcmp(a, "--round-length") != 0) return 1;
+    if (parse_count(a, v, 1, 100000, &round) != 0) return -1;
+    d->round_length = (uint32_t)round;
+    return 0;
+}
+
 /* Returns 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_args(int argc, char **argv, options *o)
 {
     size_t threads = 2, seeds_set = 0, steps_set = 0, teacher_set = 0;
-    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, {0}};
+    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, 1, {0},
+                   default_distill};
     for (int p = 0; p < P_COUNT; ++p) o->wanted[p] = 1;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int used = 1, rc = 0;
+        int used = 1, rc = parse_distill_flag(a, v, &o->distill);
+        if (rc != 1) {
+            if (rc != 0) return -1;
+            i += used;
+            continue;
+        }
+        rc = 0;
         if (strcmp(a, "--out") == 0 && v) o->out = v;
         else if (strcmp(a, "--data") == 0 && v) o->data = v;
         else if (strcmp(a, "--seeds") == 0) rc = parse_count(a, v, 1, 100, &o->seeds), seeds_set = 1;
@@ -141,6 +194,7 @@ static int parse_args(int argc, char **argv, options *o)
         else if (strcmp(a, "--policies") == 0) rc = parse_policies(v, o->wanted);
         else if (strcmp(a, "--quick") == 0) o->quick = 1, used = 0;
         else if (strcmp(a, "--with-teacher") == 0) o->with_teacher = 1, used = 0;
+        else if (strcmp(a, "--no-plot") == 0) o->plot = 0, used = 0;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(stdout), 1;
         else {
             fprintf(stderr, "optima-demo: unknown or incomplete option '%s'\n", a);
@@ -153,8 +207,8 @@ static int parse_args(int argc, char **argv, options *o)
     o->threads = (int)threads;
     if (o->quick) {
         if (!seeds_set) o->seeds = 1;
-        if (!steps_set) o->steps = 150;
-        if (!teacher_set) o->teacher_steps = 300;
+        if (!steps_set) o->steps = 100;
+        if (!teacher_set) o->teacher_steps = 200;
     }
     return 0;
 }
@@ -183,10 +237,44 @@ static demo_train_config student_recipe(size_t steps, uint64_t seed)
 
 /* --- results ----------------------------------------------------------------------------- */
 
+#define ARM_MASKS (1u << DEMO_MODULES)
+
 typedef struct run_stats {
     double acc[100], secs[100], per_type[100][VQA_TYPES];
     size_t n;
+    uint64_t rounds_per_mask[ARM_MASKS]; /* rounds played per module mask, over all seeds */
 } run_stats;
+
+/* How BEST_SINGLE's module was chosen: one run per single module on seed 1's seed, trained
+ * on the training images minus a held-out validation split, scored on that split. */
+typedef struct selection {
+    int done;
+    uint32_t module;
+    double accuracy[DEMO_MODULES];
+    size_t images, questions;
+    double seconds;
+} selection;
+
+typedef struct teacher_report {
+    demo_accuracy acc;
+    double train_seconds, eval_seconds;
+    int cached;
+    size_t steps, params;
+} teacher_report;
+
+typedef struct demo_run {
+    options opt;
+    nn_ctx ctx;
+    demo_fashion data;
+    demo_split test;          /* the evaluated part of the test split */
+    vqa_question *questions;  /* 4 per test image */
+    size_t nq;
+    demo_model *teacher;
+    teacher_report teacher_rep;
+    run_stats runs[P_COUNT];
+    selection best;
+    size_t student_params;
+} demo_run;
 
 static double mean_of(const double *v, size_t n, size_t stride)
 {
@@ -214,49 +302,91 @@ static void json_per_type(FILE *f, const double *per_type, size_t n, size_t stri
     fprintf(f, "}");
 }
 
-typedef struct teacher_report {
-    demo_accuracy acc;
-    double train_seconds, eval_seconds;
-    int cached;
-    size_t steps, params;
-} teacher_report;
+static void json_config(FILE *f, const demo_run *r)
+{
+    const options *o = &r->opt;
+    const demo_distill_settings *d = &o->distill;
+    fprintf(f, "  \"config\": {\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
+               "\"test_questions\": %zu, \"quick\": %s, \"with_teacher\": %s,\n"
+               "    \"distill\": {\"alpha_pred\": %g, \"temperature\": %g, \"alpha_layer\": %g, "
+               "\"round_length\": %u, \"projection_lr\": %g, \"layer_loss\": \"MSE\"}},\n",
+            o->threads, o->steps, o->seeds, BATCH, r->nq, o->quick ? "true" : "false",
+            o->with_teacher ? "true" : "false", d->alpha_pred, d->temperature, d->alpha_layer,
+            (unsigned)d->round_length, d->projection_lr);
+}
 
-static int write_results(const options *o, const teacher_report *t, size_t student_params,
-                         size_t test_questions, const run_stats *runs)
+static void json_teacher(FILE *f, const teacher_report *t)
+{
+    double tt[VQA_TYPES];
+    for (int k = 0; k < VQA_TYPES; ++k) tt[k] = demo_accuracy_of(&t->acc, k);
+    fprintf(f, "  \"teacher\": {\"accuracy\": %.6f, \"per_type\": ", demo_accuracy_overall(&t->acc));
+    json_per_type(f, tt, 1, 1);
+    fprintf(f, ", \"params\": %zu, \"steps\": %zu, \"train_seconds\": %.3f, \"cached\": %s, "
+               "\"eval_seconds\": %.3f},\n",
+            t->params, t->steps, t->train_seconds, t->cached ? "true" : "false", t->eval_seconds);
+}
+
+static void json_selection(FILE *f, const selection *b)
+{
+    if (!b->done) return;
+    fprintf(f, "  \"best_single\": {\"module\": \"%s\", \"method\": \"one run per single module "
+               "(seed 1, same steps) on the training images minus the last %zu, scored on the "
+               "%zu questions of those held-out images\", \"validation_accuracy\": {",
+            demo_module_name((int)b->module), b->images, b->questions);
+    for (int m = 0; m < DEMO_MODULES; ++m)
+        fprintf(f, "%s\"%s\": %.6f", m ? ", " : "", demo_module_name(m), b->accuracy[m]);
+    fprintf(f, "}, \"seconds\": %.3f},\n", b->seconds);
+}
+
+static void json_arms(FILE *f, const run_stats *r)
+{
+    fprintf(f, ", \"rounds_per_arm\": {");
+    int first = 1;
+    for (uint32_t mask = 1; mask < ARM_MASKS; ++mask) {
+        if (r->rounds_per_mask[mask] == 0) continue;
+        char name[64];
+        demo_arm_name(mask, name, sizeof name);
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", name,
+                (unsigned long long)r->rounds_per_mask[mask]);
+        first = 0;
+    }
+    fprintf(f, "}");
+}
+
+static void json_policy(FILE *f, int p, const run_stats *r, size_t steps)
+{
+    fprintf(f, "\n    \"%s\": {\"accuracy_mean\": %.6f, \"accuracy_std\": %.6f, \"seeds\": %zu, "
+               "\"seconds_mean\": %.3f, \"steps\": %zu, \"per_type_mean\": ",
+            policies[p].name, mean_of(r->acc, r->n, 1), std_of(r->acc, r->n), r->n,
+            mean_of(r->secs, r->n, 1), steps);
+    json_per_type(f, &r->per_type[0][0], r->n, VQA_TYPES);
+    fprintf(f, ", \"accuracy_per_seed\": [");
+    for (size_t i = 0; i < r->n; ++i) fprintf(f, "%s%.6f", i ? ", " : "", r->acc[i]);
+    fprintf(f, "]");
+    if (policies[p].distils && policies[p].layerwise) json_arms(f, r);
+    fprintf(f, "}");
+}
+
+static int write_results(const demo_run *r)
 {
     char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/results.json", o->out);
+    snprintf(path, sizeof path, "%s/results.json", r->opt.out);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
         fprintf(stderr, "optima-demo: %s: cannot create: %s\n", tmp, strerror(errno));
         return -1;
     }
-    double tt[VQA_TYPES];
-    for (int k = 0; k < VQA_TYPES; ++k) tt[k] = demo_accuracy_of(&t->acc, k);
     fprintf(f, "{\n  \"liboptima\": \"%s\",\n", optima_version_string());
-    fprintf(f, "  \"config\": {\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
-               "\"test_questions\": %zu, \"quick\": %s, \"with_teacher\": %s},\n",
-            o->threads, o->steps, o->seeds, BATCH, test_questions, o->quick ? "true" : "false",
-            o->with_teacher ? "true" : "false");
-    fprintf(f, "  \"teacher\": {\"accuracy\": %.6f, \"per_type\": ", demo_accuracy_overall(&t->acc));
-    json_per_type(f, tt, 1, 1);
-    fprintf(f, ", \"params\": %zu, \"steps\": %zu, \"train_seconds\": %.3f, \"cached\": %s, "
-               "\"eval_seconds\": %.3f},\n",
-            t->params, t->steps, t->train_seconds, t->cached ? "true" : "false", t->eval_seconds);
-    fprintf(f, "  \"student\": {\"params\": %zu},\n  \"policies\": {", student_params);
+    json_config(f, r);
+    json_teacher(f, &r->teacher_rep);
+    json_selection(f, &r->best);
+    fprintf(f, "  \"student\": {\"params\": %zu},\n  \"policies\": {", r->student_params);
     int first = 1;
     for (int p = 0; p < P_COUNT; ++p) {
-        const run_stats *r = &runs[p];
-        if (r->n == 0) continue;
-        fprintf(f, "%s\n    \"%s\": {\"accuracy_mean\": %.6f, \"accuracy_std\": %.6f, "
-                   "\"seeds\": %zu, \"seconds_mean\": %.3f, \"steps\": %zu, \"per_type_mean\": ",
-                first ? "" : ",", policies[p].name, mean_of(r->acc, r->n, 1), std_of(r->acc, r->n),
-                r->n, mean_of(r->secs, r->n, 1), o->steps);
-        json_per_type(f, &r->per_type[0][0], r->n, VQA_TYPES);
-        fprintf(f, ", \"accuracy_per_seed\": [");
-        for (size_t i = 0; i < r->n; ++i) fprintf(f, "%s%.6f", i ? ", " : "", r->acc[i]);
-        fprintf(f, "]}");
+        if (r->runs[p].n == 0) continue;
+        fprintf(f, "%s", first ? "" : ",");
+        json_policy(f, p, &r->runs[p], r->opt.steps);
         first = 0;
     }
     fprintf(f, "\n  }\n}\n");
@@ -267,20 +397,43 @@ static int write_results(const options *o, const teacher_report *t, size_t stude
     return 0;
 }
 
-/* --- the runs ---------------------------------------------------------------------------- */
+/* --- the plot ---------------------------------------------------------------------------- */
 
-typedef struct demo_run {
-    options opt;
-    nn_ctx ctx;
-    demo_fashion data;
-    demo_split test;          /* the evaluated part of the test split */
-    vqa_question *questions;  /* 4 per test image */
-    size_t nq;
-    demo_model *teacher;
-    teacher_report teacher_rep;
-    run_stats runs[P_COUNT];
-    size_t student_params;
-} demo_run;
+static void plot_results(const demo_run *r)
+{
+    char names[ARM_MASKS - 1][64], logs[DEMO_PLOT_MAX_LOGS][64];
+    demo_plot_input in;
+    memset(&in, 0, sizeof in);
+    in.dir = r->opt.out;
+    in.png = "results.png";
+    in.seeds = r->opt.seeds;
+    in.steps = r->opt.steps;
+    in.round_length = r->opt.distill.round_length;
+    in.questions = r->nq;
+    in.teacher = demo_accuracy_overall(&r->teacher_rep.acc);
+    for (int p = 0; p < P_COUNT; ++p) {
+        const run_stats *st = &r->runs[p];
+        if (st->n == 0) continue;
+        in.bars[in.bar_count++] = (demo_plot_bar){policies[p].name, mean_of(st->acc, st->n, 1),
+                                                  std_of(st->acc, st->n)};
+    }
+    /* arm i of the all-subsets set has module mask i + 1 */
+    for (uint32_t a = 0; a + 1 < ARM_MASKS; ++a) {
+        demo_arm_name(a + 1, names[a], sizeof names[a]);
+        in.arm_names[a] = names[a];
+    }
+    in.arm_count = ARM_MASKS - 1;
+    for (size_t k = 0; k < r->runs[P_OPTIMA].n && k < DEMO_PLOT_MAX_LOGS; ++k) {
+        snprintf(logs[k], sizeof logs[k], "OPTIMA-seed%zu-rounds.csv", k + 1);
+        in.arm_logs[in.arm_log_count++] = logs[k];
+    }
+    char msg[4200];
+    const int rc = demo_plot(&in, msg, sizeof msg);
+    if (rc < 0) fprintf(stderr, "optima-demo: warning: %s\n", msg);
+    else printf("%s\n", msg);
+}
+
+/* --- the runs ---------------------------------------------------------------------------- */
 
 static FILE *open_log(const char *dir, const char *name)
 {
@@ -291,11 +444,17 @@ static FILE *open_log(const char *dir, const char *name)
     return f;
 }
 
-static int evaluate(demo_run *r, demo_model *m, demo_accuracy *acc)
+static int evaluate_on(demo_run *r, demo_model *m, const demo_split *images,
+                       const vqa_question *q, size_t nq, demo_accuracy *acc)
 {
-    if (demo_evaluate(m, &r->ctx, &r->test, r->questions, r->nq, acc) == 0) return 0;
+    if (demo_evaluate(m, &r->ctx, images, q, nq, acc) == 0) return 0;
     fprintf(stderr, "optima-demo: out of memory while evaluating\n");
     return -1;
+}
+
+static int evaluate(demo_run *r, demo_model *m, demo_accuracy *acc)
+{
+    return evaluate_on(r, m, &r->test, r->questions, r->nq, acc);
 }
 
 static void print_accuracy(const char *who, const demo_accuracy *a)
@@ -363,41 +522,77 @@ static int idle_hook(void *user, demo_distill_step *step)
     return 0;
 }
 
-static int run_student(demo_run *r, int p, size_t k)
+/* What one student run trains on and where it writes: `tag` names its logs
+ * (<tag>.csv, <tag>-rounds.csv), `label` its progress line. */
+typedef struct student_job {
+    int policy;
+    size_t k;               /* seed index: the student's seed is STUDENT_SEED_BASE + k */
+    uint32_t module;        /* BEST_SINGLE: the module distilled */
+    const demo_split *train;
+    char tag[64], label[48];
+    uint64_t *rounds_per_mask; /* NULL, or where to count the rounds of each arm */
+} student_job;
+
+static demo_distiller *make_distiller(demo_run *r, const student_job *j, demo_model *s)
 {
-    char err[1024], name[64];
+    char err[1100], log[4200];
+    snprintf(log, sizeof log, "%s/%s-rounds.csv", r->opt.out, j->tag);
+    const policy *p = &policies[j->policy];
+    const demo_distill_choice c = {p->scheduler, p->layerwise, j->module,
+                                   STUDENT_SEED_BASE + j->k, r->opt.threads, log};
+    demo_distiller *d = demo_distiller_create(r->teacher, s, &r->opt.distill, &c, err, sizeof err);
+    if (d == NULL) fprintf(stderr, "optima-demo: policy %s: %s\n", p->name, err);
+    return d;
+}
+
+/* Trains one student; returns it (the caller evaluates and destroys it) or NULL. */
+static demo_model *train_student(demo_run *r, const student_job *j, demo_progress *prog,
+                                 demo_train_result *res)
+{
+    char err[1024];
     const demo_model_config cfg = config_of(2, 64, 1, 48, 2, 96);
-    const uint64_t seed = STUDENT_SEED_BASE + k;
+    const uint64_t seed = STUDENT_SEED_BASE + j->k;
     demo_model *s = demo_model_create(&cfg, BATCH, seed, err, sizeof err);
-    if (s == NULL) return fprintf(stderr, "optima-demo: student: %s\n", err), -1;
+    if (s == NULL) return fprintf(stderr, "optima-demo: student: %s\n", err), NULL;
     r->student_params = demo_model_params(s)->total;
     const demo_train_config rec = student_recipe(r->opt.steps, seed);
-    snprintf(name, sizeof name, "%s-seed%zu.csv", policies[p].name, k + 1);
-    FILE *csv = open_log(r->opt.out, name);
-    snprintf(name, sizeof name, "%s seed %zu/%zu", policies[p].name, k + 1, r->opt.seeds);
-    demo_progress prog;
-    demo_progress_begin(&prog, stderr, -1, name, rec.steps);
-    demo_train_result res;
-    demo_distill_fn hook = policies[p].hook;
-    if (hook == NULL && r->opt.with_teacher) hook = idle_hook;
-    void *user = NULL;
-    int rc = 0;
-    if (policies[p].setup != NULL &&
-        policies[p].setup(r->teacher, s, seed, r->opt.out, &user) != 0) {
-        snprintf(err, sizeof err, "policy %s: setup failed", policies[p].name);
-        rc = -1;
+    demo_distiller *d = NULL;
+    demo_distill_fn hook = r->opt.with_teacher ? idle_hook : NULL;
+    if (policies[j->policy].distils) {
+        if ((d = make_distiller(r, j, s)) == NULL) return demo_model_destroy(s), NULL;
+        hook = demo_distiller_hook;
     }
-    if (rc == 0)
-        rc = demo_train(s, r->teacher, &r->data.train, &rec, &r->ctx, hook, user, &prog, csv,
-                        &res, err, sizeof err);
-    if (policies[p].teardown != NULL) policies[p].teardown(user);
+    char name[80];
+    snprintf(name, sizeof name, "%s.csv", j->tag);
+    FILE *csv = open_log(r->opt.out, name);
+    demo_progress_begin(prog, stderr, -1, j->label, rec.steps);
+    const int rc = demo_train(s, r->teacher, j->train, &rec, &r->ctx, hook, d, prog, csv, res,
+                              err, sizeof err);
     if (csv) fclose(csv);
+    if (rc != 0) {
+        fprintf(stderr, "optima-demo: %s%s%s\n", err, d ? ": " : "", demo_distiller_error(d));
+        demo_model_destroy(s);
+        s = NULL;
+    } else if (d != NULL && j->rounds_per_mask != NULL) {
+        demo_distiller_count_rounds(d, j->rounds_per_mask);
+    }
+    demo_distiller_destroy(d);
+    return s;
+}
+
+static int run_student(demo_run *r, int p, size_t k)
+{
+    run_stats *st = &r->runs[p];
+    student_job j = {p, k, r->best.module, &r->data.train, "", "", st->rounds_per_mask};
+    snprintf(j.tag, sizeof j.tag, "%s-seed%zu", policies[p].name, k + 1);
+    snprintf(j.label, sizeof j.label, "%s seed %zu/%zu", policies[p].name, k + 1, r->opt.seeds);
+    demo_progress prog;
+    demo_train_result res;
+    demo_model *s = train_student(r, &j, &prog, &res);
     demo_accuracy acc;
-    if (rc != 0) fprintf(stderr, "optima-demo: %s\n", err);
-    else rc = evaluate(r, s, &acc);
+    const int rc = s == NULL ? -1 : evaluate(r, s, &acc);
     demo_model_destroy(s);
     if (rc != 0) return -1;
-    run_stats *st = &r->runs[p];
     st->acc[st->n] = demo_accuracy_overall(&acc);
     st->secs[st->n] = res.seconds;
     for (int t = 0; t < VQA_TYPES; ++t) st->per_type[st->n][t] = demo_accuracy_of(&acc, t);
@@ -406,6 +601,55 @@ static int run_student(demo_run *r, int p, size_t k)
     snprintf(summary, sizeof summary, "test accuracy %.4f, loss %.4f", st->acc[st->n - 1],
              (double)res.final_loss);
     demo_progress_end(&prog, summary);
+    return 0;
+}
+
+/* BEST_SINGLE's module is chosen without looking at the test set: each single module is
+ * distilled once (seed index 0, the same steps) on the training images minus the last
+ * VALIDATION_IMAGES, and scored on questions about those held-out images. The best
+ * validation accuracy wins (a tie goes to the lower module index). */
+static int select_best_single(demo_run *r)
+{
+    const size_t held_out = r->opt.quick ? QUICK_VALIDATION_IMAGES : VALIDATION_IMAGES;
+    const size_t fit_count = r->data.train.count - held_out;
+    const demo_split fit = {fit_count, r->data.train.pixels, r->data.train.labels};
+    const demo_split val = {held_out, r->data.train.pixels + fit_count * DEMO_FASHION_PIXELS,
+                            r->data.train.labels + fit_count};
+    const size_t nq = VQA_TYPES * held_out;
+    vqa_question *q = malloc(nq * sizeof *q);
+    if (q == NULL || vqa_test_set(val.labels, val.count, VALIDATION_QUESTION_SEED, q) != 0) {
+        free(q);
+        return fprintf(stderr, "optima-demo: out of memory\n"), -1;
+    }
+    const double t0 = demo_now();
+    int rc = 0;
+    for (uint32_t m = 0; m < DEMO_MODULES && rc == 0; ++m) {
+        student_job j = {P_BEST_SINGLE, 0, m, &fit, "", "", NULL};
+        snprintf(j.tag, sizeof j.tag, "BEST_SINGLE-select-%s", demo_module_name((int)m));
+        snprintf(j.label, sizeof j.label, "select %s", demo_module_name((int)m));
+        demo_progress prog;
+        demo_train_result res;
+        demo_model *s = train_student(r, &j, &prog, &res);
+        demo_accuracy acc;
+        rc = s == NULL ? -1 : evaluate_on(r, s, &val, q, nq, &acc);
+        demo_model_destroy(s);
+        if (rc != 0) break;
+        r->best.accuracy[m] = demo_accuracy_overall(&acc);
+        char summary[64];
+        snprintf(summary, sizeof summary, "validation accuracy %.4f", r->best.accuracy[m]);
+        demo_progress_end(&prog, summary);
+        if (r->best.accuracy[m] > r->best.accuracy[r->best.module]) r->best.module = m;
+    }
+    free(q);
+    if (rc != 0) return -1;
+    r->best.done = 1;
+    r->best.images = held_out;
+    r->best.questions = nq;
+    r->best.seconds = demo_now() - t0;
+    printf("BEST_SINGLE: module %s chosen on %zu validation questions (image %.4f, question "
+           "%.4f, fusion %.4f) in %.1fs\n",
+           demo_module_name((int)r->best.module), nq, r->best.accuracy[0], r->best.accuracy[1],
+           r->best.accuracy[2], r->best.seconds);
     return 0;
 }
 
@@ -441,15 +685,10 @@ static int load_data(demo_run *r)
 
 static int run_policies(demo_run *r)
 {
-    int any = 0;
     for (int p = 0; p < P_COUNT; ++p) {
         if (!r->opt.wanted[p]) continue;
-        if (!policies[p].available) {
-            printf("policy %s (%s): not available yet, it needs the library's trainer; skipped\n",
-                   policies[p].name, policies[p].what);
-            continue;
-        }
-        any = 1;
+        printf("%s: %s\n", policies[p].name, policies[p].what);
+        if (p == P_BEST_SINGLE && select_best_single(r) != 0) return -1;
         for (size_t k = 0; k < r->opt.seeds; ++k)
             if (run_student(r, p, k) != 0) return -1;
         const run_stats *st = &r->runs[p];
@@ -457,31 +696,26 @@ static int run_policies(demo_run *r)
                mean_of(st->acc, st->n, 1), std_of(st->acc, st->n), st->n,
                mean_of(st->secs, st->n, 1));
     }
-    return any ? 0 : -1;
-}
-
-static int any_available(const options *o)
-{
-    for (int p = 0; p < P_COUNT; ++p)
-        if (o->wanted[p] && policies[p].available) return 1;
-    fprintf(stderr, "optima-demo: none of the requested policies is available yet (only NONE "
-                    "runs until the library's trainer lands)\n");
     return 0;
 }
 
 static int run(demo_run *r)
 {
-    if (!any_available(&r->opt)) return -1;
     if (make_dirs(r->opt.out) != 0)
         return fprintf(stderr, "optima-demo: cannot create %s: %s\n", r->opt.out, strerror(errno)), -1;
-    printf("optima-demo (liboptima %s): %d thread(s), %zu student steps, %zu seed(s)%s\n",
+    const demo_distill_settings *d = &r->opt.distill;
+    printf("optima-demo (liboptima %s): %d thread(s), %zu student steps, %zu seed(s)%s\n"
+           "distillation: alpha_pred %g, temperature %g, alpha_layer %g, rounds of %u steps\n",
            optima_version_string(), r->opt.threads, r->opt.steps, r->opt.seeds,
-           r->opt.quick ? ", quick" : "");
+           r->opt.quick ? ", quick" : "", d->alpha_pred, d->temperature, d->alpha_layer,
+           (unsigned)d->round_length);
     nn_ctx_init(&r->ctx, r->opt.threads);
+    const double t0 = demo_now();
     if (load_data(r) != 0 || prepare_teacher(r) != 0 || run_policies(r) != 0) return -1;
-    if (write_results(&r->opt, &r->teacher_rep, r->student_params, r->nq, r->runs) != 0)
-        return -1;
+    if (write_results(r) != 0) return -1;
     printf("wrote %s/results.json\n", r->opt.out);
+    if (r->opt.plot) plot_results(r);
+    printf("total %.1fs\n", demo_now() - t0);
     return 0;
 }
 

@@ -1,0 +1,336 @@
+/* The distillation hook on liboptima's trainer: gradients reach exactly the modules of the
+ * arm being played, KD touches only the logits, the values are the library's, the round
+ * log tells the same story as the gradients, and failures carry the library's message. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "distill.h"
+#include "synthetic.h"
+#include "train.h"
+
+#define BATCH 32u
+#define MAX_STEPS 64u
+
+typedef struct fixture {
+    nn_ctx ctx;
+    demo_split train;
+    demo_model *teacher, *student;
+    char log[64];
+    char err[1024];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    nn_ctx_init(&f->ctx, 1);
+    synthetic_split(&f->train, 256, 3);
+    const demo_model_config tc = synthetic_config(16, 3), sc = synthetic_config(8, 2);
+    f->teacher = demo_model_create(&tc, BATCH, 1, f->err, sizeof f->err);
+    f->student = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    snprintf(f->log, sizeof f->log, "/tmp/demo-distill-XXXXXX");
+    const int fd = mkstemp(f->log);
+    if (fd >= 0) close(fd);
+    *state = f;
+    return f->teacher && f->student && fd >= 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    remove(f->log);
+    demo_model_destroy(f->teacher);
+    demo_model_destroy(f->student);
+    synthetic_free(&f->train);
+    free(f);
+    return 0;
+}
+
+static const demo_distill_settings settings = {1.0, 2.0, 1.0, 3, 1e-3};
+
+static demo_distiller *distiller(fixture *f, int32_t policy, int layerwise, uint32_t module)
+{
+    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log};
+    demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
+                                              sizeof f->err);
+    assert_non_null(d);
+    return d;
+}
+
+/* What the hook left in the step's gradient buffers, step by step. */
+typedef struct watch {
+    demo_distiller *d;
+    size_t steps;
+    uint32_t modules[MAX_STEPS]; /* modules with a non-zero hidden-state gradient */
+    uint32_t reported[MAX_STEPS];/* demo_distiller_last_mask() */
+    int partial;                 /* a module had some layers with gradients, not all */
+    int logits[MAX_STEPS];       /* the logits gradient is non-zero */
+} watch;
+
+static int any_nonzero(const float *g, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (g[i] != 0.0f) return 1;
+    return 0;
+}
+
+static int watch_hook(void *user, demo_distill_step *st)
+{
+    watch *w = user;
+    const int rc = demo_distiller_hook(w->d, st);
+    if (rc != 0 || w->steps == MAX_STEPS) return rc ? rc : 1;
+    uint32_t mask = 0;
+    for (int m = 0; m < DEMO_MODULES; ++m) {
+        size_t with = 0;
+        for (size_t l = 0; l < st->student_layers[m]; ++l)
+            with += (size_t)any_nonzero(st->student_hidden_grad[m][l],
+                                        st->batch * st->student_hidden[m][l].cols);
+        if (with > 0) mask |= 1u << m;
+        if (with > 0 && with < st->student_layers[m]) w->partial = 1;
+    }
+    w->modules[w->steps] = mask;
+    w->reported[w->steps] = demo_distiller_last_mask(w->d);
+    w->logits[w->steps] = any_nonzero(st->student_logits_grad, st->batch * VQA_ANSWERS);
+    w->steps += 1;
+    return 0;
+}
+
+static void train_watched(fixture *f, watch *w, size_t steps)
+{
+    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0};
+    demo_train_result res;
+    assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx, watch_hook, w,
+                                NULL, NULL, &res, f->err, sizeof f->err), 0);
+    assert_int_equal(w->steps, steps);
+    assert_false(w->partial);
+}
+
+static void a_single_module_arm_gives_gradients_to_that_module_only(void **state)
+{
+    fixture *f = *state;
+    for (uint32_t m = 0; m < DEMO_MODULES; ++m) {
+        watch w = {distiller(f, OPTIMA_POLICY_FIXED, 1, m), 0, {0}, {0}, 0, {0}};
+        train_watched(f, &w, 6);
+        for (size_t s = 0; s < w.steps; ++s) {
+            assert_int_equal(w.modules[s], 1u << m);
+            assert_int_equal(w.reported[s], 1u << m);
+            assert_true(w.logits[s]);
+        }
+        demo_distiller_destroy(w.d);
+    }
+}
+
+static void all_gives_gradients_to_every_module(void **state)
+{
+    fixture *f = *state;
+    watch w = {distiller(f, OPTIMA_POLICY_ALL, 1, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &w, 6);
+    for (size_t s = 0; s < w.steps; ++s) assert_int_equal(w.modules[s], 7u);
+    demo_distiller_destroy(w.d);
+}
+
+static void kd_gives_gradients_to_the_logits_only(void **state)
+{
+    fixture *f = *state;
+    watch w = {distiller(f, OPTIMA_POLICY_ALL, 0, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &w, 6);
+    for (size_t s = 0; s < w.steps; ++s) {
+        assert_int_equal(w.modules[s], 0u);
+        assert_int_equal(w.reported[s], 0u);
+        assert_true(w.logits[s]);
+    }
+    demo_distiller_destroy(w.d);
+}
+
+static uint32_t mask_of_arm_name(char *name)
+{
+    uint32_t mask = 0;
+    for (char *tok = strtok(name, "+"); tok != NULL; tok = strtok(NULL, "+"))
+        for (int m = 0; m < DEMO_MODULES; ++m)
+            if (strcmp(tok, demo_module_name(m)) == 0) mask |= 1u << m;
+    return mask;
+}
+
+/* Reads the trainer's CSV round log: per round, its first step and its arm's mask. */
+static size_t read_round_log(const char *path, size_t *first, uint32_t *mask, size_t max)
+{
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, in));
+    assert_int_equal(strncmp(line, "round,first_step,arm,arm_name,", 30), 0);
+    size_t n = 0;
+    while (n < max && fgets(line, sizeof line, in) != NULL) {
+        unsigned long long round = 0, step = 0;
+        unsigned arm = 0;
+        char name[128];
+        assert_int_equal(sscanf(line, "%llu,%llu,%u,%127[^,]", &round, &step, &arm, name), 4);
+        assert_int_equal(round, n);
+        first[n] = (size_t)step;
+        mask[n] = mask_of_arm_name(name);
+        n += 1;
+    }
+    fclose(in);
+    return n;
+}
+
+static void optima_gradients_follow_the_arm_the_round_log_records(void **state)
+{
+    fixture *f = *state;
+    watch w = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &w, 30);
+    demo_distiller_destroy(w.d); /* closes the log */
+    size_t first[16];
+    uint32_t mask[16];
+    assert_int_equal(read_round_log(f->log, first, mask, 16), 10); /* 30 steps, rounds of 3 */
+    uint32_t seen = 0;
+    for (size_t r = 0; r < 10; ++r) {
+        assert_int_equal(first[r], 3 * r);
+        for (size_t s = first[r]; s < first[r] + 3; ++s) assert_int_equal(w.modules[s], mask[r]);
+        seen |= 1u << mask[r];
+    }
+    /* the first 7 rounds play each of the 7 arms once */
+    assert_int_equal(seen, 0xFEu);
+}
+
+static void the_hook_adds_the_librarys_kl_gradient(void **state)
+{
+    fixture *f = *state;
+    demo_distiller *d = distiller(f, OPTIMA_POLICY_ALL, 0, 0);
+    float pixels[BATCH * DEMO_FASHION_PIXELS];
+    uint8_t tokens[BATCH * VQA_LEN];
+    uint32_t index[BATCH];
+    for (uint32_t i = 0; i < BATCH; ++i) index[i] = i;
+    demo_fashion_pixels(&f->train, index, BATCH, pixels);
+    for (size_t i = 0; i < sizeof tokens; ++i) tokens[i] = (uint8_t)(1 + i % 5);
+    demo_model_forward(f->teacher, &f->ctx, pixels, tokens, BATCH);
+    demo_model_forward(f->student, &f->ctx, pixels, tokens, BATCH);
+    demo_distill_step st;
+    memset(&st, 0, sizeof st);
+    st.batch = BATCH;
+    st.task_loss = 1.0f;
+    st.student_logits = (optima_tensor){demo_model_logits(f->student), BATCH, VQA_ANSWERS, VQA_ANSWERS};
+    st.teacher_logits = (optima_tensor){demo_model_logits(f->teacher), BATCH, VQA_ANSWERS, VQA_ANSWERS};
+    float grad[BATCH * VQA_ANSWERS], expected[BATCH * VQA_ANSWERS];
+    for (size_t i = 0; i < BATCH * VQA_ANSWERS; ++i) grad[i] = 0.25f;
+    st.student_logits_grad = grad;
+    assert_int_equal(demo_distiller_hook(d, &st), 0);
+    optima_context *ctx = NULL;
+    double kl = 0.0;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    assert_int_equal(optima_kl(ctx, &st.student_logits, &st.teacher_logits, settings.temperature,
+                               NULL, &kl, expected, VQA_ANSWERS), OPTIMA_OK);
+    for (size_t i = 0; i < BATCH * VQA_ANSWERS; ++i)
+        assert_float_equal(grad[i], 0.25f + (float)settings.alpha_pred * expected[i], 1e-6f);
+    assert_float_equal(st.distill_loss, settings.alpha_pred * kl, 1e-5);
+    optima_context_destroy(ctx);
+    demo_distiller_destroy(d);
+}
+
+static void distillation_is_deterministic_for_a_seed(void **state)
+{
+    fixture *f = *state;
+    const demo_model_config sc = synthetic_config(8, 2);
+    demo_model *again = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    watch a = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &a, 12);
+    demo_model *const first = f->student;
+    f->student = again;
+    watch b = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &b, 12);
+    assert_memory_equal(a.modules, b.modules, sizeof a.modules);
+    const nn_params *pa = demo_model_params(first), *pb = demo_model_params(again);
+    for (size_t t = 0; t < pa->count; ++t)
+        assert_memory_equal(pa->items[t].value, pb->items[t].value,
+                            pa->items[t].size * sizeof(float));
+    demo_distiller_destroy(a.d);
+    demo_distiller_destroy(b.d);
+    f->student = first;
+    demo_model_destroy(again);
+}
+
+static void bad_settings_are_refused_with_the_librarys_message(void **state)
+{
+    fixture *f = *state;
+    demo_distill_settings bad = settings;
+    bad.temperature = 0.0;
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL};
+    assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "optima_trainer_set_temperature"));
+    assert_non_null(strstr(f->err, "'temperature'"));
+    bad = settings;
+    bad.round_length = 0;
+    assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "optima_trainer_set_round_length"));
+    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL};
+    assert_null(demo_distiller_create(f->teacher, f->student, &settings, &fixed, f->err,
+                                      sizeof f->err));
+    assert_non_null(strstr(f->err, "optima_scheduler_set_fixed_arm"));
+}
+
+static void a_view_of_the_wrong_width_stops_the_hook_with_a_message(void **state)
+{
+    fixture *f = *state;
+    demo_distiller *d = distiller(f, OPTIMA_POLICY_ALL, 1, 0);
+    static float zeros[BATCH * 64];
+    demo_distill_step st;
+    memset(&st, 0, sizeof st);
+    st.batch = BATCH;
+    for (int m = 0; m < DEMO_MODULES; ++m) {
+        st.student_layers[m] = demo_model_layers(f->student, m);
+        st.teacher_layers[m] = demo_model_layers(f->teacher, m);
+        for (size_t l = 0; l < DEMO_MAX_LAYERS; ++l) {
+            st.student_hidden[m][l] = (optima_tensor){zeros, BATCH, demo_model_width(f->student, m),
+                                                      demo_model_width(f->student, m)};
+            st.teacher_hidden[m][l] = (optima_tensor){zeros, BATCH, demo_model_width(f->teacher, m),
+                                                      demo_model_width(f->teacher, m)};
+        }
+    }
+    st.student_hidden[DEMO_FUSION][1].cols += 1; /* not the declared width */
+    st.student_hidden[DEMO_FUSION][1].row_stride += 1;
+    assert_int_equal(demo_distiller_hook(d, &st), 1);
+    assert_non_null(strstr(demo_distiller_error(d), "optima_trainer_set_hidden"));
+    assert_non_null(strstr(demo_distiller_error(d), "'fusion' layer 1"));
+    assert_non_null(strstr(demo_distiller_error(d), optima_status_string(OPTIMA_ESHAPE)));
+    demo_distiller_destroy(d);
+}
+
+static void arms_are_named_as_the_library_names_them(void **state)
+{
+    (void)state;
+    char name[64];
+    demo_arm_name(5u, name, sizeof name);
+    assert_string_equal(name, "image+fusion");
+    demo_arm_name(7u, name, sizeof name);
+    assert_string_equal(name, "image+question+fusion");
+    demo_arm_name(2u, name, 6); /* truncated, still terminated */
+    assert_true(strlen(name) < 6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_single_module_arm_gives_gradients_to_that_module_only,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(all_gives_gradients_to_every_module, setup, teardown),
+        cmocka_unit_test_setup_teardown(kd_gives_gradients_to_the_logits_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(optima_gradients_follow_the_arm_the_round_log_records,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(the_hook_adds_the_librarys_kl_gradient, setup, teardown),
+        cmocka_unit_test_setup_teardown(distillation_is_deterministic_for_a_seed, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_settings_are_refused_with_the_librarys_message, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_view_of_the_wrong_width_stops_the_hook_with_a_message,
+                                        setup, teardown),
+        cmocka_unit_test(arms_are_named_as_the_library_names_them),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -12,3 +12,11 @@ if(OPTIMA_SANITIZE)
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Fuzzing builds instrument the library for coverage and memory errors; the fuzz targets
+# add libFuzzer's main themselves (tests/fuzz).
+if(OPTIMA_BUILD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -24,5 +24,5 @@ OPTIMA_DEMO_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openm
 dataset-fashion-mnist gnuplot-nox"
 
 # What building and testing the library needs (the demo's smoke test included).
-OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang valgrind \
+OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang libclang-rt-14-dev valgrind \
 python3 python3-numpy cargo abigail-tools"

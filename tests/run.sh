@@ -6,6 +6,7 @@
 #   sh tests/run.sh --sanitize   the same tests under AddressSanitizer + UBSan
 #   sh tests/run.sh --clang      built with clang, warnings as errors
 #   sh tests/run.sh --valgrind   the unit tests under valgrind's memcheck
+#   sh tests/run.sh --fuzz       the libFuzzer targets, 20 s each from their own seeds
 set -eu
 cd "$(dirname "$0")/.."
 . ./cmake/debian-deps.sh
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 optima_install_debian_deps $OPTIMA_BUILD_PACKAGES
 
 mode=${1:-default}
+target=""
 jobs=$(nproc 2>/dev/null || echo 2)
 flags="-DOPTIMA_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 ctest_args="--output-on-failure -j $jobs"
@@ -22,11 +24,17 @@ case "$mode" in
     --clang)    dir=build/clang; export CC=clang ;;
     --valgrind) dir=build/valgrind; flags="$flags -DCMAKE_BUILD_TYPE=Debug -DOPTIMA_VALGRIND=ON"
                 ctest_args="$ctest_args -L unit" ;;
-    *) echo "usage: sh tests/run.sh [--sanitize|--clang|--valgrind]" >&2; exit 2 ;;
+    --fuzz)     dir=build/fuzz; export CC=clang; target="--target fuzz_load"
+                # Only the fuzz targets: everything in this build carries libFuzzer's
+                # coverage hooks, which only a fuzzer's executable resolves.
+                flags="$flags -DOPTIMA_BUILD_FUZZ=ON -DOPTIMA_BUILD_SHARED=OFF -DOPTIMA_BUILD_BINDINGS=OFF -DOPTIMA_BUILD_EXAMPLES=OFF"
+                ctest_args="$ctest_args -L fuzz" ;;
+    *) echo "usage: sh tests/run.sh [--sanitize|--clang|--valgrind|--fuzz]" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086
 cmake -S . -B "$dir" $flags
-cmake --build "$dir" -j "$jobs"
+# shellcheck disable=SC2086
+cmake --build "$dir" -j "$jobs" $target
 cd "$dir"
 # shellcheck disable=SC2086
 ctest $ctest_args

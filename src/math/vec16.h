@@ -1,0 +1,58 @@
+/* Private header: 16-lane float32 vectors through the GCC/clang vector extension.
+ * Not installed.
+ *
+ * Why: the KL kernel is bound by arithmetic, not memory, and the auto-vectoriser keeps
+ * a lane array of partial sums in memory (a store-to-load chain per iteration) and
+ * leaves float maxima scalar. Written with vectors, a loop body is exactly the
+ * operations in the source, lane by lane: one 512-bit, two 256-bit or four 128-bit
+ * instructions each, whichever clone runs (clones.h), with the same result in every
+ * lane as the scalar code would give. Vectors never cross a function boundary by
+ * value (the helpers take pointers and are always inlined), so no vector ABI is
+ * involved and no clone calls code compiled for another ISA. Loads and stores go
+ * through memcpy: rows need no alignment. */
+#ifndef OPT_MATH_VEC16_H
+#define OPT_MATH_VEC16_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define OPT_V16 16
+#define OPT_INLINE static inline __attribute__((always_inline))
+
+typedef float opt_v16f __attribute__((vector_size(64)));
+typedef int32_t opt_v16i __attribute__((vector_size(64)));  /* comparison results */
+typedef uint32_t opt_v16u __attribute__((vector_size(64))); /* bit patterns */
+
+OPT_INLINE void opt_v16_load(opt_v16f *v, const float *p) { memcpy(v, p, sizeof *v); }
+
+OPT_INLINE void opt_v16_store(float *p, const opt_v16f *v) { memcpy(p, v, sizeof *v); }
+
+/* Lane-wise keep ? a : b, keep being a comparison result (all bits 0 or all bits 1). */
+OPT_INLINE void opt_v16_select(opt_v16f *out, const opt_v16i *keep, const opt_v16f *a,
+                               const opt_v16f *b)
+{
+    opt_v16i ai, bi;
+    memcpy(&ai, a, sizeof ai);
+    memcpy(&bi, b, sizeof bi);
+    ai = (ai & *keep) | (bi & ~*keep);
+    memcpy(out, &ai, sizeof ai);
+}
+
+/* m = max(m, p[0..15]) lane-wise; a NaN in p is skipped (callers catch NaN in a sum). */
+OPT_INLINE void opt_v16_max_into(opt_v16f *m, const float *p)
+{
+    opt_v16f v;
+    opt_v16_load(&v, p);
+    const opt_v16i greater = v > *m;
+    opt_v16_select(m, &greater, &v, m);
+}
+
+/* Σ of the lanes in float64, lane 0 first. */
+OPT_INLINE double opt_v16_sum(const opt_v16f *v)
+{
+    double s = 0.0;
+    for (int j = 0; j < OPT_V16; ++j) s += (double)(*v)[j];
+    return s;
+}
+
+#endif /* OPT_MATH_VEC16_H */

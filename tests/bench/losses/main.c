@@ -159,9 +159,8 @@ static double stream_limit(bench_data *d, int repeat)
     return bytes / d->bandwidth;
 }
 
-/* The first four are the stateless functions (math.h), which read their inputs twice:
- * once to refuse non-finite values before writing the caller's buffers, once to compute.
- * The *_step cases run the same math through a loss handle (loss.h), one pass. */
+/* The first four are the stateless functions (math.h); the *_step cases run the same math
+ * through a loss handle (loss.h). Both make one pass over the inputs. */
 static const bench_case cases[] = {
     {"mse_proj", 4096, 384, 768, 0, run_mse_proj, gemm_limit},
     {"mse", 4096, 768, 768, 0, run_mse, stream_limit},

@@ -268,8 +268,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_variance_floor(
 /**
  * @brief Use a fixed reward variance sigma^2 instead of the estimate (Thompson policies).
  * @param s the scheduler.
- * @param variance 0 to estimate sigma^2 from the rewards (default), or a fixed value,
- *        finite, > 0 and <= 1e100.
+ * @param variance 0 to estimate sigma^2 from the rewards (default: the pooled within-arm
+ *        variance of the remembered rewards, floored), or a fixed value, finite, > 0 and
+ *        <= 1e100.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL`; `OPTIMA_EUNSUPPORTED` for a policy other than
  *         OPTIMA, THOMPSON and DISCOUNTED_THOMPSON; `OPTIMA_ESTATE` after the first select.
  */

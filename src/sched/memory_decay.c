@@ -39,8 +39,3 @@ void opt_decay_push(opt_decay *d, opt_arm *arms, uint32_t arm, double reward, do
     a->dec_sum = a->dec_sum * f + reward;
     a->dec_round = round;
 }
-
-double opt_decay_variance(const opt_decay *d)
-{
-    return d->weight > 0.0 ? d->m2 / d->weight : 0.0;
-}

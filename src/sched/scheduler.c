@@ -115,21 +115,39 @@ void opt_sched_arm_memory(const optima_scheduler *s, uint32_t arm, double *count
     *sum = a->dec_sum * f;
 }
 
+/* sigma^2 is the noise of a reward around its own arm's mean, so it is estimated by the
+ * pooled within-arm variance, not by the variance of all remembered rewards, which also
+ * counts the spread between the arms' means. No per-arm squares are kept: the
+ * decomposition SST = SSW + SSB (weighted the same way in the decay) gives
+ *   SSW = M2 - sum_a (S_a - n_a * mean)^2 / n_a,
+ * O(|A|) per decision like the sampling loop itself. Rounding can leave SSW slightly
+ * negative when the arms' rewards are (nearly) constant; the floor then applies. */
 void opt_sched_memory_moments(const optima_scheduler *s, double *mean, double *variance)
 {
-    double v;
+    double weight, m2;
     if (opt_sched_uses_window(s)) {
         *mean = s->window.mean;
-        v = opt_window_variance(&s->window);
+        weight = (double)s->window.size;
+        m2 = s->window.m2;
     } else {
         *mean = s->decay.mean;
-        v = opt_decay_variance(&s->decay);
+        weight = s->decay.weight;
+        m2 = s->decay.m2;
     }
     if (s->fixed_variance > 0.0) {
         *variance = s->fixed_variance;
-    } else {
-        *variance = v > s->variance_floor ? v : s->variance_floor;
+        return;
     }
+    double between = 0.0;
+    for (uint32_t a = 0; a < s->num_arms; ++a) {
+        double n, sum;
+        opt_sched_arm_memory(s, a, &n, &sum);
+        if (n <= 0.0) continue;
+        const double d = sum - n * *mean;
+        between += d * d / n;
+    }
+    const double v = weight > 0.0 ? (m2 - between) / weight : 0.0;
+    *variance = v > s->variance_floor ? v : s->variance_floor;
 }
 
 /* ---- rounds ------------------------------------------------------------------------------ */

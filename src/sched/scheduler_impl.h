@@ -134,7 +134,6 @@ double opt_window_variance(const opt_window *w);
 void opt_decay_reset(opt_decay *d);
 void opt_decay_push(opt_decay *d, opt_arm *arms, uint32_t arm, double reward, double gamma,
                     uint64_t round);
-double opt_decay_variance(const opt_decay *d);
 /* gamma^(round - dec_round): the factor that brings an arm's statistics to @p round. */
 double opt_decay_factor(const opt_arm *arm, double gamma, uint64_t round);
 
@@ -143,7 +142,8 @@ int opt_sched_uses_window(const optima_scheduler *s);
 double opt_sched_gamma(const optima_scheduler *s);
 /* Count and sum of an arm's remembered rewards, as of now. */
 void opt_sched_arm_memory(const optima_scheduler *s, uint32_t arm, double *count, double *sum);
-/* Mean and (floored or fixed) variance of all remembered rewards; count 0 gives mean 0. */
+/* Mean of all remembered rewards (0 before any) and sigma^2: the fixed variance if set,
+ * else the pooled within-arm variance of the remembered rewards, floored. */
 void opt_sched_memory_moments(const optima_scheduler *s, double *mean, double *variance);
 
 /* Gaussian Thompson sampling shared by OPTIMA, THOMPSON and DISCOUNTED_THOMPSON: one

@@ -1,6 +1,10 @@
 /* Saving and restoring a scheduler: a versioned, checksummed little-endian stream.
  *
- * Layout (format version 1; docs/scheduler.md has the table):
+ * Layout (format version 2; docs/scheduler.md has the table). Version 1 has the same
+ * layout; version 2 marks the change of the Thompson policies' sigma^2 estimate to the
+ * pooled within-arm variance, so that an older library refuses a state that would
+ * continue differently under it. A version-1 state loads and continues under the new
+ * estimate.
  *   header  "OPTSCHED" magic, u32 version, then the configuration that fixes the layout
  *           and meaning (K, policy, arm set, |A|, history, W, the hyperparameters), CRC-32C;
  *   body    the arm masks, the generator, the round count, the pending select, the decay
@@ -17,7 +21,7 @@
 #include "scheduler_impl.h"
 
 #define OPT_SCHED_MAGIC "OPTSCHED"
-#define OPT_SCHED_FORMAT_VERSION 1u
+#define OPT_SCHED_FORMAT_VERSION 2u
 
 /* The configuration as stored in the header. */
 typedef struct opt_sched_header {

@@ -1,6 +1,7 @@
 /* Gaussian Thompson sampling over the policy's memory, shared by OPTIMA, THOMPSON and
  * DISCOUNTED_THOMPSON (docs/scheduler.md, "Thompson family"):
- *   sigma^2  = the remembered rewards' variance, floored (or the fixed variance);
+ *   sigma^2  = the pooled within-arm variance of the remembered rewards, floored (or the
+ *              fixed variance): the spread of a reward around its own arm's mean;
  *   mu_a     = the arm's remembered mean, or the mean of all remembered rewards when the
  *              arm has none (count 0), so that stale arms come back into play;
  *   theta_a  = mu_a + sqrt(sigma^2 / (n_a + 1)) * z_a, z_a one standard normal per arm,

@@ -678,6 +678,69 @@ static void window_variance_survives_a_large_offset_and_long_runs(void **state)
     optima_context_destroy(ctx);
 }
 
+/* sigma^2 of the Thompson policies is the pooled within-arm variance of the remembered
+ * rewards, not their total variance (which adds the spread between the arms' means).
+ * Hand-computed windows and decays, fed straight into the memories. */
+#define assert_near(got, want, tol) assert_true(fabs((got) - (want)) <= (tol))
+
+static double sigma2(const optima_scheduler *s)
+{
+    double mean, variance;
+    opt_sched_memory_moments(s, &mean, &variance);
+    return variance;
+}
+
+static void thompson_variance_is_the_pooled_within_arm_variance(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+
+    /* Window W = 4: arm 0 {1, 3}, arm 1 {10, 14}; mean 7. Within-arm squares 2 + 8 = 10,
+     * sigma^2 = 10 / 4 = 2.5 (the total variance would be 110 / 4 = 27.5). */
+    optima_scheduler *s = make_scheduler(ctx, 2, OPTIMA_POLICY_OPTIMA, 1);
+    assert_int_equal(optima_scheduler_set_window(s, 4), OPTIMA_OK);
+    const uint32_t arms[] = {0, 1, 0, 1, 2};
+    const double rewards[] = {1.0, 10.0, 3.0, 14.0, 7.0};
+    for (int i = 0; i < 4; ++i) opt_window_push(&s->window, s->arms, arms[i], rewards[i]);
+    double mean, variance;
+    opt_sched_memory_moments(s, &mean, &variance);
+    assert_near(mean, 7.0, 1e-12);
+    assert_near(variance, 2.5, 1e-12);
+    assert_near(opt_window_variance(&s->window), 27.5, 1e-12);
+    /* The fifth round evicts arm 0's 1: arm 0 {3}, arm 1 {10, 14}, arm 2 {7}: 8 / 4 = 2. */
+    opt_window_push(&s->window, s->arms, arms[4], rewards[4]);
+    assert_near(sigma2(s), 2.0, 1e-12);
+    optima_scheduler_destroy(s);
+
+    /* Decay with gamma = 0.5, as of round 3: arm 0 got 1 (round 1, weight 1/4) and 3
+     * (round 3, weight 1), arm 1 got 10 (round 2, weight 1/2). Arm 0's weighted mean is
+     * 3.25 / 1.25 = 2.6, its weighted squares 0.25 * 1.6^2 + 0.4^2 = 0.8; arm 1 has none;
+     * total weight 1.75: sigma^2 = 0.8 / 1.75. */
+    s = make_scheduler(ctx, 2, OPTIMA_POLICY_DISCOUNTED_THOMPSON, 1);
+    assert_int_equal(optima_scheduler_set_discount(s, 0.5), OPTIMA_OK);
+    for (uint64_t round = 1; round <= 3; ++round) {
+        opt_decay_push(&s->decay, s->arms, arms[round - 1], rewards[round - 1], 0.5, round);
+        s->rounds = round;
+    }
+    assert_near(sigma2(s), 0.8 / 1.75, 1e-12);
+    optima_scheduler_destroy(s);
+
+    /* Constant rewards per arm: nothing varies within an arm, so sigma^2 is the floor
+     * (the total variance would be 2.25); a fixed variance replaces the estimate. */
+    s = make_scheduler(ctx, 2, OPTIMA_POLICY_THOMPSON, 1);
+    for (uint64_t round = 1; round <= 10; ++round) {
+        opt_decay_push(&s->decay, s->arms, (uint32_t)(round % 2), round % 2 ? 5.0 : 2.0, 1.0,
+                       round);
+        s->rounds = round;
+    }
+    assert_near(sigma2(s), 1e-6, 1e-18);
+    assert_int_equal(optima_scheduler_set_fixed_variance(s, 0.25), OPTIMA_OK);
+    assert_near(sigma2(s), 0.25, 0.0);
+    optima_scheduler_destroy(s);
+    optima_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,6 +764,7 @@ int main(void)
         cmocka_unit_test(rounds_allocate_nothing),
         cmocka_unit_test(sixteen_modules_give_65535_arms),
         cmocka_unit_test(window_variance_survives_a_large_offset_and_long_runs),
+        cmocka_unit_test(thompson_variance_is_the_pooled_within_arm_variance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

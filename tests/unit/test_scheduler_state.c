@@ -15,7 +15,9 @@ static optima_scheduler *configured(optima_context *ctx, int32_t policy, uint64_
 }
 
 /* The first 30 arms of every stochastic policy for seed 42 and test_reward(). A change here
- * changes every host's runs: it needs a new stream format version and a changelog entry. */
+ * changes every host's runs: it needs a new stream format version and a changelog entry.
+ * Format version 2: sigma^2 became the pooled within-arm variance (OPTIMA, THOMPSON and
+ * DISCOUNTED_THOMPSON changed; RANDOM and EXP3 did not). */
 static void golden_sequences_for_seed_42(void **state)
 {
     (void)state;
@@ -197,17 +199,50 @@ static void newer_versions_and_other_magic_are_refused(void **state)
     play(s, 4, NULL);
     saved st;
     save(s, &st);
-    st.data[8] = 2;
+    st.data[8] = 3;
     reseal_header(&st);
     assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EVERSION,
-                        "version 2");
+                        "version 3");
     st.data[8] = 0;
     assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
                         "version 0");
-    st.data[8] = 1;
+    st.data[8] = 2;
     st.data[0] = 'X';
     assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
                         "magic");
+    optima_scheduler_destroy(s);
+    optima_context_destroy(ctx);
+}
+
+/* Version 1 has version 2's layout (only the sigma^2 estimate changed): it still loads, and
+ * the scheduler continues as one restored from the same state written as version 2. */
+static void version_1_streams_still_load(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    optima_scheduler *s = configured(ctx, OPTIMA_POLICY_OPTIMA, 9);
+    play(s, 20, NULL);
+    saved st;
+    save(s, &st);
+    assert_int_equal(st.data[8], 2);
+    saved old = st;
+    old.data[8] = 1;
+    reseal_header(&old);
+    /* the body's checksum runs over every byte before it except the header's checksum */
+    const size_t body = HEADER_BYTES + 4, end = old.size - 4;
+    uint32_t crc = opt_crc32c(opt_crc32c(0, old.data, HEADER_BYTES), old.data + body, end - body);
+    for (int i = 0; i < 4; ++i) old.data[end + i] = (uint8_t)(crc >> (8 * i));
+    optima_scheduler *a = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
+    optima_scheduler *b = configured(ctx, OPTIMA_POLICY_OPTIMA, 2);
+    assert_int_equal(optima_scheduler_load_from_buffer(a, old.data, old.size), OPTIMA_OK);
+    assert_int_equal(optima_scheduler_load_from_buffer(b, st.data, st.size), OPTIMA_OK);
+    uint32_t x[40], y[40];
+    play(a, 40, x);
+    play(b, 40, y);
+    assert_memory_equal(x, y, sizeof x);
+    optima_scheduler_destroy(a);
+    optima_scheduler_destroy(b);
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }
@@ -342,6 +377,7 @@ int main(void)
         cmocka_unit_test(every_truncation_is_refused_and_changes_nothing),
         cmocka_unit_test(every_bit_flip_is_refused_and_changes_nothing),
         cmocka_unit_test(newer_versions_and_other_magic_are_refused),
+        cmocka_unit_test(version_1_streams_still_load),
         cmocka_unit_test(streams_for_another_configuration_are_refused),
         cmocka_unit_test(callbacks_and_buffers_report_their_failures),
         cmocka_unit_test(load_survives_every_allocation_failure),

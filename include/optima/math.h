@@ -14,10 +14,8 @@
  * - Gradients are overwritten, never accumulated. A gradient pointer may be NULL to skip
  *   that gradient; a non-NULL one must hold `rows` rows of `grad_..._stride` floats
  *   (stride at least the width) and must not overlap the inputs.
- * - A NaN or infinity in any input gives `OPTIMA_ENONFINITE`: the value is left
- *   untouched and every gradient buffer asked for is set to zero. (The gradients are
- *   computed in the same pass that finds the bad element, so the buffers' earlier
- *   contents are not kept; no separate scan reads the inputs twice.)
+ * - Every input element is checked before anything is written: a NaN or infinity gives
+ *   `OPTIMA_ENONFINITE` and leaves the value and every gradient buffer untouched.
  * - Matrix products run through BLIS with the context's thread count; everything else
  *   runs on the calling thread.
  * - Errors: `OPTIMA_EINVAL` for a NULL context, view, data or output pointer, a row
@@ -32,9 +30,9 @@
  *   and failures are recorded in the calling thread's slot only, so several threads may
  *   call these functions with one context at once (its allocator hooks must then be
  *   thread-safe, as the C library's are).
- * - Range: the MSE difference Y − Ht, the KL logit difference zt − zs and the projection
- *   Hs·P are float32, so inputs large enough to overflow them (beyond about 1e38 in
- *   magnitude, or products that large) give `OPTIMA_ENONFINITE` like a NaN would.
+ * - Range: the MSE difference Y − Ht and the projection Hs·P are float32, so inputs
+ *   large enough to overflow them (beyond about 1e38 in magnitude, or products that
+ *   large) give `OPTIMA_ENONFINITE` like a NaN would.
  */
 #ifndef OPTIMA_MATH_H
 #define OPTIMA_MATH_H

@@ -30,6 +30,9 @@ int opt_hidden_loss(const optima_context *ctx, const opt_hidden_job *job, double
     const float coef = (float)(job->grad_scale * slope * inv);
 
     if (p == NULL) {
+        if (job->scan_first && job->grad_student != NULL &&
+            (!opt_view_finite(hs) || !opt_view_finite(ht)))
+            return -1;
         const double sum = opt_rows_kernel(job->kind, hs, ht, job->mask, coef,
                                            job->grad_student, job->grad_student_stride);
         if (!isfinite(sum)) return -1;

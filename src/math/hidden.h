@@ -19,12 +19,12 @@ typedef struct opt_hidden_job {
     size_t grad_student_stride;
     float *grad_projection;           /* NULL or ds × dt, stride grad_projection_stride */
     size_t grad_projection_stride;
+    int scan_first;                   /* scan the inputs before a gradient is written */
 } opt_hidden_job;
 
 /* Compute the value (mean over counted rows, see math.h) and the gradients asked for.
- * Returns 0, or -1 when an input or the projected student is not finite. Without a
- * projection the student gradient is written in the pass that finds out, so after -1
- * it holds partial results; with one, nothing has been written. */
+ * Returns 0, or -1 when an input or the projected student is not finite. With a
+ * projection, or with scan_first, nothing has been written when -1 is returned. */
 int opt_hidden_loss(const optima_context *ctx, const opt_hidden_job *job, double *value);
 
 #endif /* OPT_MATH_HIDDEN_H */

@@ -100,7 +100,7 @@ static int opt_run_pair(optima_loss *loss, opt_pair *pr, const optima_tensor *s,
     const optima_tensor proj = {pr->projection, pr->ds, pr->dt, pr->dt};
     const opt_hidden_job job = {loss->kind, s, t, pr->projection != NULL ? &proj : NULL, mask,
                                 scale, loss->work, pr->grad_student, pr->ds,
-                                pr->grad_projection, pr->dt};
+                                pr->grad_projection, pr->dt, 0};
     return opt_hidden_loss(loss->ctx, &job, &pr->value);
 }
 

@@ -235,11 +235,35 @@ static void the_hook_adds_the_librarys_kl_gradient(void **state)
     demo_distiller_destroy(d);
 }
 
+/* A second student with the fixture's student's configuration and seed. */
+static demo_model *twin_student(fixture *f)
+{
+    const demo_model_config sc = synthetic_config(8, 2);
+    demo_model *m = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    assert_non_null(m);
+    return m;
+}
+
+/* Puts the fixture's first student back and destroys the twin that replaced it. */
+static void restore_student(fixture *f, demo_model *first)
+{
+    demo_model_destroy(f->student);
+    f->student = first;
+}
+
+static void assert_same_weights(demo_model *a, demo_model *b)
+{
+    const nn_params *pa = demo_model_params(a), *pb = demo_model_params(b);
+    assert_int_equal(pa->count, pb->count);
+    for (size_t t = 0; t < pa->count; ++t)
+        assert_memory_equal(pa->items[t].value, pb->items[t].value,
+                            pa->items[t].size * sizeof(float));
+}
+
 static void distillation_is_deterministic_for_a_seed(void **state)
 {
     fixture *f = *state;
-    const demo_model_config sc = synthetic_config(8, 2);
-    demo_model *again = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    demo_model *again = twin_student(f);
     watch a = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
     train_watched(f, &a, 12);
     demo_model *const first = f->student;
@@ -247,14 +271,10 @@ static void distillation_is_deterministic_for_a_seed(void **state)
     watch b = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
     train_watched(f, &b, 12);
     assert_memory_equal(a.modules, b.modules, sizeof a.modules);
-    const nn_params *pa = demo_model_params(first), *pb = demo_model_params(again);
-    for (size_t t = 0; t < pa->count; ++t)
-        assert_memory_equal(pa->items[t].value, pb->items[t].value,
-                            pa->items[t].size * sizeof(float));
+    assert_same_weights(first, again);
     demo_distiller_destroy(a.d);
     demo_distiller_destroy(b.d);
-    f->student = first;
-    demo_model_destroy(again);
+    restore_student(f, first);
 }
 
 static void bad_settings_are_refused_with_the_librarys_message(void **state)
@@ -427,8 +447,7 @@ static void the_evaluation_reward_leaves_all_training_bit_identical(void **state
     fixture *f = *state;
     eval_fixture e;
     eval_setup(f, &e);
-    const demo_model_config sc = synthetic_config(8, 2);
-    demo_model *again = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    demo_model *again = twin_student(f);
     watch a = {distiller(f, OPTIMA_POLICY_ALL, 1, 0), 0, {0}, {0}, 0, {0}};
     train_watched(f, &a, 12);
     demo_model *const first = f->student;
@@ -445,14 +464,10 @@ static void the_evaluation_reward_leaves_all_training_bit_identical(void **state
     assert_int_equal(evaluations, 5);
     demo_distiller_evaluations(a.d, &evaluations, &seconds);
     assert_int_equal(evaluations, 0);
-    const nn_params *pa = demo_model_params(first), *pb = demo_model_params(again);
-    for (size_t t = 0; t < pa->count; ++t)
-        assert_memory_equal(pa->items[t].value, pb->items[t].value,
-                            pa->items[t].size * sizeof(float));
+    assert_same_weights(first, again);
     demo_distiller_destroy(a.d);
     demo_distiller_destroy(b.d);
-    f->student = first;
-    demo_model_destroy(again);
+    restore_student(f, first);
     eval_teardown(&e);
 }
 

@@ -5,11 +5,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
+
+/* The evaluation reward's fixed batch, ready for one forward of the probe. */
+typedef struct eval_batch {
+    demo_model *probe;  /* the student's shape, max batch = count; weights copied in */
+    const nn_ctx *ctx;
+    float *pixels;      /* count x 784 */
+    uint8_t *tokens;    /* count x VQA_LEN */
+    uint8_t *answers;   /* count */
+    size_t count;
+    uint64_t evaluations;
+    double seconds;
+} eval_batch;
+
 struct demo_distiller {
     optima_context *ctx;
     optima_model *teacher, *student; /* descriptions only: the weights stay in demo_model */
     optima_trainer *trainer;
     uint32_t mask;                   /* module mask of the last step's arm */
+    demo_model *student_weights;     /* the host's student, read by the evaluation reward */
+    eval_batch *eval;                /* NULL: the reward comes from the training loss */
+    uint32_t round_length;
+    int pending;                     /* a round's final step waits for its end_step */
+    double pending_loss;             /* ... with this task loss */
     char err[1024];
 };
 
@@ -108,7 +127,77 @@ static int configure(demo_distiller *d, const demo_distill_settings *s, const de
     return 0;
 }
 
-demo_distiller *demo_distiller_create(const demo_model *teacher, const demo_model *student,
+static void eval_free(eval_batch *e)
+{
+    if (e == NULL) return;
+    demo_model_destroy(e->probe);
+    free(e->pixels);
+    free(e->tokens);
+    free(e->answers);
+    free(e);
+}
+
+/* The fixed batch, its pixels and tokens laid out once, and a probe model that can take all
+ * of it in one forward. */
+static int eval_create(demo_distiller *d, const demo_model *student, const demo_distill_eval *src)
+{
+    eval_batch *e = calloc(1, sizeof *e);
+    if (e == NULL || src->count == 0 || src->images == NULL || src->questions == NULL ||
+        src->ctx == NULL) {
+        free(e);
+        snprintf(d->err, sizeof d->err, "evaluation reward: %s",
+                 e == NULL ? "out of memory" : "an empty evaluation set");
+        return -1;
+    }
+    d->eval = e;
+    e->ctx = src->ctx;
+    e->count = src->count;
+    e->probe = demo_model_create(demo_model_get_config(student), src->count, 0, d->err,
+                                 sizeof d->err);
+    e->pixels = malloc(src->count * DEMO_FASHION_PIXELS * sizeof *e->pixels);
+    e->tokens = malloc(src->count * VQA_LEN);
+    e->answers = malloc(src->count);
+    uint32_t *index = malloc(src->count * sizeof *index);
+    const int ok = e->probe && e->pixels && e->tokens && e->answers && index;
+    if (ok) {
+        for (size_t i = 0; i < src->count; ++i) {
+            index[i] = (uint32_t)(i / VQA_TYPES);
+            memcpy(e->tokens + i * VQA_LEN, src->questions[i].tokens, VQA_LEN);
+            e->answers[i] = src->questions[i].answer;
+        }
+        demo_fashion_pixels(src->images, index, src->count, e->pixels);
+    }
+    free(index);
+    if (!ok && e->probe != NULL) snprintf(d->err, sizeof d->err, "evaluation reward: out of memory");
+    return ok ? 0 : -1;
+}
+
+/* The student's task loss on the fixed batch, through the probe (the student's own buffers
+ * hold the training step's activations, which its backward still needs). */
+static double eval_loss(demo_distiller *d)
+{
+    eval_batch *e = d->eval;
+    const double t0 = demo_now();
+    const nn_params *from = demo_model_params(d->student_weights);
+    nn_params *to = demo_model_params(e->probe);
+    for (size_t t = 0; t < from->count; ++t)
+        memcpy(to->items[t].value, from->items[t].value, from->items[t].size * sizeof(float));
+    const float *logits = demo_model_forward(e->probe, e->ctx, e->pixels, e->tokens, e->count);
+    const double loss = nn_softmax_xent(logits, e->answers, e->count,
+                                        demo_model_get_config(e->probe)->answers, NULL);
+    e->evaluations += 1;
+    e->seconds += demo_now() - t0;
+    return loss;
+}
+
+/* Evaluation reward: evaluate the current weights and hand the loss to the trainer. */
+static int submit_evaluation(demo_distiller *d)
+{
+    return failed(d, optima_trainer_submit_evaluation(d->trainer, eval_loss(d)),
+                  "optima_trainer_submit_evaluation", optima_trainer_last_error(d->trainer));
+}
+
+demo_distiller *demo_distiller_create(const demo_model *teacher, demo_model *student,
                                       const demo_distill_settings *settings,
                                       const demo_distill_choice *choice, char *err,
                                       size_t errlen)
@@ -118,6 +207,8 @@ demo_distiller *demo_distiller_create(const demo_model *teacher, const demo_mode
         snprintf(err, errlen, "distiller: out of memory");
         return NULL;
     }
+    d->student_weights = student;
+    d->round_length = settings->round_length;
     int ok = !failed(d, optima_context_create(&d->ctx), "optima_context_create", NULL) &&
              !failed(d, optima_context_set_threads(d->ctx, choice->threads),
                      "optima_context_set_threads", NULL) &&
@@ -125,7 +216,12 @@ demo_distiller *demo_distiller_create(const demo_model *teacher, const demo_mode
              describe(d, student, "student", &d->student) == 0 &&
              !failed(d, optima_trainer_create(d->ctx, d->teacher, d->student, &d->trainer),
                      "optima_trainer_create", NULL) &&
-             add_pairs(d, choice->seed) == 0 && configure(d, settings, choice) == 0;
+             add_pairs(d, choice->seed) == 0 && configure(d, settings, choice) == 0 &&
+             (choice->evaluation == NULL ||
+              (eval_create(d, student, choice->evaluation) == 0 &&
+               !failed(d, optima_trainer_set_reward(d->trainer, OPTIMA_REWARD_RELATIVE,
+                                                    OPTIMA_REWARD_SOURCE_EVALUATION),
+                       "optima_trainer_set_reward", optima_trainer_last_error(d->trainer))));
     if (ok) return d;
     snprintf(err, errlen, "distiller: %s", d->err);
     demo_distiller_destroy(d);
@@ -136,6 +232,7 @@ void demo_distiller_destroy(demo_distiller *d)
 {
     if (d == NULL) return;
     optima_trainer_destroy(d->trainer); /* before the models and context it borrows */
+    eval_free(d->eval);
     optima_model_destroy(d->teacher);
     optima_model_destroy(d->student);
     optima_context_destroy(d->ctx);
@@ -223,6 +320,43 @@ static int take_grads(demo_distiller *d, demo_distill_step *st, const optima_lay
     return 0;
 }
 
+/* Evaluation reward: before the first step, the baseline; before a new round's first step,
+ * the end of the round deferred by the previous call, now that the host has applied its
+ * last update. */
+static int settle(demo_distiller *d)
+{
+    optima_trainer *t = d->trainer;
+    uint64_t steps = 0;
+    if (d->eval == NULL ||
+        failed(d, optima_trainer_progress(t, &steps, NULL), "optima_trainer_progress", NULL))
+        return d->eval == NULL ? 0 : -1;
+    if (!d->pending && steps > 0) return 0;
+    if (submit_evaluation(d)) return -1;
+    if (!d->pending) return 0;
+    d->pending = 0;
+    return failed(d, optima_trainer_end_step(t, d->pending_loss, NULL), "optima_trainer_end_step",
+                  optima_trainer_last_error(t)) ? -1 : 0;
+}
+
+/* End the step now, or, when it is a round's last under the evaluation reward, after the
+ * host's update (settle). */
+static int end_or_defer(demo_distiller *d, double task_loss)
+{
+    optima_trainer *t = d->trainer;
+    uint64_t steps = 0;
+    if (d->eval != NULL) {
+        if (failed(d, optima_trainer_progress(t, &steps, NULL), "optima_trainer_progress", NULL))
+            return -1;
+        if ((steps + 1) % d->round_length == 0) {
+            d->pending = 1;
+            d->pending_loss = task_loss;
+            return 0;
+        }
+    }
+    return failed(d, optima_trainer_end_step(t, task_loss, NULL), "optima_trainer_end_step",
+                  optima_trainer_last_error(t)) ? -1 : 0;
+}
+
 int demo_distiller_hook(void *user, demo_distill_step *st)
 {
     demo_distiller *d = user;
@@ -230,16 +364,26 @@ int demo_distiller_hook(void *user, demo_distill_step *st)
     const optima_layer_ref *need = NULL;
     size_t count = 0;
     double total = 0.0;
-    if (failed(d, optima_trainer_begin_step(t, NULL), "optima_trainer_begin_step",
+    if (settle(d) != 0 ||
+        failed(d, optima_trainer_begin_step(t, NULL), "optima_trainer_begin_step",
                optima_trainer_last_error(t)) ||
         failed(d, optima_trainer_plan(t, &need, &count), "optima_trainer_plan", NULL) ||
         give_views(d, st, need, count) != 0 ||
         failed(d, optima_trainer_compute(t, &total), "optima_trainer_compute",
                optima_trainer_last_error(t)) ||
-        take_grads(d, st, need, count) != 0 ||
-        failed(d, optima_trainer_end_step(t, (double)st->task_loss, NULL),
-               "optima_trainer_end_step", optima_trainer_last_error(t)))
+        take_grads(d, st, need, count) != 0 || end_or_defer(d, (double)st->task_loss) != 0)
         return 1;
     st->distill_loss = (float)total;
     return 0;
+}
+
+int demo_distiller_finish(demo_distiller *d)
+{
+    return d->pending && settle(d) != 0 ? 1 : 0;
+}
+
+void demo_distiller_evaluations(const demo_distiller *d, uint64_t *count, double *seconds)
+{
+    *count = d->eval ? d->eval->evaluations : 0;
+    *seconds = d->eval ? d->eval->seconds : 0.0;
 }

@@ -2,7 +2,8 @@
  *
  *   optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST] [--threads N]
  *               [--teacher-steps N] [--alpha-pred A] [--temperature T] [--alpha-layer A]
- *               [--round-length R] [--with-teacher] [--no-plot] [--quick] [--data DIR]
+ *               [--round-length R] [--reward train|evaluation] [--with-teacher]
+ *               [--no-plot] [--quick] [--data DIR]
  *
  * Loads Fashion-MNIST, trains the teacher (or loads it from DIR/teacher-<steps>.bin),
  * reports its test accuracy, then trains the student under each requested policy with
@@ -40,6 +41,12 @@
 #define STUDENT_SEED_BASE 1000u
 #define BATCH 128u
 #define QUICK_TEST_IMAGES 2000u
+/* --reward evaluation: the reference loss of a round is the student's task loss on the
+ * 4 questions (one per type, seed EVAL_REWARD_QUESTION_SEED) of each of the last
+ * EVAL_REWARD_IMAGES training images: a fixed batch of 2,048 questions, never in the test
+ * set. The images stay in the training set, so every policy trains on the same batches. */
+#define EVAL_REWARD_IMAGES 512u
+#define EVAL_REWARD_QUESTION_SEED 2025u
 
 /* --- policies ---------------------------------------------------------------------------- */
 
@@ -72,6 +79,7 @@ typedef struct options {
     const char *out, *data;
     size_t seeds, steps, teacher_steps;
     int threads, quick, with_teacher, plot;
+    int eval_reward; /* --reward evaluation */
     int wanted[P_COUNT];
     demo_distill_settings distill;
 } options;
@@ -85,7 +93,8 @@ static void usage(FILE *f)
             "usage: optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST]\n"
             "                   [--threads N] [--teacher-steps N] [--alpha-pred A]\n"
             "                   [--temperature T] [--alpha-layer A] [--round-length R]\n"
-            "                   [--with-teacher] [--no-plot] [--quick] [--data DIR]\n"
+            "                   [--reward train|evaluation] [--with-teacher] [--no-plot]\n"
+            "                   [--quick] [--data DIR]\n"
             "  --out DIR          results, logs, plot and the teacher cache (default demo-out)\n"
             "  --seeds N          student runs per policy (default 3)\n"
             "  --steps N          student training steps (default %u)\n"
@@ -97,6 +106,12 @@ static void usage(FILE *f)
             "  --temperature T    KL temperature (default %g)\n"
             "  --alpha-layer A    weight of the layerwise term (default %g)\n"
             "  --round-length R   steps per scheduler round (default %u)\n"
+            "  --reward SOURCE    where a round's reward comes from (default train):\n"
+            "                     train       the task loss + alpha_pred KL of the round's\n"
+            "                                 training batches (the library's default)\n"
+            "                     evaluation  the student's task loss at the round's end on a\n"
+            "                                 fixed batch of %u questions about the last %u\n"
+            "                                 training images\n"
             "  --with-teacher     NONE also runs the teacher forward and an idle hook (same\n"
             "                     results: measures the time distillation adds)\n"
             "  --no-plot          do not run gnuplot\n"
@@ -104,7 +119,7 @@ static void usage(FILE *f)
             "  --data DIR         Fashion-MNIST directory (default %s)\n",
             1000u, 3000u, default_distill.alpha_pred, default_distill.temperature,
             default_distill.alpha_layer, (unsigned)default_distill.round_length,
-            QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
+            VQA_TYPES * EVAL_REWARD_IMAGES, EVAL_REWARD_IMAGES, QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
 }
 
 static int parse_count(const char *flag, const char *s, size_t lo, size_t hi, size_t *out)
@@ -168,11 +183,22 @@ static int parse_distill_flag(const char *a, const char *v, demo_distill_setting
     return 0;
 }
 
+static int parse_reward(const char *v, int *evaluation)
+{
+    if (v != NULL && (strcmp(v, "train") == 0 || strcmp(v, "evaluation") == 0)) {
+        *evaluation = strcmp(v, "evaluation") == 0;
+        return 0;
+    }
+    fprintf(stderr, "optima-demo: --reward expects 'train' or 'evaluation', got '%s'\n",
+            v ? v : "");
+    return -1;
+}
+
 /* Returns 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_args(int argc, char **argv, options *o)
 {
     size_t threads = 2, seeds_set = 0, steps_set = 0, teacher_set = 0;
-    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, 1, {0},
+    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, 1, 0, {0},
                    default_distill};
     for (int p = 0; p < P_COUNT; ++p) o->wanted[p] = 1;
     for (int i = 1; i < argc; ++i) {
@@ -192,6 +218,7 @@ static int parse_args(int argc, char **argv, options *o)
             rc = parse_count(a, v, 1, 10000000, &o->teacher_steps), teacher_set = 1;
         else if (strcmp(a, "--threads") == 0) rc = parse_count(a, v, 1, 256, &threads);
         else if (strcmp(a, "--policies") == 0) rc = parse_policies(v, o->wanted);
+        else if (strcmp(a, "--reward") == 0) rc = parse_reward(v, &o->eval_reward);
         else if (strcmp(a, "--quick") == 0) o->quick = 1, used = 0;
         else if (strcmp(a, "--with-teacher") == 0) o->with_teacher = 1, used = 0;
         else if (strcmp(a, "--no-plot") == 0) o->plot = 0, used = 0;
@@ -241,6 +268,7 @@ static demo_train_config student_recipe(size_t steps, uint64_t seed)
 
 typedef struct run_stats {
     double acc[100], secs[100], per_type[100][VQA_TYPES];
+    double eval_secs[100]; /* --reward evaluation: seconds of the reward's evaluations */
     size_t n;
     uint64_t rounds_per_mask[ARM_MASKS]; /* rounds played per module mask, over all seeds */
 } run_stats;
@@ -268,6 +296,9 @@ typedef struct demo_run {
     demo_fashion data;
     demo_split test;          /* the evaluated part of the test split */
     vqa_question *questions;  /* 4 per test image */
+    demo_split reward_images; /* --reward evaluation: the last training images ... */
+    vqa_question *reward_questions; /* ... and the fixed questions about them */
+    demo_distill_eval reward_eval;
     size_t nq;
     demo_model *teacher;
     teacher_report teacher_rep;
@@ -309,10 +340,16 @@ static void json_config(FILE *f, const demo_run *r)
     fprintf(f, "  \"config\": {\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
                "\"test_questions\": %zu, \"quick\": %s, \"with_teacher\": %s,\n"
                "    \"distill\": {\"alpha_pred\": %g, \"temperature\": %g, \"alpha_layer\": %g, "
-               "\"round_length\": %u, \"projection_lr\": %g, \"layer_loss\": \"MSE\"}},\n",
+               "\"round_length\": %u, \"projection_lr\": %g, \"layer_loss\": \"MSE\", "
+               "\"reward\": \"%s\"",
             o->threads, o->steps, o->seeds, BATCH, r->nq, o->quick ? "true" : "false",
             o->with_teacher ? "true" : "false", d->alpha_pred, d->temperature, d->alpha_layer,
-            (unsigned)d->round_length, d->projection_lr);
+            (unsigned)d->round_length, d->projection_lr, o->eval_reward ? "evaluation" : "train");
+    if (o->eval_reward)
+        fprintf(f, ", \"reward_evaluation\": {\"loss\": \"task cross-entropy\", \"images\": "
+                   "\"the last %zu training images\", \"questions\": %zu, \"question_seed\": %u}",
+                r->reward_images.count, r->reward_eval.count, EVAL_REWARD_QUESTION_SEED);
+    fprintf(f, "}},\n");
 }
 
 static void json_teacher(FILE *f, const teacher_report *t)
@@ -353,7 +390,7 @@ static void json_arms(FILE *f, const run_stats *r)
     fprintf(f, "}");
 }
 
-static void json_policy(FILE *f, int p, const run_stats *r, size_t steps)
+static void json_policy(FILE *f, int p, const run_stats *r, size_t steps, int reward_eval)
 {
     fprintf(f, "\n    \"%s\": {\"accuracy_mean\": %.6f, \"accuracy_std\": %.6f, \"seeds\": %zu, "
                "\"seconds_mean\": %.3f, \"steps\": %zu, \"per_type_mean\": ",
@@ -364,6 +401,8 @@ static void json_policy(FILE *f, int p, const run_stats *r, size_t steps)
     for (size_t i = 0; i < r->n; ++i) fprintf(f, "%s%.6f", i ? ", " : "", r->acc[i]);
     fprintf(f, "]");
     if (policies[p].distils && policies[p].layerwise) json_arms(f, r);
+    if (policies[p].distils && reward_eval)
+        fprintf(f, ", \"reward_evaluation_seconds_mean\": %.3f", mean_of(r->eval_secs, r->n, 1));
     fprintf(f, "}");
 }
 
@@ -386,7 +425,7 @@ static int write_results(const demo_run *r)
     for (int p = 0; p < P_COUNT; ++p) {
         if (r->runs[p].n == 0) continue;
         fprintf(f, "%s", first ? "" : ",");
-        json_policy(f, p, &r->runs[p], r->opt.steps);
+        json_policy(f, p, &r->runs[p], r->opt.steps, r->opt.eval_reward);
         first = 0;
     }
     fprintf(f, "\n  }\n}\n");
@@ -531,6 +570,7 @@ typedef struct student_job {
     const demo_split *train;
     char tag[64], label[48];
     uint64_t *rounds_per_mask; /* NULL, or where to count the rounds of each arm */
+    double *eval_seconds;      /* NULL, or where to store the evaluation reward's seconds */
 } student_job;
 
 static demo_distiller *make_distiller(demo_run *r, const student_job *j, demo_model *s)
@@ -539,7 +579,8 @@ static demo_distiller *make_distiller(demo_run *r, const student_job *j, demo_mo
     snprintf(log, sizeof log, "%s/%s-rounds.csv", r->opt.out, j->tag);
     const policy *p = &policies[j->policy];
     const demo_distill_choice c = {p->scheduler, p->layerwise, j->module,
-                                   STUDENT_SEED_BASE + j->k, r->opt.threads, log};
+                                   STUDENT_SEED_BASE + j->k, r->opt.threads, log,
+                                   r->opt.eval_reward ? &r->reward_eval : NULL};
     demo_distiller *d = demo_distiller_create(r->teacher, s, &r->opt.distill, &c, err, sizeof err);
     if (d == NULL) fprintf(stderr, "optima-demo: policy %s: %s\n", p->name, err);
     return d;
@@ -566,15 +607,21 @@ static demo_model *train_student(demo_run *r, const student_job *j, demo_progres
     snprintf(name, sizeof name, "%s.csv", j->tag);
     FILE *csv = open_log(r->opt.out, name);
     demo_progress_begin(prog, stderr, -1, j->label, rec.steps);
-    const int rc = demo_train(s, r->teacher, j->train, &rec, &r->ctx, hook, d, prog, csv, res,
-                              err, sizeof err);
+    int rc = demo_train(s, r->teacher, j->train, &rec, &r->ctx, hook, d, prog, csv, res, err,
+                        sizeof err);
     if (csv) fclose(csv);
+    if (rc == 0 && d != NULL && demo_distiller_finish(d) != 0) { /* the last round's reward */
+        snprintf(err, sizeof err, "distiller: ending the last round");
+        rc = -1;
+    }
     if (rc != 0) {
         fprintf(stderr, "optima-demo: %s%s%s\n", err, d ? ": " : "", demo_distiller_error(d));
         demo_model_destroy(s);
         s = NULL;
-    } else if (d != NULL && j->rounds_per_mask != NULL) {
-        demo_distiller_count_rounds(d, j->rounds_per_mask);
+    } else if (d != NULL) {
+        if (j->rounds_per_mask != NULL) demo_distiller_count_rounds(d, j->rounds_per_mask);
+        uint64_t evaluations = 0;
+        if (j->eval_seconds != NULL) demo_distiller_evaluations(d, &evaluations, j->eval_seconds);
     }
     demo_distiller_destroy(d);
     return s;
@@ -583,7 +630,8 @@ static demo_model *train_student(demo_run *r, const student_job *j, demo_progres
 static int run_student(demo_run *r, int p, size_t k)
 {
     run_stats *st = &r->runs[p];
-    student_job j = {p, k, r->best.module, &r->data.train, "", "", st->rounds_per_mask};
+    student_job j = {p, k, r->best.module, &r->data.train, "", "", st->rounds_per_mask,
+                     &st->eval_secs[st->n]};
     snprintf(j.tag, sizeof j.tag, "%s-seed%zu", policies[p].name, k + 1);
     snprintf(j.label, sizeof j.label, "%s seed %zu/%zu", policies[p].name, k + 1, r->opt.seeds);
     demo_progress prog;
@@ -624,7 +672,7 @@ static int select_best_single(demo_run *r)
     const double t0 = demo_now();
     int rc = 0;
     for (uint32_t m = 0; m < DEMO_MODULES && rc == 0; ++m) {
-        student_job j = {P_BEST_SINGLE, 0, m, &fit, "", "", NULL};
+        student_job j = {P_BEST_SINGLE, 0, m, &fit, "", "", NULL, NULL};
         snprintf(j.tag, sizeof j.tag, "BEST_SINGLE-select-%s", demo_module_name((int)m));
         snprintf(j.label, sizeof j.label, "select %s", demo_module_name((int)m));
         demo_progress prog;
@@ -666,6 +714,26 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* --reward evaluation: the fixed batch of the evaluation reward, 4 questions about each of
+ * the last EVAL_REWARD_IMAGES training images. They stay in the training set: holding them
+ * out would change every policy's batches. */
+static int reward_set(demo_run *r)
+{
+    const size_t images = EVAL_REWARD_IMAGES, first = r->data.train.count - images;
+    r->reward_images = (demo_split){images, r->data.train.pixels + first * DEMO_FASHION_PIXELS,
+                                    r->data.train.labels + first};
+    r->reward_questions = malloc(VQA_TYPES * images * sizeof *r->reward_questions);
+    if (r->reward_questions == NULL ||
+        vqa_test_set(r->reward_images.labels, images, EVAL_REWARD_QUESTION_SEED,
+                     r->reward_questions) != 0)
+        return fprintf(stderr, "optima-demo: out of memory\n"), -1;
+    r->reward_eval = (demo_distill_eval){&r->reward_images, r->reward_questions,
+                                         VQA_TYPES * images, &r->ctx};
+    printf("reward: the student's task loss on %zu fixed questions about training images "
+           "%zu-%zu, at every round's end\n", r->reward_eval.count, first, first + images - 1);
+    return 0;
+}
+
 static int load_data(demo_run *r)
 {
     char err[2048];
@@ -680,7 +748,7 @@ static int load_data(demo_run *r)
         return fprintf(stderr, "optima-demo: out of memory\n"), -1;
     printf("data: %zu training images, %zu test questions (%zu images x 4 types)\n",
            r->data.train.count, r->nq, r->test.count);
-    return 0;
+    return r->opt.eval_reward ? reward_set(r) : 0;
 }
 
 static int run_policies(demo_run *r)
@@ -692,9 +760,12 @@ static int run_policies(demo_run *r)
         for (size_t k = 0; k < r->opt.seeds; ++k)
             if (run_student(r, p, k) != 0) return -1;
         const run_stats *st = &r->runs[p];
-        printf("%-12s accuracy %.4f +- %.4f over %zu seeds, %.1fs per run\n", policies[p].name,
+        printf("%-12s accuracy %.4f +- %.4f over %zu seeds, %.1fs per run", policies[p].name,
                mean_of(st->acc, st->n, 1), std_of(st->acc, st->n), st->n,
                mean_of(st->secs, st->n, 1));
+        if (r->opt.eval_reward && policies[p].distils)
+            printf(" (%.2fs of them the reward's evaluations)", mean_of(st->eval_secs, st->n, 1));
+        printf("\n");
     }
     return 0;
 }
@@ -729,6 +800,7 @@ int main(int argc, char **argv)
     if (parsed == 0) rc = run(r) == 0 ? 0 : 1;
     demo_model_destroy(r->teacher);
     free(r->questions);
+    free(r->reward_questions);
     demo_fashion_free(&r->data);
     free(r);
     return rc;

@@ -58,7 +58,7 @@ static const demo_distill_settings settings = {1.0, 2.0, 1.0, 3, 1e-3};
 
 static demo_distiller *distiller(fixture *f, int32_t policy, int layerwise, uint32_t module)
 {
-    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log};
+    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log, NULL};
     demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                               sizeof f->err);
     assert_non_null(d);
@@ -235,11 +235,35 @@ static void the_hook_adds_the_librarys_kl_gradient(void **state)
     demo_distiller_destroy(d);
 }
 
+/* A second student with the fixture's student's configuration and seed. */
+static demo_model *twin_student(fixture *f)
+{
+    const demo_model_config sc = synthetic_config(8, 2);
+    demo_model *m = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    assert_non_null(m);
+    return m;
+}
+
+/* Puts the fixture's first student back and destroys the twin that replaced it. */
+static void restore_student(fixture *f, demo_model *first)
+{
+    demo_model_destroy(f->student);
+    f->student = first;
+}
+
+static void assert_same_weights(demo_model *a, demo_model *b)
+{
+    const nn_params *pa = demo_model_params(a), *pb = demo_model_params(b);
+    assert_int_equal(pa->count, pb->count);
+    for (size_t t = 0; t < pa->count; ++t)
+        assert_memory_equal(pa->items[t].value, pb->items[t].value,
+                            pa->items[t].size * sizeof(float));
+}
+
 static void distillation_is_deterministic_for_a_seed(void **state)
 {
     fixture *f = *state;
-    const demo_model_config sc = synthetic_config(8, 2);
-    demo_model *again = demo_model_create(&sc, BATCH, 2, f->err, sizeof f->err);
+    demo_model *again = twin_student(f);
     watch a = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
     train_watched(f, &a, 12);
     demo_model *const first = f->student;
@@ -247,14 +271,10 @@ static void distillation_is_deterministic_for_a_seed(void **state)
     watch b = {distiller(f, OPTIMA_POLICY_OPTIMA, 1, 0), 0, {0}, {0}, 0, {0}};
     train_watched(f, &b, 12);
     assert_memory_equal(a.modules, b.modules, sizeof a.modules);
-    const nn_params *pa = demo_model_params(first), *pb = demo_model_params(again);
-    for (size_t t = 0; t < pa->count; ++t)
-        assert_memory_equal(pa->items[t].value, pb->items[t].value,
-                            pa->items[t].size * sizeof(float));
+    assert_same_weights(first, again);
     demo_distiller_destroy(a.d);
     demo_distiller_destroy(b.d);
-    f->student = first;
-    demo_model_destroy(again);
+    restore_student(f, first);
 }
 
 static void bad_settings_are_refused_with_the_librarys_message(void **state)
@@ -262,7 +282,7 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     fixture *f = *state;
     demo_distill_settings bad = settings;
     bad.temperature = 0.0;
-    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL};
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, NULL};
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_temperature"));
     assert_non_null(strstr(f->err, "'temperature'"));
@@ -270,7 +290,7 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     bad.round_length = 0;
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_round_length"));
-    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL};
+    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL, NULL};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &fixed, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "optima_scheduler_set_fixed_arm"));
@@ -303,6 +323,167 @@ static void a_view_of_the_wrong_width_stops_the_hook_with_a_message(void **state
     demo_distiller_destroy(d);
 }
 
+/* --- the evaluation reward --------------------------------------------------------------- */
+
+/* A fixed evaluation batch of EVAL_IMAGES synthetic images, 4 questions each, and a probe
+ * of the student's shape that the test evaluates on its own. */
+#define EVAL_IMAGES 8u
+#define EVAL_QUESTIONS (VQA_TYPES * EVAL_IMAGES)
+
+typedef struct eval_fixture {
+    demo_split images;
+    vqa_question questions[EVAL_QUESTIONS];
+    demo_distill_eval eval;
+    demo_model *probe;
+} eval_fixture;
+
+static void eval_setup(fixture *f, eval_fixture *e)
+{
+    synthetic_split(&e->images, EVAL_IMAGES, 11);
+    assert_int_equal(vqa_test_set(e->images.labels, EVAL_IMAGES, 5, e->questions), 0);
+    e->eval = (demo_distill_eval){&e->images, e->questions, EVAL_QUESTIONS, &f->ctx};
+    e->probe = demo_model_create(demo_model_get_config(f->student), EVAL_QUESTIONS, 0, f->err,
+                                 sizeof f->err);
+    assert_non_null(e->probe);
+}
+
+static void eval_teardown(eval_fixture *e)
+{
+    demo_model_destroy(e->probe);
+    synthetic_free(&e->images);
+}
+
+/* The task loss of `m`'s current weights on the fixed batch, computed by the test. */
+static double loss_on_eval_batch(fixture *f, eval_fixture *e, demo_model *m)
+{
+    const nn_params *from = demo_model_params(m);
+    nn_params *to = demo_model_params(e->probe);
+    for (size_t t = 0; t < from->count; ++t)
+        memcpy(to->items[t].value, from->items[t].value, from->items[t].size * sizeof(float));
+    float pixels[EVAL_QUESTIONS * DEMO_FASHION_PIXELS];
+    uint8_t tokens[EVAL_QUESTIONS * VQA_LEN], answers[EVAL_QUESTIONS];
+    uint32_t index[EVAL_QUESTIONS];
+    for (size_t i = 0; i < EVAL_QUESTIONS; ++i) {
+        index[i] = (uint32_t)(i / VQA_TYPES);
+        memcpy(tokens + i * VQA_LEN, e->questions[i].tokens, VQA_LEN);
+        answers[i] = e->questions[i].answer;
+    }
+    demo_fashion_pixels(&e->images, index, EVAL_QUESTIONS, pixels);
+    const float *logits = demo_model_forward(e->probe, &f->ctx, pixels, tokens, EVAL_QUESTIONS);
+    return nn_softmax_xent(logits, answers, EVAL_QUESTIONS, VQA_ANSWERS, NULL);
+}
+
+/* Before each step's hook, the test's own evaluation of the weights so far. */
+typedef struct eval_watch {
+    demo_distiller *d;
+    fixture *f;
+    eval_fixture *e;
+    size_t steps;
+    double before[MAX_STEPS + 1]; /* before[s]: the loss after s updates */
+} eval_watch;
+
+static int eval_watch_hook(void *user, demo_distill_step *st)
+{
+    eval_watch *w = user;
+    if (w->steps == MAX_STEPS) return 1;
+    w->before[w->steps++] = loss_on_eval_batch(w->f, w->e, w->f->student);
+    return demo_distiller_hook(w->d, st);
+}
+
+/* Per round of the CSV round log: its reward and mean reference loss. */
+static size_t read_rewards(const char *path, double *reward, double *reference, size_t max)
+{
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, in));
+    size_t n = 0;
+    while (n < max && fgets(line, sizeof line, in) != NULL) {
+        assert_int_equal(sscanf(line, "%*u,%*u,%*u,%*[^,],%lf,%lf", &reward[n], &reference[n]), 2);
+        n += 1;
+    }
+    fclose(in);
+    return n;
+}
+
+static void the_evaluation_reward_is_the_task_loss_on_the_fixed_batch_after_each_round(void **state)
+{
+    fixture *f = *state;
+    eval_fixture e;
+    eval_setup(f, &e);
+    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, f->log, &e.eval};
+    eval_watch w = {NULL, f, &e, 0, {0}};
+    w.d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err, sizeof f->err);
+    assert_non_null(w.d);
+    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0};
+    demo_train_result res;
+    assert_int_equal(demo_train(f->student, f->teacher, &f->train, &tc, &f->ctx, eval_watch_hook,
+                                &w, NULL, NULL, &res, f->err, sizeof f->err), 0);
+    assert_int_equal(demo_distiller_finish(w.d), 0);
+    assert_int_equal(demo_distiller_finish(w.d), 0); /* nothing pending any more */
+    w.before[30] = loss_on_eval_batch(f, &e, f->student);
+    uint64_t evaluations = 0;
+    double seconds = -1.0;
+    demo_distiller_evaluations(w.d, &evaluations, &seconds);
+    assert_int_equal(evaluations, 11); /* the baseline and one per round */
+    assert_true(seconds >= 0.0);
+    demo_distiller_destroy(w.d); /* closes the log */
+    double reward[16], reference[16];
+    assert_int_equal(read_rewards(f->log, reward, reference, 16), 10); /* rounds of 3 steps */
+    for (size_t r = 0; r < 10; ++r) {
+        /* round r's reference is the loss after its last update (step 3r + 2), and its
+         * reward the relative decrease from the previous round's (the baseline's for r = 0) */
+        const double now = w.before[3 * r + 3], prev = w.before[3 * r];
+        assert_float_equal(reference[r], now, 1e-6 * now);
+        assert_float_equal(reward[r], (prev - now) / prev, 1e-6);
+    }
+    /* the rewards really come from the batch: the loss moved over the run */
+    assert_true(fabs(w.before[30] - w.before[0]) > 1e-3);
+    eval_teardown(&e);
+}
+
+static void the_evaluation_reward_leaves_all_training_bit_identical(void **state)
+{
+    fixture *f = *state;
+    eval_fixture e;
+    eval_setup(f, &e);
+    demo_model *again = twin_student(f);
+    watch a = {distiller(f, OPTIMA_POLICY_ALL, 1, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &a, 12);
+    demo_model *const first = f->student;
+    f->student = again;
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, &e.eval};
+    watch b = {demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
+                                     sizeof f->err), 0, {0}, {0}, 0, {0}};
+    assert_non_null(b.d);
+    train_watched(f, &b, 12);
+    assert_int_equal(demo_distiller_finish(b.d), 0);
+    uint64_t evaluations = 0;
+    double seconds = 0.0;
+    demo_distiller_evaluations(b.d, &evaluations, &seconds);
+    assert_int_equal(evaluations, 5);
+    demo_distiller_evaluations(a.d, &evaluations, &seconds);
+    assert_int_equal(evaluations, 0);
+    assert_same_weights(first, again);
+    demo_distiller_destroy(a.d);
+    demo_distiller_destroy(b.d);
+    restore_student(f, first);
+    eval_teardown(&e);
+}
+
+static void an_empty_evaluation_set_is_refused(void **state)
+{
+    fixture *f = *state;
+    eval_fixture e;
+    eval_setup(f, &e);
+    e.eval.count = 0;
+    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, NULL, &e.eval};
+    assert_null(demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
+                                      sizeof f->err));
+    assert_non_null(strstr(f->err, "empty evaluation set"));
+    eval_teardown(&e);
+}
+
 static void arms_are_named_as_the_library_names_them(void **state)
 {
     (void)state;
@@ -330,6 +511,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_view_of_the_wrong_width_stops_the_hook_with_a_message,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            the_evaluation_reward_is_the_task_loss_on_the_fixed_batch_after_each_round, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(the_evaluation_reward_leaves_all_training_bit_identical,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(an_empty_evaluation_set_is_refused, setup, teardown),
         cmocka_unit_test(arms_are_named_as_the_library_names_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,6 +160,45 @@ static void results_are_identical_at_one_and_two_threads(void **state)
     optima_context_destroy(ctx);
 }
 
+/* The scan that guards the gradients works on 32-float chunks with a tail per row: a NaN
+ * or ∞ anywhere in a wide, strided view, chunk or tail, must be found before anything is
+ * written. */
+static void nonfinite_anywhere_in_a_wide_view_is_found_first(void **state)
+{
+    (void)state;
+    optima_context *ctx = plain_context();
+    const size_t rows = 3, cols = 75, pad = 5;
+    host_matrix a = host_random(rows, cols, pad, 21, 1.0), b = host_random(rows, cols, pad, 22, 1.0);
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    float *g = malloc(rows * cols * sizeof(float));
+    assert_non_null(g);
+    for (size_t k = 0; k < 3; ++k) {
+        for (size_t r = 0; r < rows; ++r) {
+            for (size_t c = 0; c < cols; ++c) {
+                host_matrix *m = (r + c) % 2 == 0 ? &a : &b;
+                float *at = &m->data[r * m->stride + c];
+                const float saved = *at;
+                *at = bad[k];
+                const optima_tensor s = host_view(&a), t = host_view(&b);
+                memset(g, 0x55, rows * cols * sizeof(float));
+                double value = 42.0;
+                assert_fails_naming(optima_mse(ctx, &s, &t, NULL, NULL, &value, g, cols, NULL, 0),
+                                    OPTIMA_ENONFINITE, m == &a ? "'student'" : "'teacher'");
+                assert_fails_naming(optima_kl(ctx, &s, &t, 2.0, NULL, &value, g, cols),
+                                    OPTIMA_ENONFINITE, m == &a ? "'student_logits'" : "'teacher_logits'");
+                assert_true(value == 42.0);
+                for (size_t i = 0; i < rows * cols * sizeof(float); ++i)
+                    assert_int_equal(((uint8_t *)g)[i], 0x55);
+                *at = saved;
+            }
+        }
+    }
+    free(g);
+    free(a.data);
+    free(b.data);
+    optima_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +207,7 @@ int main(void)
         cmocka_unit_test(cosine_and_kl_match_hand_computed_cases),
         cmocka_unit_test(all_rows_masked_out_give_zero),
         cmocka_unit_test(nonfinite_inputs_are_refused_and_nothing_is_written),
+        cmocka_unit_test(nonfinite_anywhere_in_a_wide_view_is_found_first),
         cmocka_unit_test(results_are_identical_at_one_and_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@
  * which needs no log per element and never forms 0·log 0. The exponentials are kept in
  * @p scratch for the gradient q − p, so each is computed once.
  *
- * Two exponentials per element make this kernel arithmetic-bound (about 60 vector
+ * Two exponentials per element make this kernel arithmetic-bound (about 70 vector
  * operations per 16 elements), so it is written with 16-lane vectors (vec16.h) and its
  * sums are taken in float lanes over blocks of OPT_KL_BLOCK elements, each block's total
  * then added in float64: a lane adds at most 16 terms in float32, so the sums stay as

@@ -76,8 +76,3 @@ void opt_window_refresh(opt_window *w, opt_arm *arms)
     }
     w->m2 = m2;
 }
-
-double opt_window_variance(const opt_window *w)
-{
-    return w->size > 0 ? w->m2 / (double)w->size : 0.0;
-}

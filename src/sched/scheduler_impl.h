@@ -129,7 +129,6 @@ void opt_window_reset(opt_window *w);
 void opt_window_push(opt_window *w, opt_arm *arms, uint32_t arm, double reward);
 /* Recompute the window's moments and the arms' sums from the ring, exactly. */
 void opt_window_refresh(opt_window *w, opt_arm *arms);
-double opt_window_variance(const opt_window *w);
 
 void opt_decay_reset(opt_decay *d);
 void opt_decay_push(opt_decay *d, opt_arm *arms, uint32_t arm, double reward, double gamma,

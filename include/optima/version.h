@@ -15,7 +15,7 @@
 /** @brief Major version: changes only when the ABI breaks (it has never broken). */
 #define OPTIMA_VERSION_MAJOR 1
 /** @brief Minor version: grows when functions or enum values are added. */
-#define OPTIMA_VERSION_MINOR 0
+#define OPTIMA_VERSION_MINOR 1
 /** @brief Patch version: fixes that change no interface. */
 #define OPTIMA_VERSION_PATCH 0
 

@@ -29,7 +29,7 @@ from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 __all__ = [
     "ArmSet", "Context", "Error", "History", "LayerRef", "LogFormat", "LogLevel", "Loss",

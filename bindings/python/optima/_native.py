@@ -10,9 +10,9 @@ import ctypes
 import ctypes.util
 import os
 
-#: The library version this package was written for (OPTIMA_VERSION_NUMBER of 1.0.0).
+#: The library version this package was written for (OPTIMA_VERSION_NUMBER of 1.1.0).
 #: A library with the same major version and at least this number is accepted.
-WRITTEN_FOR = 10000
+WRITTEN_FOR = 10100
 
 _SONAME = "liboptima.so.1"
 

@@ -29,7 +29,7 @@ pub use trainer::{
 };
 
 /// The library version this crate was written for (1.0.0 as OPTIMA_VERSION_NUMBER).
-pub const WRITTEN_FOR: u32 = 10000;
+pub const WRITTEN_FOR: u32 = 10100;
 
 /// The version number of the library actually loaded (e.g. 10000 for 1.0.0).
 pub fn version_number() -> u32 {

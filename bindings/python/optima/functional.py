@@ -7,13 +7,13 @@ contiguous rows (see optima._tensor.as_matrix); gradients are fresh float32 arra
 
 import ctypes
 
-from ._errors import check
-from ._native import lib
+from ._errors import ArgumentError, arg, integer, integers
+from ._handle import invoke
 from ._tensor import mask_bytes, out_matrix, tensor
 from .context import default_context
 
 
-def _hidden_loss(fn, student, teacher, projection, mask, context):
+def _hidden_loss(fn_name, student, teacher, projection, mask, context):
     s, sv = tensor(student, "student")
     t, tv = tensor(teacher, "teacher")
     p, pv = (None, None) if projection is None else tensor(projection, "projection")
@@ -23,9 +23,9 @@ def _hidden_loss(fn, student, teacher, projection, mask, context):
     grad_s, gs_ptr = out_matrix(rows, ds)
     grad_p, gp_ptr = (None, None) if p is None else out_matrix(ds, dt)
     loss = ctypes.c_double()
-    ctx = (context or default_context())._handle()
-    check(fn(ctx, ctypes.byref(sv), ctypes.byref(tv), None if pv is None else ctypes.byref(pv),
-             mp, ctypes.byref(loss), gs_ptr, ds, gp_ptr, dt if p is not None else 0))
+    invoke(fn_name, (context or default_context(), ctypes.byref(sv), ctypes.byref(tv),
+                     None if pv is None else ctypes.byref(pv), mp, ctypes.byref(loss), gs_ptr,
+                     ds, gp_ptr, dt if p is not None else 0))
     del m  # kept alive until here: the library read it during the call
     return loss.value, grad_s, grad_p
 
@@ -36,7 +36,7 @@ def mse(student, teacher, projection=None, mask=None, *, context=None):
     Returns ``(loss, grad_student, grad_projection)``; ``grad_projection`` is None without
     a projection. ``mask`` is None or one entry per row (non-zero rows count).
     """
-    return _hidden_loss(lib.optima_mse, student, teacher, projection, mask, context)
+    return _hidden_loss("optima_mse", student, teacher, projection, mask, context)
 
 
 def cosine(student, teacher, projection=None, mask=None, *, context=None):
@@ -44,7 +44,7 @@ def cosine(student, teacher, projection=None, mask=None, *, context=None):
 
     Returns ``(loss, grad_student, grad_projection)`` like :func:`mse`.
     """
-    return _hidden_loss(lib.optima_cosine, student, teacher, projection, mask, context)
+    return _hidden_loss("optima_cosine", student, teacher, projection, mask, context)
 
 
 def kl(student_logits, teacher_logits, temperature=1.0, mask=None, *, context=None):
@@ -57,9 +57,8 @@ def kl(student_logits, teacher_logits, temperature=1.0, mask=None, *, context=No
     m, mp = mask_bytes(mask, s.shape[0])
     grad, g_ptr = out_matrix(*s.shape)
     loss = ctypes.c_double()
-    ctx = (context or default_context())._handle()
-    check(lib.optima_kl(ctx, ctypes.byref(sv), ctypes.byref(tv), float(temperature), mp,
-                        ctypes.byref(loss), g_ptr, s.shape[1]))
+    invoke("optima_kl", (context or default_context(), ctypes.byref(sv), ctypes.byref(tv),
+                         float(temperature), mp, ctypes.byref(loss), g_ptr, s.shape[1]))
     del m, t
     return loss.value, grad
 
@@ -74,6 +73,8 @@ def attention_mse(student, teacher, heads, queries, query_mask=None, key_mask=No
     s, sv = tensor(student, "student")
     t, tv = tensor(teacher, "teacher")
     rows, keys = s.shape
+    heads = integer(heads, ctypes.c_size_t, "heads")
+    queries = integer(queries, ctypes.c_size_t, "queries")
     if heads < 1 or queries < 1 or rows % (heads * queries):
         examples = 0  # let the library name the bad argument
     else:
@@ -84,21 +85,27 @@ def attention_mse(student, teacher, heads, queries, query_mask=None, key_mask=No
                                                               "key_mask")
     grad, g_ptr = out_matrix(rows, keys)
     loss = ctypes.c_double()
-    ctx = (context or default_context())._handle()
-    check(lib.optima_attention_mse(ctx, ctypes.byref(sv), ctypes.byref(tv), heads, queries,
-                                   qp, kp, ctypes.byref(loss), g_ptr, keys))
+    invoke("optima_attention_mse", (context or default_context(), ctypes.byref(sv),
+                                    ctypes.byref(tv), heads, queries, qp, kp,
+                                    ctypes.byref(loss), g_ptr, keys))
     del qm, km, t
     return loss.value, grad
 
 
 def layer_mapping(style, student_layers, teacher_layers, table=None):
     """The teacher layer of each student layer (mapping.h), as a list."""
-    out = (ctypes.c_size_t * max(student_layers, 1))()
+    student_layers = integer(student_layers, ctypes.c_size_t, "student_layers")
     tab = None
     if table is not None:
-        tab = (ctypes.c_size_t * max(len(table), 1))(*table)
+        tab = integers(table, ctypes.c_size_t, "table")
         if len(table) != student_layers:
-            raise ValueError("optima: argument 'table' must have %d entries, got %d"
-                             % (student_layers, len(table)))
-    check(lib.optima_layer_mapping(int(style), student_layers, teacher_layers, tab, out))
+            raise ArgumentError("optima: argument 'table' must have %d entries, got %d"
+                                % (student_layers, len(table)))
+    try:
+        out = (ctypes.c_size_t * max(student_layers, 1))()
+    except (MemoryError, OverflowError):
+        raise ArgumentError("optima: argument 'student_layers' is too large (%d)"
+                            % student_layers) from None
+    invoke("optima_layer_mapping", (arg("style", style), student_layers,
+                                    arg("teacher_layers", teacher_layers), tab, out))
     return list(out[:student_layers])

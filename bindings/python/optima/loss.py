@@ -5,6 +5,7 @@ import enum
 
 import numpy as np
 
+from ._errors import arg, integers
 from ._handle import Handle, create
 from ._native import Tensor, c_float_p
 from ._tensor import as_matrix, copy_view, mask_bytes, view, wrap_buffer
@@ -55,16 +56,15 @@ class Loss(Handle):
         context = context or default_context()
         sm = _module_index(student, student_module)
         tm = _module_index(teacher, teacher_module)
-        ptr = create("optima_loss_create", context._handle(), int(kind), student._handle(), sm,
-                     teacher._handle(), tm)
+        ptr = create("optima_loss_create", context, arg("kind", kind), student,
+                     arg("student_module", sm), teacher, arg("teacher_module", tm))
         return cls(ptr, parents=(context,))
 
     @classmethod
     def prediction(cls, student, teacher, context=None):
         """The prediction-layer KL between the two models' logits."""
         context = context or default_context()
-        ptr = create("optima_loss_create_prediction", context._handle(), student._handle(),
-                     teacher._handle())
+        ptr = create("optima_loss_create_prediction", context, student, teacher)
         return cls(ptr, parents=(context,))
 
     @property
@@ -92,23 +92,23 @@ class Loss(Handle):
 
     def set_layer_weight(self, pair, weight):
         """Weight of pair ``pair`` (default 1)."""
-        self._call("optima_loss_set_layer_weight", pair, float(weight))
+        self._call("optima_loss_set_layer_weight", arg("pair", pair), float(weight))
 
     def set_mapping(self, style, table=None):
         """Choose the layer mapping (an explicit table lists one teacher layer per pair)."""
         if table is None:
-            self._call("optima_loss_set_mapping", int(style), None, 0)
+            self._call("optima_loss_set_mapping", arg("style", style), None, 0)
             return
-        tab = (ctypes.c_size_t * max(len(table), 1))(*table)
-        self._call("optima_loss_set_mapping", int(style), tab, len(table))
+        tab = integers(table, ctypes.c_size_t, "table")
+        self._call("optima_loss_set_mapping", arg("style", style), tab, len(table))
 
     def set_projection_mode(self, mode):
         """One of :class:`ProjectionMode`."""
-        self._call("optima_loss_set_projection_mode", int(mode))
+        self._call("optima_loss_set_projection_mode", arg("mode", mode))
 
     def init_projections(self, init=ProjectionInit.XAVIER, seed=0):
         """Re-initialise every projection (deterministic for a seed)."""
-        self._call("optima_loss_init_projections", int(init), seed)
+        self._call("optima_loss_init_projections", arg("init", init), arg("seed", seed))
 
     @property
     def pair_count(self):
@@ -118,7 +118,7 @@ class Loss(Handle):
     def pair(self, index):
         """(student_layer, teacher_layer, student_width, teacher_width) of a pair."""
         out = [ctypes.c_size_t() for _ in range(4)]
-        self._call("optima_loss_pair", index, *[ctypes.byref(o) for o in out])
+        self._call("optima_loss_pair", arg("index", index), *[ctypes.byref(o) for o in out])
         return tuple(o.value for o in out)
 
     def projection(self, pair):
@@ -143,7 +143,7 @@ class Loss(Handle):
     def _buffer(self, fn, pair):
         data = c_float_p()
         rows, cols = ctypes.c_size_t(), ctypes.c_size_t()
-        self._call(fn, pair, ctypes.byref(data), ctypes.byref(rows), ctypes.byref(cols))
+        self._call(fn, arg("pair", pair), ctypes.byref(data), ctypes.byref(rows), ctypes.byref(cols))
         return wrap_buffer(data, rows.value, cols.value)
 
     def compute(self, student, teacher, mask=None):
@@ -169,12 +169,12 @@ class Loss(Handle):
 
     def pair_value(self, pair):
         """D_p of the last compute, before any weight."""
-        return self._get("optima_loss_pair_value", ctypes.c_double, pair)
+        return self._get("optima_loss_pair_value", ctypes.c_double, arg("pair", pair))
 
     def student_grad(self, pair):
         """A copy of the last compute's gradient wrt the student view of ``pair``."""
         grad = Tensor()
-        self._call("optima_loss_student_grad", pair, ctypes.byref(grad))
+        self._call("optima_loss_student_grad", arg("pair", pair), ctypes.byref(grad))
         return copy_view(grad)
 
 

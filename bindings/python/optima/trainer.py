@@ -5,7 +5,7 @@ import ctypes
 import enum
 import os
 
-from ._errors import Error, Status
+from ._errors import Error, Status, arg
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
@@ -92,18 +92,24 @@ class RunCallbacks:
 
 
 class Trainer(Handle):
-    """A trainer distilling ``teacher`` into ``student`` (two :class:`optima.Model`)."""
+    """A trainer distilling ``teacher`` into ``student`` (two :class:`optima.Model`).
+
+    The trainer keeps its context and models alive until it is freed, and the models
+    refuse changes while it is open. close() inside one of its callbacks is deferred
+    until the running call returns (see :meth:`run`).
+    """
 
     _destroy = "optima_trainer_destroy"
     _last_error = "optima_trainer_last_error"
 
     def __init__(self, teacher, student, context=None):
         context = context or default_context()
-        ptr = create("optima_trainer_create", context._handle(), teacher._handle(),
-                     student._handle())
+        ptr = create("optima_trainer_create", context, teacher, student)
         super().__init__(ptr, parents=(context, teacher, student))
         self.teacher, self.student = teacher, student
-        self._views = []          # arrays handed to set_hidden/set_logits this step
+        self._views = []          # arrays handed to set_hidden/set_logits this step (kept
+                                  # until the next begin_step/end_step: a second compute
+                                  # re-reads them)
         self._projection_fn = None
         self._pending = None      # exception raised inside a callback
 
@@ -114,7 +120,8 @@ class Trainer(Handle):
         pair index."""
         sm = _index(self.student, student_module)
         tm = _index(self.teacher, teacher_module)
-        return self._get("optima_trainer_add_pair", ctypes.c_size_t, sm, tm, int(kind))
+        return self._get("optima_trainer_add_pair", ctypes.c_size_t, arg("student_module", sm),
+                         arg("teacher_module", tm), arg("kind", kind))
 
     @property
     def pair_count(self):
@@ -123,12 +130,12 @@ class Trainer(Handle):
 
     def pair_loss(self, pair):
         """The layerwise :class:`Loss` of a pair (owned by the trainer)."""
-        ptr = self._get("optima_trainer_pair_loss", ctypes.c_void_p, pair)
+        ptr = self._get("optima_trainer_pair_loss", ctypes.c_void_p, arg("pair", pair))
         return Loss(ptr, parents=(self,), owned=False)
 
     def set_pair_weight(self, pair, weight):
         """Weight w_m of a pair in the layer term (default 1)."""
-        self._call("optima_trainer_set_pair_weight", pair, float(weight))
+        self._call("optima_trainer_set_pair_weight", arg("pair", pair), float(weight))
 
     @property
     def alpha_pred(self):
@@ -159,11 +166,11 @@ class Trainer(Handle):
 
     @round_length.setter
     def round_length(self, steps):
-        self._call("optima_trainer_set_round_length", steps)
+        self._call("optima_trainer_set_round_length", arg("round_length", steps))
 
     def set_policy(self, policy=Policy.OPTIMA, seed=0):
         """The scheduler's policy and seed (before the configuration freezes)."""
-        self._call("optima_trainer_set_policy", int(policy), seed)
+        self._call("optima_trainer_set_policy", arg("policy", policy), arg("seed", seed))
 
     @property
     def scheduler(self):
@@ -173,11 +180,11 @@ class Trainer(Handle):
 
     def set_reward(self, kind=RewardKind.RELATIVE, source=RewardSource.TRAINING):
         """How rewards are computed."""
-        self._call("optima_trainer_set_reward", int(kind), int(source))
+        self._call("optima_trainer_set_reward", arg("kind", kind), arg("source", source))
 
     def set_optimizer(self, kind, learning_rate=1e-3):
         """The projections' optimizer and its learning rate."""
-        self._call("optima_trainer_set_optimizer", int(kind), float(learning_rate))
+        self._call("optima_trainer_set_optimizer", arg("kind", kind), float(learning_rate))
 
     def set_optimizer_params(self, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.01):
         """The built-in optimizers' hyperparameters."""
@@ -210,12 +217,12 @@ class Trainer(Handle):
 
     def set_history(self, rounds):
         """Keep the records of the last ``rounds`` rounds (default 1024)."""
-        self._call("optima_trainer_set_history", rounds)
+        self._call("optima_trainer_set_history", arg("rounds", rounds))
 
     def set_round_log(self, path, fmt=LogFormat.CSV):
         """Append every finished round to ``path`` (None stops logging)."""
         self._call("optima_trainer_set_round_log",
-                   None if path is None else os.fsencode(path), int(fmt))
+                   None if path is None else os.fsencode(path), arg("fmt", fmt))
 
     # ---- the step API -------------------------------------------------------------------
 
@@ -239,22 +246,24 @@ class Trainer(Handle):
     def set_hidden(self, side, module, layer, array):
         """Hand over a hidden state (kept without copy until compute() returns)."""
         a = as_matrix(array, "array")
-        self._call("optima_trainer_set_hidden", int(side), module, layer,
-                   ctypes.byref(view(a)))
+        self._call("optima_trainer_set_hidden", arg("side", side), arg("module", module),
+                   arg("layer", layer), ctypes.byref(view(a)))
         self._views.append(a)
 
     def set_logits(self, side, array):
         """Hand over a model's logits (kept without copy until compute() returns)."""
         a = as_matrix(array, "array")
-        self._call("optima_trainer_set_logits", int(side), ctypes.byref(view(a)))
+        self._call("optima_trainer_set_logits", arg("side", side), ctypes.byref(view(a)))
         self._views.append(a)
 
     def compute(self):
-        """Compute the step's losses and gradients; return the distillation total."""
-        try:
-            return self._get("optima_trainer_compute", ctypes.c_double)
-        finally:
-            self._views = []
+        """Compute the step's losses and gradients; return the distillation total.
+
+        The arrays given to set_hidden()/set_logits() (or their float32 copies) stay
+        referenced until the next begin_step() or end_step(), so a second compute() (the
+        retry after ENONFINITE) reads live memory.
+        """
+        return self._get("optima_trainer_compute", ctypes.c_double)
 
     def losses(self):
         """(kl, layer_term) of the last compute."""
@@ -265,14 +274,15 @@ class Trainer(Handle):
     def pair_loss_value(self, pair):
         """(D_m, active) of a pair in the last compute."""
         loss, active = ctypes.c_double(), ctypes.c_int32()
-        self._call("optima_trainer_pair_loss_value", pair, ctypes.byref(loss),
+        self._call("optima_trainer_pair_loss_value", arg("pair", pair), ctypes.byref(loss),
                    ctypes.byref(active))
         return loss.value, bool(active.value)
 
     def student_grad(self, module, layer):
         """A copy of the gradient wrt a student hidden state, or None when it gets none."""
         grad = Tensor()
-        self._call("optima_trainer_student_grad", module, layer, ctypes.byref(grad))
+        self._call("optima_trainer_student_grad", arg("module", module), arg("layer", layer),
+                   ctypes.byref(grad))
         return copy_view(grad)
 
     def logits_grad(self):
@@ -294,6 +304,7 @@ class Trainer(Handle):
         except Error:
             self._reraise_pending()
             raise
+        self._views = []
         return bool(ended.value)
 
     # ---- the run loop -------------------------------------------------------------------
@@ -301,14 +312,21 @@ class Trainer(Handle):
     def run(self, callbacks, steps):
         """Run ``steps`` steps through ``callbacks`` (a :class:`RunCallbacks`).
 
-        Returns True when every step ran, False when a callback raised :class:`StopRun`.
-        Any other exception raised by a callback stops the run and is re-raised here;
-        the trainer stays usable (the round in flight is not credited).
+        Returns True when every step ran, False when a callback raised :class:`StopRun`
+        or closed the trainer (or a handle it uses: its models, its context). Any other
+        exception raised by a callback stops the run and is re-raised here; the trainer
+        stays usable (the round in flight is not credited).
+
+        During the run the trainer, its losses and scheduler, its models and its context
+        refuse every call with :class:`optima.Error` ``ESTATE`` (a callback must not
+        re-enter them: everything it needs comes in its arguments). Closing any of them
+        in a callback is safe: the run stops at that callback, and the memory is freed
+        when run() returns.
         """
         table, keep = self._callback_table(callbacks)
         self._pending = None
         try:
-            self._call("optima_trainer_run", ctypes.byref(table), None, steps)
+            self._call("optima_trainer_run", ctypes.byref(table), None, arg("steps", steps))
         except Error as err:
             if err.status == Status.ECALLBACK and isinstance(self._pending, StopRun):
                 self._pending = None
@@ -324,15 +342,23 @@ class Trainer(Handle):
         """The non-zero value of the callback that stopped the last run (0 if none)."""
         return self._get("optima_trainer_callback_code", ctypes.c_int32)
 
-    def _guard(self, body):
-        """Run a callback body; turn any exception into a stop (non-zero return)."""
+    def _guard(self, body, stop_when_closed=False):
+        """Run a callback body; turn any exception into a stop (non-zero return).
+
+        With ``stop_when_closed`` (the run loop's callbacks), a callback that closed the
+        trainer (or what it was made from) stops the run quietly too.
+        """
         try:
             body()
-            return 0
         except BaseException as exc:  # nothing may unwind through C frames
             if self._pending is None:
                 self._pending = exc
             return 1
+        if stop_when_closed and self.closed:
+            if self._pending is None:
+                self._pending = StopRun("the trainer was closed during run()")
+            return 1
+        return 0
 
     def _reraise_pending(self):
         exc, self._pending = self._pending, None
@@ -343,7 +369,7 @@ class Trainer(Handle):
         state = {"views": []}
 
         def next_batch(_user, step):
-            return self._guard(lambda: cb.next_batch(step))
+            return self._guard(lambda: cb.next_batch(step), True)
 
         def forward(_user, step, needed, count, hidden, want_logits, s_logits, t_logits):
             def body():
@@ -363,7 +389,7 @@ class Trainer(Handle):
                     s_logits[0] = view(arrays[-2])
                     t_logits[0] = view(arrays[-1])
                 state["views"] = arrays  # alive until the next forward
-            return self._guard(body)
+            return self._guard(body, True)
 
         def backward(_user, step, needed, grads, count, logits_grad, task_loss):
             def body():
@@ -371,18 +397,18 @@ class Trainer(Handle):
                 g = [copy_view(grads[i]) for i in range(count)]
                 zg = copy_view(logits_grad[0]) if logits_grad else None
                 task_loss[0] = float(cb.backward(step, refs, g, zg))
-            return self._guard(body)
+            return self._guard(body, True)
 
         def simple(method):
-            return lambda _user, step: self._guard(lambda: method(step))
+            return lambda _user, step: self._guard(lambda: method(step), True)
 
         def evaluate(_user, step, loss):
             def body():
                 loss[0] = float(cb.evaluate(step))
-            return self._guard(body)
+            return self._guard(body, True)
 
         def round_end(_user, rnd, arm, reward):
-            return self._guard(lambda: cb.round_end(rnd, arm, reward))
+            return self._guard(lambda: cb.round_end(rnd, arm, reward), True)
 
         table = Callbacks()
         table.struct_size = ctypes.sizeof(Callbacks)
@@ -411,15 +437,16 @@ class Trainer(Handle):
         """The :class:`RoundRecord` of a completed round."""
         first, arm = ctypes.c_uint64(), ctypes.c_uint32()
         reward, mean = ctypes.c_double(), ctypes.c_double()
-        self._call("optima_trainer_round_record", round_index, ctypes.byref(first),
+        self._call("optima_trainer_round_record", arg("round_index", round_index),
+                   ctypes.byref(first),
                    ctypes.byref(arm), ctypes.byref(reward), ctypes.byref(mean))
         return RoundRecord(first.value, arm.value, reward.value, mean.value)
 
     def round_pair_loss(self, round_index, pair):
         """(mean D_m over the round, active) of a pair."""
         loss, active = ctypes.c_double(), ctypes.c_int32()
-        self._call("optima_trainer_round_pair_loss", round_index, pair, ctypes.byref(loss),
-                   ctypes.byref(active))
+        self._call("optima_trainer_round_pair_loss", arg("round_index", round_index),
+                   arg("pair", pair), ctypes.byref(loss), ctypes.byref(active))
         return loss.value, bool(active.value)
 
     # ---- checkpoints --------------------------------------------------------------------

@@ -5,7 +5,7 @@ import enum
 
 import numpy as np
 
-from ._errors import arg, integers
+from ._errors import ArgumentError, arg, integers
 from ._handle import Handle, create
 from ._native import Tensor, c_float_p
 from ._tensor import as_matrix, copy_view, mask_bytes, view, wrap_buffer
@@ -126,11 +126,17 @@ class Loss(Handle):
         return _copy(self._buffer("optima_loss_projection", pair))
 
     def set_projection(self, pair, values):
-        """Overwrite pair ``pair``'s projection with ``values`` (same shape)."""
+        """Overwrite pair ``pair``'s projection with ``values`` (same shape, finite).
+
+        The binding writes the library's memory itself, so it checks what the library
+        would: NaN or infinite values raise :class:`optima.ArgumentError`.
+        """
+        values = as_matrix(values, "values")
+        if not np.isfinite(values).all():
+            raise ArgumentError("optima: argument 'values' must be finite")
         target = self._buffer("optima_loss_projection", pair)
         if target is None:
             raise ValueError("optima: pair %d has no projection" % pair)
-        values = as_matrix(values, "values")
         if values.shape != target.shape:
             raise ValueError("optima: argument 'values' must have shape %s, got %s"
                              % (target.shape, values.shape))

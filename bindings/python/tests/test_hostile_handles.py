@@ -12,7 +12,10 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import unittest
+
+import numpy as np
 
 import optima
 from optima import _handle
@@ -248,6 +251,67 @@ class ReentryTest(unittest.TestCase):
         t.close()
         host.student.add_module("extra")
         self.assertEqual(host.student.module_count, 4)
+
+
+class OtherThreadTest(unittest.TestCase):
+    """ctypes releases the GIL during C calls: another thread closing or calling a handle
+    in use gets the same answers as a callback does."""
+
+    def test_another_thread_closing_or_calling_a_running_trainer(self):
+        ctx = optima.Context()
+        self.addCleanup(ctx.close)
+        outcome = {}
+
+        class Host(LinearHost):
+            def forward(self, step, needed, want_logits):
+                if step == 1:
+                    worker = threading.Thread(target=meddle)
+                    worker.start()
+                    worker.join()
+                return super().forward(step, needed, want_logits)
+
+        def meddle():
+            try:
+                t.progress()
+            except optima.Error as exc:
+                outcome["call"] = exc.status
+            t.close()
+            outcome["closed"] = t.closed
+
+        host = Host(ctx)
+        t = make_trainer(host, ctx)
+        self.assertFalse(t.run(host, 6))
+        self.assertEqual(outcome, {"call": optima.Status.ESTATE, "closed": True})
+        self.assertIsNone(t._native)
+
+
+class SecondComputeTest(unittest.TestCase):
+    """A second compute() (the retry after ENONFINITE) re-reads the step's views: the
+    float32 copies the binding made of float64 input must still be alive (they were
+    dropped after the first compute, and the retry returned 1.5e6 instead of 2.5)."""
+
+    def test_a_second_compute_over_converted_input_gives_the_same_value_or_refuses(self):
+        with optima.Context() as ctx:
+            host = LinearHost(ctx)
+            t = make_trainer(host, ctx)
+            t.begin_step()
+            host.x = host.batch(0)
+            for ref in t.plan():  # float64: the binding converts, the library views a copy
+                t.set_hidden(ref.side, ref.module, ref.layer,
+                             host.hidden(ref).astype(np.float64))
+            t.set_logits(optima.Side.STUDENT, (host.x @ host.sz).astype(np.float64))
+            t.set_logits(optima.Side.TEACHER, (host.x @ host.tz).astype(np.float64))
+            first = t.compute()
+            gc.collect()
+            # Reuse whatever memory was freed, with values far from the inputs'.
+            junk = [np.full((6, w), 1e3, np.float32) for w in (4, 5, 6, 8, 4, 4) * 8]
+            try:
+                second = t.compute()
+            except optima.Error as exc:  # a library that forgets the views refuses
+                self.assertEqual(exc.status, optima.Status.ESTATE)
+            else:
+                self.assertEqual(second, first)
+            del junk
 
 
 class DestroyOrderTest(unittest.TestCase):

@@ -8,7 +8,7 @@ import numpy as np
 from ._errors import ArgumentError, arg, integers
 from ._handle import Handle, create
 from ._native import Tensor, c_float_p
-from ._tensor import as_matrix, copy_view, mask_bytes, view, wrap_buffer
+from ._tensor import as_matrix, library_view, mask_bytes, view, wrap_buffer
 from .context import default_context
 
 
@@ -45,7 +45,14 @@ class ProjectionMode(enum.IntEnum):
 
 
 class Loss(Handle):
-    """A distillation loss handle; see :meth:`layerwise` and :meth:`prediction`."""
+    """A distillation loss handle; see :meth:`layerwise` and :meth:`prediction`.
+
+    :meth:`student_grad` and :meth:`projection_grad` return read-only NumPy views of the
+    loss's own buffers, not copies: they are valid until the next :meth:`compute` on
+    this loss (which overwrites them, and may move them to a larger buffer when a batch
+    has more rows than any before: an older view then shows freed memory). Keep a value
+    with ``np.array(view)``. A view keeps the loss's memory alive (even after close()).
+    """
 
     _destroy = "optima_loss_destroy"
     _last_error = "optima_loss_last_error"
@@ -143,25 +150,33 @@ class Loss(Handle):
         target[...] = values
 
     def projection_grad(self, pair):
-        """A copy of the last compute's gradient wrt pair ``pair``'s projection, or None."""
-        return _copy(self._buffer("optima_loss_projection_grad", pair))
+        """The last compute's gradient wrt pair ``pair``'s projection, or None without a
+        projection: a read-only view of the loss's buffer (see the class's docstring)."""
+        data, rows, cols = self._buffer_of("optima_loss_projection_grad", pair)
+        return library_view(Tensor(data, rows, cols, cols), self)
 
     def _buffer(self, fn, pair):
+        return wrap_buffer(*self._buffer_of(fn, pair))
+
+    def _buffer_of(self, fn, pair):
         data = c_float_p()
         rows, cols = ctypes.c_size_t(), ctypes.c_size_t()
-        self._call(fn, arg("pair", pair), ctypes.byref(data), ctypes.byref(rows), ctypes.byref(cols))
-        return wrap_buffer(data, rows.value, cols.value)
+        self._call(fn, arg("pair", pair), ctypes.byref(data), ctypes.byref(rows),
+                   ctypes.byref(cols))
+        return data, rows.value, cols.value
 
-    def compute(self, student, teacher, mask=None):
+    def compute(self, student, teacher, mask=None, strict=False):
         """Value for one batch; ``student``/``teacher`` hold one array per pair.
 
         Gradients stay in the loss: read them with :meth:`student_grad` and
-        :meth:`projection_grad`.
+        :meth:`projection_grad` (views, overwritten by the next compute). Arrays that are
+        not float32 with contiguous rows are copied first; ``strict=True`` refuses that
+        copy (:class:`optima.ArgumentError` naming the array).
         """
         if len(student) != len(teacher):
             raise ValueError("optima: 'student' and 'teacher' must hold as many arrays")
-        keep = [as_matrix(a, "student[%d]" % i) for i, a in enumerate(student)]
-        keep += [as_matrix(a, "teacher[%d]" % i) for i, a in enumerate(teacher)]
+        keep = [as_matrix(a, "student[%d]" % i, strict) for i, a in enumerate(student)]
+        keep += [as_matrix(a, "teacher[%d]" % i, strict) for i, a in enumerate(teacher)]
         n = len(student)
         views = [view(a) for a in keep]
         s = (Tensor * max(n, 1))(*views[:n])
@@ -178,10 +193,11 @@ class Loss(Handle):
         return self._get("optima_loss_pair_value", ctypes.c_double, arg("pair", pair))
 
     def student_grad(self, pair):
-        """A copy of the last compute's gradient wrt the student view of ``pair``."""
+        """The last compute's gradient wrt the student view of ``pair``: a read-only view
+        of the loss's buffer (see the class's docstring)."""
         grad = Tensor()
         self._call("optima_loss_student_grad", arg("pair", pair), ctypes.byref(grad))
-        return copy_view(grad)
+        return library_view(grad, self)
 
 
 def _module_index(model, module):

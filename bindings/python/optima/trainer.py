@@ -9,7 +9,7 @@ from ._errors import Error, Status, arg
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
-from ._tensor import as_matrix, copy_view, view, wrap_buffer
+from ._tensor import as_matrix, library_view, view, wrap_buffer
 from .context import default_context
 from .loss import Loss, LossKind
 from .scheduler import Policy, Scheduler
@@ -81,7 +81,8 @@ class RunCallbacks:
     def backward(self, step, needed, grads, logits_grad):
         """Backpropagate ``grads[i]`` (an array for each student entry of ``needed``, None
         for teacher entries) and ``logits_grad`` (None when unused) with the task
-        gradient; return the task loss."""
+        gradient; return the task loss. The gradients are read-only views of the
+        trainer's buffers, valid until backward() returns (copy what you keep)."""
         raise NotImplementedError("RunCallbacks.backward")
 
     # Optional: define optimizer_step(step), evaluate(step) -> loss and
@@ -243,16 +244,19 @@ class Trainer(Handle):
         """True when this step needs both models' logits."""
         return bool(self._get("optima_trainer_needs_logits", ctypes.c_int32))
 
-    def set_hidden(self, side, module, layer, array):
-        """Hand over a hidden state (kept without copy until compute() returns)."""
-        a = as_matrix(array, "array")
+    def set_hidden(self, side, module, layer, array, strict=False):
+        """Hand over a hidden state, without a copy when it is float32 with contiguous
+        rows (kept referenced until the next begin_step()/end_step()). Anything else is
+        copied to float32 first; ``strict=True`` refuses that copy
+        (:class:`optima.ArgumentError` naming ``array``)."""
+        a = as_matrix(array, "array", strict)
         self._call("optima_trainer_set_hidden", arg("side", side), arg("module", module),
                    arg("layer", layer), ctypes.byref(view(a)))
         self._views.append(a)
 
-    def set_logits(self, side, array):
-        """Hand over a model's logits (kept without copy until compute() returns)."""
-        a = as_matrix(array, "array")
+    def set_logits(self, side, array, strict=False):
+        """Hand over a model's logits; copies and ``strict`` as in :meth:`set_hidden`."""
+        a = as_matrix(array, "array", strict)
         self._call("optima_trainer_set_logits", arg("side", side), ctypes.byref(view(a)))
         self._views.append(a)
 
@@ -279,17 +283,25 @@ class Trainer(Handle):
         return loss.value, bool(active.value)
 
     def student_grad(self, module, layer):
-        """A copy of the gradient wrt a student hidden state, or None when it gets none."""
+        """The gradient wrt a student hidden state, or None when it gets none.
+
+        A read-only NumPy view of the trainer's buffer, not a copy: valid until the next
+        begin_step() or compute() (which overwrite it, and may move it to a larger buffer
+        when a batch has more rows than any before: an older view then shows freed
+        memory). Keep a value with ``np.array(view)``. The view keeps the trainer's
+        memory alive, even after close().
+        """
         grad = Tensor()
         self._call("optima_trainer_student_grad", arg("module", module), arg("layer", layer),
                    ctypes.byref(grad))
-        return copy_view(grad)
+        return library_view(grad, self)
 
     def logits_grad(self):
-        """A copy of the gradient wrt the student logits, or None when alpha_pred is 0."""
+        """The gradient wrt the student logits, or None when alpha_pred is 0: a read-only
+        view with the lifetime of :meth:`student_grad`'s."""
         grad = Tensor()
         self._call("optima_trainer_logits_grad", ctypes.byref(grad))
-        return copy_view(grad)
+        return library_view(grad, self)
 
     def submit_evaluation(self, loss):
         """The host's evaluation loss (RewardSource.EVALUATION)."""
@@ -309,8 +321,13 @@ class Trainer(Handle):
 
     # ---- the run loop -------------------------------------------------------------------
 
-    def run(self, callbacks, steps):
+    def run(self, callbacks, steps, strict=False):
         """Run ``steps`` steps through ``callbacks`` (a :class:`RunCallbacks`).
+
+        The arrays forward() returns are copied to float32 when they are not float32 with
+        contiguous rows; ``strict=True`` refuses that copy (the run stops and re-raises
+        :class:`optima.ArgumentError`). backward() receives read-only views of the
+        trainer's gradient buffers, valid until it returns.
 
         Returns True when every step ran, False when a callback raised :class:`StopRun`
         or closed the trainer (or a handle it uses: its models, its context). Any other
@@ -323,7 +340,7 @@ class Trainer(Handle):
         in a callback is safe: the run stops at that callback, and the memory is freed
         when run() returns.
         """
-        table, keep = self._callback_table(callbacks)
+        table, keep = self._callback_table(callbacks, strict)
         self._pending = None
         try:
             self._call("optima_trainer_run", ctypes.byref(table), None, arg("steps", steps))
@@ -365,7 +382,7 @@ class Trainer(Handle):
         if exc is not None:
             raise exc
 
-    def _callback_table(self, cb):
+    def _callback_table(self, cb, strict):
         state = {"views": []}
 
         def next_batch(_user, step):
@@ -378,14 +395,15 @@ class Trainer(Handle):
                 if len(out) != count:
                     raise ValueError("optima: forward() returned %d hidden states for %d "
                                      "needed layers" % (len(out), count))
-                arrays = [as_matrix(a, "hidden[%d]" % i) for i, a in enumerate(out)]
+                arrays = [as_matrix(a, "hidden[%d]" % i, strict) for i, a in enumerate(out)]
                 for i, a in enumerate(arrays):
                     hidden[i] = view(a)
                 if want_logits:
                     if zs is None or zt is None:
                         raise ValueError("optima: forward() must return both logits when "
                                          "want_logits is True")
-                    arrays += [as_matrix(zs, "student_logits"), as_matrix(zt, "teacher_logits")]
+                    arrays += [as_matrix(zs, "student_logits", strict),
+                               as_matrix(zt, "teacher_logits", strict)]
                     s_logits[0] = view(arrays[-2])
                     t_logits[0] = view(arrays[-1])
                 state["views"] = arrays  # alive until the next forward
@@ -394,8 +412,8 @@ class Trainer(Handle):
         def backward(_user, step, needed, grads, count, logits_grad, task_loss):
             def body():
                 refs = _layer_refs(needed, count)
-                g = [copy_view(grads[i]) for i in range(count)]
-                zg = copy_view(logits_grad[0]) if logits_grad else None
+                g = [library_view(grads[i], self) for i in range(count)]
+                zg = library_view(logits_grad[0], self) if logits_grad else None
                 task_loss[0] = float(cb.backward(step, refs, g, zg))
             return self._guard(body, True)
 

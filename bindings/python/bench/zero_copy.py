@@ -60,7 +60,8 @@ def main():
     cases = [
         ("mse", 768, lambda: optima.mse(s, t), lambda: optima.mse(s, t, grad_out=g768)),
         ("cosine", 768, lambda: optima.cosine(s, t), lambda: optima.cosine(s, t, grad_out=g768)),
-        ("kl", 1000, lambda: optima.kl(zs, zt, 2.0), lambda: optima.kl(zs, zt, 2.0, grad_out=g1000)),
+        ("kl", 1000, lambda: optima.kl(zs, zt, 2.0),
+         lambda: optima.kl(zs, zt, 2.0, grad_out=g1000)),
     ]
     with optima.Model("t", {"m": [768]}) as teacher, optima.Model("s", {"m": [768]}) as student:
         loss = optima.Loss.layerwise(optima.LossKind.MSE, student, 0, teacher, 0)

@@ -24,7 +24,8 @@ import ctypes
 import threading
 import weakref
 
-from ._errors import check, checked_args, guard_error
+from ._args import checked_args
+from ._errors import check, guard_error
 from ._native import lib
 
 # One lock for the bookkeeping of every handle: a call's check-and-count and a close()'s
@@ -59,6 +60,12 @@ class Handle:
         self._holds = 0      # calls in flight, live views, dependents not yet freed
         self._calls = 0      # calls in flight on this very handle
         self._inflight = 0   # calls in flight on this handle or on one made from it
+        # This handle and every handle it was made from, transitively (parents never
+        # change, so it is computed once).
+        lineage = [self]
+        for parent in self._parents:
+            lineage += [h for h in parent._lineage if all(h is not seen for seen in lineage)]
+        self._lineage = tuple(lineage)
         with _lock:
             for parent in self._parents:
                 parent._dependents.add(self)
@@ -117,55 +124,45 @@ class Handle:
 
     # ---- the in-use guard -------------------------------------------------------------
 
-    def _lineage(self):
-        """This handle and every handle it was made from (transitively)."""
-        seen, todo = [], [self]
-        while todo:
-            h = todo.pop()
-            if all(h is not s for s in seen):
-                seen.append(h)
-                todo.extend(h._parents)
-        return seen
-
     def _enter(self, fn, exclusive):
         """Count a call on this handle; refuse it when it would re-enter a running call."""
         with _lock:
             ptr = self._handle()
-            lineage = self._lineage()
+            lineage = self._lineage
             if exclusive:
                 busy = self._inflight > 0 or any(h._calls for h in lineage[1:])
                 if busy:
                     raise guard_error(
-                        "optima: %s: the %s is in use by a call in flight (a callback cannot "
-                        "call it, the handles made from it or those it was made from)"
-                        % (fn, type(self).__name__))
+                        "optima: %s: the %s is in use by a call in flight (a callback must not "
+                        "call the handle that runs it, the handles made from it or those it "
+                        "was made from)" % (fn, type(self).__name__))
                 self._calls += 1
             for h in lineage:
                 h._inflight += 1
             self._holds += 1
-            return ptr, lineage
+            return ptr
 
-    def _leave(self, lineage, exclusive):
+    def _leave(self, exclusive):
         with _lock:
             if exclusive:
                 self._calls -= 1
-            for h in lineage:
+            for h in self._lineage:
                 h._inflight -= 1
             self._release()
 
     def _call(self, name, *args):
-        """Call ``optima_<name>(handle, *args)`` and raise optima.Error on failure.
+        """Call the C function ``name(handle, *args)``; raise optima.Error on failure.
 
         The call is guarded (see the module's docstring); integer arguments are
         range-checked against the prototype first (wrap a value in
-        :func:`optima._errors.arg` to name it in the message); handles among ``args`` are
+        :class:`optima._args.arg` to name it in the message); handles among ``args`` are
         held for the call.
         """
-        handle, lineage = self._enter(name, True)
+        handle = self._enter(name, True)
         try:
             invoke(name, (handle,) + args, lambda: getattr(lib, self._last_error)(handle))
         finally:
-            self._leave(lineage, True)
+            self._leave(True)
 
     def _get(self, name, ctype, *args):
         """Call a getter whose last argument is an out-parameter; return its value."""
@@ -174,13 +171,13 @@ class Handle:
         return out.value
 
     def _read(self, name):
-        """Call ``optima_<name>(handle)``, a function that returns a value, not a status
-        (it only reads: not exclusive)."""
-        handle, lineage = self._enter(name, False)
+        """Call the C function ``name(handle)``, which returns a value, not a status (it
+        only reads: not exclusive)."""
+        handle = self._enter(name, False)
         try:
             return getattr(lib, name)(handle)
         finally:
-            self._leave(lineage, False)
+            self._leave(False)
 
     def _hold(self):
         """Hold the memory for a NumPy view; returns the function that drops the hold."""
@@ -199,12 +196,12 @@ class Handle:
 
 
 def invoke(fn_name, args, handle_error=None):
-    """Call ``optima_<fn_name>(*args)`` and raise optima.Error on a non-zero status.
+    """Call the C function ``fn_name(*args)``; raise optima.Error on a non-zero status.
 
     Every :class:`Handle` among ``args`` is held (not exclusively) for the call and
     replaced by its pointer: a callback (a log sink) closing it cannot free it under the
     call. Integer arguments are range-checked against the prototype (see
-    :func:`optima._errors.checked_args`).
+    :func:`optima._args.checked_args`).
     """
     fn = getattr(lib, fn_name)
     values = list(checked_args(fn_name, fn.argtypes, args))
@@ -212,17 +209,16 @@ def invoke(fn_name, args, handle_error=None):
     try:
         for i, value in enumerate(values):
             if isinstance(value, Handle):
-                ptr, lineage = value._enter(fn_name, False)
-                entered.append((value, lineage))
-                values[i] = ptr
+                values[i] = value._enter(fn_name, False)
+                entered.append(value)
         try:
             status = fn(*values)
         except ctypes.ArgumentError as exc:  # not a TypeError subclass before 3.12
             raise TypeError("optima: %s: %s" % (fn_name, exc)) from None
         check(status, handle_error)
     finally:
-        for h, lineage in entered:
-            h._leave(lineage, False)
+        for h in entered:
+            h._leave(False)
 
 
 def create(fn_name, *args):

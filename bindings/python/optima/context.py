@@ -5,7 +5,7 @@ import enum
 import sys
 import threading
 
-from ._errors import arg
+from ._args import arg
 from ._handle import Handle, create
 from ._native import LOG_FN
 

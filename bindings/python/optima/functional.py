@@ -20,7 +20,8 @@ same arrays allocates nothing. On a failed call the outputs' contents are unspec
 
 import ctypes
 
-from ._errors import ArgumentError, ArgumentTypeError, arg, integer, integers
+from ._args import arg, integer, integers
+from ._errors import ArgumentError, ArgumentTypeError
 from ._handle import invoke
 from ._tensor import mask_bytes, out_matrix, tensor
 from .context import default_context

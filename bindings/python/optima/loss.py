@@ -5,7 +5,8 @@ import enum
 
 import numpy as np
 
-from ._errors import ArgumentError, arg, integers
+from ._args import arg, integers
+from ._errors import ArgumentError
 from ._handle import Handle, create
 from ._native import Tensor, c_float_p
 from ._tensor import as_matrix, library_view, mask_bytes, view, wrap_buffer

@@ -2,7 +2,8 @@
 
 import ctypes
 
-from ._errors import arg, guard_error
+from ._args import arg
+from ._errors import guard_error
 from ._handle import Handle, create
 from .context import default_context
 

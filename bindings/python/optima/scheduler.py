@@ -3,7 +3,7 @@
 import ctypes
 import enum
 
-from ._errors import arg, integer, integers
+from ._args import arg, integer, integers
 from ._handle import Handle, create
 from ._native import lib
 from .context import default_context

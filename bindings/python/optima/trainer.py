@@ -5,7 +5,8 @@ import ctypes
 import enum
 import os
 
-from ._errors import Error, Status, arg
+from ._args import arg
+from ._errors import Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)

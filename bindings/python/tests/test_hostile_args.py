@@ -70,7 +70,8 @@ NONFINITE = optima.Status.ENONFINITE
 CASES = [
     # ---- context
     ("threads over int32", lambda f: setattr(f.ctx, "threads", I32), ARG, "threads"),
-    ("threads 2**32 + 1 (wraps to 1)", lambda f: setattr(f.ctx, "threads", U32 + 1), ARG, "threads"),
+    ("threads 2**32 + 1 (wraps to 1)", lambda f: setattr(f.ctx, "threads", U32 + 1), ARG,
+     "threads"),
     ("threads float", lambda f: setattr(f.ctx, "threads", 2.0), TYPE, "threads"),
     ("threads negative", lambda f: setattr(f.ctx, "threads", -1), LIB, "threads"),
     ("log level over int32", lambda f: f.ctx.set_log(print, U32 + 2), ARG, "level"),

@@ -90,7 +90,8 @@ class OutArgumentTest(unittest.TestCase):
         read_only.flags.writeable = False
         ARG, TYPE = optima.ArgumentError, optima.ArgumentTypeError
         cases = [
-            ("float64", dict(grad_out=np.empty((4, 3))), TYPE, "'grad_out' must have dtype float32"),
+            ("float64", dict(grad_out=np.empty((4, 3))), TYPE,
+             "'grad_out' must have dtype float32"),
             ("byte-swapped", dict(grad_out=np.empty((4, 3), ">f4")), TYPE, "'grad_out'"),
             ("a list", dict(grad_out=[[0.0] * 3] * 4), TYPE, "'grad_out' must be a numpy.ndarray"),
             ("wrong shape", dict(grad_out=np.empty((3, 4), F32)), ARG,

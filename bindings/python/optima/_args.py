@@ -1,0 +1,82 @@
+"""Arguments crossing into C: every integer checked against the range of its C type.
+
+ctypes converts Python integers with C's "mask" conversions: 2**32 + 3 becomes 3 in a
+uint32_t, -1 becomes SIZE_MAX in a size_t. Every call of the package goes through
+optima._handle.invoke, which checks each integer argument here, once, against the type of
+the prototype it is passed to; a value is named by wrapping it in :class:`arg`.
+"""
+
+import ctypes
+import numbers
+import operator
+
+from ._errors import ArgumentError, ArgumentTypeError
+
+_RANGES = {}
+for _ctype in (ctypes.c_int8, ctypes.c_int16, ctypes.c_int32, ctypes.c_int64, ctypes.c_int,
+               ctypes.c_long, ctypes.c_longlong):
+    _RANGES[_ctype] = (-(1 << (8 * ctypes.sizeof(_ctype) - 1)),
+                       (1 << (8 * ctypes.sizeof(_ctype) - 1)) - 1)
+for _ctype in (ctypes.c_uint8, ctypes.c_uint16, ctypes.c_uint32, ctypes.c_uint64,
+               ctypes.c_uint, ctypes.c_ulong, ctypes.c_ulonglong, ctypes.c_size_t):
+    _RANGES[_ctype] = (0, (1 << (8 * ctypes.sizeof(_ctype))) - 1)
+_C_NAMES = {ctypes.c_int32: "int32", ctypes.c_uint32: "uint32", ctypes.c_uint64: "uint64",
+            ctypes.c_size_t: "size_t"}
+
+
+class arg:
+    """``arg("round_length", value)``: a value passed to a C call under the name the
+    Python API gives it, so that a refusal names it."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name, value):
+        self.name = name
+        self.value = value
+
+
+def integer(value, ctype, name):
+    """``value`` as a Python int within the range of ``ctype``.
+
+    Raises :class:`ArgumentTypeError` for a non-integer (floats included: C would truncate
+    them) and :class:`ArgumentError` for a value out of range, both naming ``name``.
+    """
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise ArgumentTypeError("optima: argument '%s' must be an integer, got %s"
+                                % (name, type(value).__name__)) from None
+    low, high = _RANGES[ctype]
+    if not low <= number <= high:
+        raise ArgumentError("optima: argument '%s' must be an integer in [%d, %d] (%s), got %d"
+                            % (name, low, high, _C_NAMES.get(ctype, ctype.__name__), number))
+    return number
+
+
+def integers(values, ctype, name):
+    """A ctypes array of ``ctype`` from a sequence of integers, each checked like
+    :func:`integer` (named ``name[i]``); at least one element long, so that its address
+    is valid even when ``values`` is empty."""
+    values = list(values)
+    checked = [integer(v, ctype, "%s[%d]" % (name, i)) for i, v in enumerate(values)]
+    return (ctype * max(len(checked), 1))(*checked)
+
+
+def checked_args(fn_name, argtypes, args):
+    """The values to pass to ``fn_name``: :class:`arg` wrappers unwrapped, and every
+    integer (wrapped or not) checked against the prototype's integer type. An unwrapped
+    integer is named by its position, ``argument <n> of <function>``."""
+    values = []
+    for i, value in enumerate(args):
+        name = None
+        if isinstance(value, arg):
+            name, value = value.name, value.value
+        ctype = argtypes[i] if i < len(argtypes) else None
+        if ctype in _RANGES and (name is not None or _is_integer(value)):
+            value = integer(value, ctype, name or "argument %d of %s" % (i + 1, fn_name))
+        values.append(value)
+    return values
+
+
+def _is_integer(value):
+    return isinstance(value, numbers.Integral)

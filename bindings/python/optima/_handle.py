@@ -180,9 +180,13 @@ class Handle:
             self._leave(False)
 
     def _hold(self):
-        """Hold the memory for a NumPy view; returns the function that drops the hold."""
+        """Hold the memory for a NumPy view; returns the function that drops the hold.
+
+        Allowed while the memory exists, even once closed for Python (a callback of a
+        call in flight may view buffers of a trainer an earlier callback closed)."""
         with _lock:
-            self._handle()
+            if not self._native:
+                raise ValueError("operation on a freed %s" % type(self).__name__)
             self._holds += 1
         return self._release
 

@@ -145,8 +145,9 @@ class _LibraryBuffer:
     __slots__ = ("__array_interface__", "__weakref__")
 
 
-def library_view(t, owner):
-    """A read-only NumPy view of a library-owned ``optima_tensor`` (None when empty).
+def library_view(t, owner, writeable=False):
+    """A NumPy view of a library-owned ``optima_tensor`` (None when empty), read-only
+    unless ``writeable``.
 
     The view keeps ``owner``'s memory (the handle the buffer belongs to) from being freed
     while it, or any array made from it, is alive; its values are those of the buffer,
@@ -158,7 +159,7 @@ def library_view(t, owner):
     base.__array_interface__ = {
         "version": 3, "typestr": _F32.str, "shape": (t.rows, t.cols),
         "strides": (t.row_stride * _F32.itemsize, _F32.itemsize),
-        "data": (ctypes.cast(t.data, ctypes.c_void_p).value, True),  # True: read-only
+        "data": (ctypes.cast(t.data, ctypes.c_void_p).value, not writeable),
     }
     release = owner._hold()
     finalizer = weakref.finalize(base, release)

@@ -10,7 +10,7 @@ from ._errors import Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
-from ._tensor import as_matrix, library_view, view, wrap_buffer
+from ._tensor import as_matrix, library_view, view
 from .context import default_context
 from .loss import Loss, LossKind
 from .scheduler import Policy, Scheduler
@@ -196,9 +196,10 @@ class Trainer(Handle):
     def set_projection_callback(self, fn):
         """Train projections with ``fn(pair, layer_pair, param, grad)`` (Optimizer.HOST).
 
-        ``param`` is a writable NumPy view of the projection, valid during the call only;
-        ``grad`` a read-only view. An exception stops end_step(), which re-raises it.
-        None unsets the callback.
+        ``param`` is a writable NumPy view of the projection, ``grad`` a read-only view of
+        its gradient; write ``param`` during the call only (the views keep the trainer's
+        memory alive, but the library owns the values). An exception stops end_step(),
+        which re-raises it. None unsets the callback.
         """
         if fn is None:
             self._call("optima_trainer_set_projection_callback", PROJECTION_FN(), None)
@@ -207,9 +208,8 @@ class Trainer(Handle):
 
         def trampoline(_user, pair, layer_pair, param, grad, rows, cols):
             def body():
-                p = wrap_buffer(param, rows, cols)
-                g = wrap_buffer(grad, rows, cols)
-                g.flags.writeable = False
+                p = library_view(Tensor(param, rows, cols, cols), self, writeable=True)
+                g = library_view(Tensor(grad, rows, cols, cols), self)
                 fn(pair, layer_pair, p, g)
             return self._guard(body)
 

@@ -349,6 +349,32 @@ class DestroyOrderTest(unittest.TestCase):
         self.assertEqual(order[-1], "context")
         self.assertLess(order.index("trainer"), order.index("model"))
 
+    def test_projection_views_kept_past_the_callback_keep_the_trainer_memory(self):
+        order = self.record_destroys()
+        ctx = optima.Context()
+        host = LinearHost(ctx)
+        t = make_trainer(host, ctx)
+        kept = []
+
+        def sgd(pair, layer_pair, param, grad):
+            self.assertFalse(grad.flags.writeable)
+            param -= 0.1 * grad
+            kept.append((param, grad))
+
+        t.set_optimizer(optima.Optimizer.HOST)
+        t.set_projection_callback(sgd)
+        host.step(t, 0)
+        self.assertTrue(kept)
+        values = [np.array(p) for p, _ in kept]
+        ctx.close()
+        self.assertNotIn("trainer", order)  # the kept views hold it
+        for (param, _), value in zip(kept, values):
+            np.testing.assert_array_equal(param, value)
+        del kept, param, _
+        gc.collect()
+        self.assertEqual(order[-1], "context")
+        self.assertIn("trainer", order)
+
     def test_a_view_keeps_its_handle_memory_until_it_is_dropped(self):
         order = self.record_destroys()
         ctx = optima.Context()

@@ -52,6 +52,9 @@ class Handle:
     _last_error = None   # name of the C last_error function
 
     def __init__(self, ptr, parents=(), owned=True):
+        held = ()
+        if isinstance(ptr, Created):
+            ptr, held = ptr.ptr, ptr.held
         self._ptr = ctypes.c_void_p(ptr)   # null once closed (for Python)
         self._native = ptr                 # null once destroyed (for C)
         self._owned = owned
@@ -70,6 +73,12 @@ class Handle:
             for parent in self._parents:
                 parent._dependents.add(self)
                 parent._holds += 1
+            # A parent closed during the create call (by a log sink) closes us too, as
+            # closing it later would; its memory lives until we are freed.
+            if any(parent.closed for parent in self._parents):
+                self.close()
+            for h in held:  # the create call's holds, kept until we hold our parents
+                h._leave(False)
 
     @property
     def closed(self):
@@ -199,13 +208,14 @@ class Handle:
             return getattr(lib, self._last_error)(self._ptr).decode("utf-8", "replace")
 
 
-def invoke(fn_name, args, handle_error=None):
+def invoke(fn_name, args, handle_error=None, keep=False):
     """Call the C function ``fn_name(*args)``; raise optima.Error on a non-zero status.
 
     Every :class:`Handle` among ``args`` is held (not exclusively) for the call and
     replaced by its pointer: a callback (a log sink) closing it cannot free it under the
     call. Integer arguments are range-checked against the prototype (see
-    :func:`optima._args.checked_args`).
+    :func:`optima._args.checked_args`). With ``keep``, a successful call returns those
+    handles still held; the caller releases them (``h._leave(False)``).
     """
     fn = getattr(lib, fn_name)
     values = list(checked_args(fn_name, fn.argtypes, args))
@@ -220,16 +230,34 @@ def invoke(fn_name, args, handle_error=None):
         except ctypes.ArgumentError as exc:  # not a TypeError subclass before 3.12
             raise TypeError("optima: %s: %s" % (fn_name, exc)) from None
         check(status, handle_error)
+    except BaseException:
+        keep = False
+        raise
     finally:
-        for h in entered:
-            h._leave(False)
+        if not keep:
+            for h in entered:
+                h._leave(False)
+    return entered
+
+
+class Created:
+    """What :func:`create` returns, for :class:`Handle`'s constructor: the new pointer and
+    the handles the create call held. They stay held until the new handle holds its
+    parents, so that a parent closed during the call is not freed before its child."""
+
+    __slots__ = ("ptr", "held")
+
+    def __init__(self, ptr, held):
+        self.ptr = ptr
+        self.held = held
 
 
 def create(fn_name, *args):
-    """Call a C create function whose last argument is ``T **out``; return the pointer.
+    """Call a C create function whose last argument is ``T **out``; return a
+    :class:`Created` to pass to the handle's constructor at once.
 
     ``args`` may hold handles (held during the call) and plain values (range-checked).
     """
     out = ctypes.c_void_p()
-    invoke(fn_name, args + (ctypes.byref(out),))
-    return out.value
+    held = invoke(fn_name, args + (ctypes.byref(out),), keep=True)
+    return Created(out.value, held)

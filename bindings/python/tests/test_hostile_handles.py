@@ -375,6 +375,27 @@ class DestroyOrderTest(unittest.TestCase):
         self.assertEqual(order[-1], "context")
         self.assertIn("trainer", order)
 
+    def test_a_context_closed_during_a_create_call_outlives_the_new_handle(self):
+        # What a log sink closing the context inside optima_model_create would do.
+        order = self.record_destroys()
+        lib = _handle.lib
+        real = lib.optima_model_create
+        ctx = optima.Context()
+
+        class ClosingCreate:
+            argtypes = real.argtypes
+
+            def __call__(self, *args):
+                ctx.close()
+                return real(*args)
+
+        lib.optima_model_create = ClosingCreate()
+        self.addCleanup(setattr, lib, "optima_model_create", real)
+        model = optima.Model("m", context=ctx)
+        self.assertTrue(ctx.closed)
+        self.assertTrue(model.closed)  # closing a context closes what is made from it
+        self.assertEqual(order, ["model", "context"])
+
     def test_a_view_keeps_its_handle_memory_until_it_is_dropped(self):
         order = self.record_destroys()
         ctx = optima.Context()

@@ -9,6 +9,7 @@ the prototype it is passed to; a value is named by wrapping it in :class:`arg`.
 import ctypes
 import numbers
 import operator
+import os
 
 from ._errors import ArgumentError, ArgumentTypeError
 
@@ -80,3 +81,32 @@ def checked_args(fn_name, argtypes, args):
 
 def _is_integer(value):
     return isinstance(value, numbers.Integral)
+
+
+# ---- strings crossing into C -----------------------------------------------------------
+# A C string ends at its first NUL: "a\0b" would silently reach the library as "a".
+
+def text(value, name):
+    """``value`` (a str) as UTF-8 bytes for a ``const char *``; a TypeError for a non-str
+    and an :class:`ArgumentError` for an embedded NUL, naming ``name``."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError("optima: argument '%s' must be a str, got %s"
+                                % (name, type(value).__name__))
+    return _no_nul(value.encode("utf-8"), name)
+
+
+def path(value, name):
+    """``value`` (str, bytes or os.PathLike) as file-system bytes; an embedded NUL is
+    refused naming ``name``."""
+    try:
+        data = os.fsencode(value)
+    except TypeError:
+        raise ArgumentTypeError("optima: argument '%s' must be a path (str, bytes or "
+                                "os.PathLike), got %s" % (name, type(value).__name__)) from None
+    return _no_nul(data, name)
+
+
+def _no_nul(data, name):
+    if b"\0" in data:
+        raise ArgumentError("optima: argument '%s' must not contain NUL characters" % name)
+    return data

@@ -2,7 +2,7 @@
 
 import ctypes
 
-from ._args import arg
+from ._args import arg, text
 from ._errors import guard_error
 from ._handle import Handle, create
 from .context import default_context
@@ -21,7 +21,7 @@ class Model(Handle):
 
     def __init__(self, name, modules=None, logits=0, context=None):
         context = context or default_context()
-        ptr = create("optima_model_create", context, _encode(name, "name"))
+        ptr = create("optima_model_create", context, text(name, "name"))
         super().__init__(ptr, parents=(context,))
         for module, widths in (modules or {}).items():
             index = self.add_module(module)
@@ -38,7 +38,7 @@ class Model(Handle):
     def add_module(self, name):
         """Append a module; return its index."""
         self._refuse_while_borrowed("add_module")
-        return self._get("optima_model_add_module", ctypes.c_size_t, _encode(name, "name"))
+        return self._get("optima_model_add_module", ctypes.c_size_t, text(name, "name"))
 
     def add_layer(self, module, width):
         """Append a layer of hidden width ``width`` to module ``module``; return its index."""
@@ -68,7 +68,7 @@ class Model(Handle):
 
     def find_module(self, name):
         """Index of the module called ``name`` (optima.Error ENOTFOUND if none)."""
-        return self._get("optima_model_find_module", ctypes.c_size_t, _encode(name, "name"))
+        return self._get("optima_model_find_module", ctypes.c_size_t, text(name, "name"))
 
     def layer_count(self, module):
         """Number of layers of module ``module``."""
@@ -89,11 +89,3 @@ class Model(Handle):
             raise guard_error("optima: Model.%s: model '%s' is used by a trainer; it cannot "
                               "change until the trainer is closed" % (what, self.name))
 
-
-def _encode(text, name):
-    if not isinstance(text, str):
-        raise TypeError("optima: argument '%s' must be a str, got %s" % (name, type(text).__name__))
-    data = text.encode("utf-8")
-    if b"\0" in data:
-        raise ValueError("optima: argument '%s' must not contain NUL characters" % name)
-    return data

@@ -3,7 +3,7 @@
 import ctypes
 import enum
 
-from ._args import arg, integer, integers
+from ._args import arg, integer, integers, text
 from ._handle import Handle, create
 from ._native import lib
 from .context import default_context
@@ -92,7 +92,7 @@ class Scheduler(Handle):
 
     def set_module_names(self, names):
         """Name the modules (arms print as ``vision+text``); None removes the names."""
-        names = [] if names is None else [n.encode("utf-8") for n in names]
+        names = [] if names is None else [text(n, "names[%d]" % i) for i, n in enumerate(names)]
         arr = (ctypes.c_char_p * max(len(names), 1))(*names)
         self._call("optima_scheduler_set_module_names", arr if names else None,
                    arg("len(names)", len(names)))

@@ -3,9 +3,8 @@
 import collections
 import ctypes
 import enum
-import os
 
-from ._args import arg
+from ._args import arg, path as as_path
 from ._errors import Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
@@ -224,7 +223,7 @@ class Trainer(Handle):
     def set_round_log(self, path, fmt=LogFormat.CSV):
         """Append every finished round to ``path`` (None stops logging)."""
         self._call("optima_trainer_set_round_log",
-                   None if path is None else os.fsencode(path), arg("fmt", fmt))
+                   None if path is None else as_path(path, "path"), arg("fmt", fmt))
 
     # ---- the step API -------------------------------------------------------------------
 
@@ -473,7 +472,7 @@ class Trainer(Handle):
     def save(self, path=None):
         """Write a checkpoint to ``path`` atomically, or return it as bytes."""
         if path is not None:
-            self._call("optima_trainer_save_file", os.fsencode(path))
+            self._call("optima_trainer_save_file", as_path(path, "path"))
             return None
         chunks = []
 
@@ -487,7 +486,7 @@ class Trainer(Handle):
     def load(self, source):
         """Restore a checkpoint from a path (str or os.PathLike) or from bytes."""
         if not isinstance(source, (bytes, bytearray, memoryview)):
-            self._call("optima_trainer_load_file", os.fsencode(source))
+            self._call("optima_trainer_load_file", as_path(source, "source"))
             return
         data = bytes(source)
         pos = [0]

@@ -55,18 +55,36 @@ def integer(value, ctype, name):
 
 
 def integers(values, ctype, name):
-    """A ctypes array of ``ctype`` from a sequence of integers, each checked like
-    :func:`integer` (named ``name[i]``); at least one element long, so that its address
-    is valid even when ``values`` is empty."""
-    values = list(values)
+    """(array, count): a ctypes array of ``ctype`` from an iterable of integers, each
+    checked like :func:`integer` (named ``name[i]``), and their count. The array has at
+    least one element, so that its address is valid even when there are none."""
+    try:
+        values = list(values)
+    except TypeError:
+        raise ArgumentTypeError("optima: argument '%s' must be a sequence of integers, got %s"
+                                % (name, type(values).__name__)) from None
     checked = [integer(v, ctype, "%s[%d]" % (name, i)) for i, v in enumerate(values)]
-    return (ctype * max(len(checked), 1))(*checked)
+    return (ctype * max(len(checked), 1))(*checked), len(checked)
+
+
+def real(value, name):
+    """``value`` as a Python float for a ``double``; :class:`ArgumentTypeError` naming
+    ``name`` when it is not a real number (strings included). NaN and infinities pass:
+    the library checks them and names its argument."""
+    if not isinstance(value, (str, bytes)):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise ArgumentTypeError("optima: argument '%s' must be a real number, got %s"
+                            % (name, type(value).__name__))
 
 
 def checked_args(fn_name, argtypes, args):
-    """The values to pass to ``fn_name``: :class:`arg` wrappers unwrapped, and every
-    integer (wrapped or not) checked against the prototype's integer type. An unwrapped
-    integer is named by its position, ``argument <n> of <function>``."""
+    """The values to pass to ``fn_name``: :class:`arg` wrappers unwrapped, every integer
+    (wrapped or not) checked against the prototype's integer type, and every wrapped
+    value for a ``double`` converted by :func:`real`. An unwrapped integer is named by its
+    position, ``argument <n> of <function>``."""
     values = []
     for i, value in enumerate(args):
         name = None
@@ -75,6 +93,8 @@ def checked_args(fn_name, argtypes, args):
         ctype = argtypes[i] if i < len(argtypes) else None
         if ctype in _RANGES and (name is not None or _is_integer(value)):
             value = integer(value, ctype, name or "argument %d of %s" % (i + 1, fn_name))
+        elif ctype is ctypes.c_double and name is not None:
+            value = real(value, name)
         values.append(value)
     return values
 

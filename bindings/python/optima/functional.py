@@ -114,7 +114,8 @@ def kl(student_logits, teacher_logits, temperature=1.0, mask=None, *, context=No
                              [("student_logits", s), ("teacher_logits", t)])
     loss = ctypes.c_double()
     invoke("optima_kl", (context or default_context(), ctypes.byref(sv), ctypes.byref(tv),
-                         float(temperature), mp, ctypes.byref(loss), g_ptr, s.shape[1]))
+                         arg("temperature", temperature), mp, ctypes.byref(loss), g_ptr,
+                         s.shape[1]))
     del m, t
     return loss.value, grad
 
@@ -155,10 +156,10 @@ def layer_mapping(style, student_layers, teacher_layers, table=None):
     student_layers = integer(student_layers, ctypes.c_size_t, "student_layers")
     tab = None
     if table is not None:
-        tab = integers(table, ctypes.c_size_t, "table")
-        if len(table) != student_layers:
+        tab, count = integers(table, ctypes.c_size_t, "table")
+        if count != student_layers:
             raise ArgumentError("optima: argument 'table' must have %d entries, got %d"
-                                % (student_layers, len(table)))
+                                % (student_layers, count))
     try:
         out = (ctypes.c_size_t * max(student_layers, 1))()
     except (MemoryError, OverflowError):

@@ -87,7 +87,7 @@ class Loss(Handle):
 
     @weight.setter
     def weight(self, value):
-        self._call("optima_loss_set_weight", float(value))
+        self._call("optima_loss_set_weight", arg("weight", value))
 
     @property
     def temperature(self):
@@ -96,19 +96,19 @@ class Loss(Handle):
 
     @temperature.setter
     def temperature(self, value):
-        self._call("optima_loss_set_temperature", float(value))
+        self._call("optima_loss_set_temperature", arg("temperature", value))
 
     def set_layer_weight(self, pair, weight):
         """Weight of pair ``pair`` (default 1)."""
-        self._call("optima_loss_set_layer_weight", arg("pair", pair), float(weight))
+        self._call("optima_loss_set_layer_weight", arg("pair", pair), arg("weight", weight))
 
     def set_mapping(self, style, table=None):
         """Choose the layer mapping (an explicit table lists one teacher layer per pair)."""
         if table is None:
             self._call("optima_loss_set_mapping", arg("style", style), None, 0)
             return
-        tab = integers(table, ctypes.c_size_t, "table")
-        self._call("optima_loss_set_mapping", arg("style", style), tab, len(table))
+        tab, count = integers(table, ctypes.c_size_t, "table")
+        self._call("optima_loss_set_mapping", arg("style", style), tab, count)
 
     def set_projection_mode(self, mode):
         """One of :class:`ProjectionMode`."""

@@ -4,6 +4,7 @@ import ctypes
 import enum
 
 from ._args import arg, integer, integers, text
+from ._errors import ArgumentTypeError
 from ._handle import Handle, create
 from ._native import lib
 from .context import default_context
@@ -39,15 +40,14 @@ class History(enum.IntEnum):
     DISCOUNT = 1
 
 
-def _setting(name, ctype, convert=None, wrap=lambda v: v):
+def _setting(name, ctype, wrap=lambda v: v):
     """A property over optima_scheduler_get_<name> / optima_scheduler_set_<name>."""
 
     def getter(self):
         return wrap(self._get("optima_scheduler_get_" + name, ctype))
 
     def setter(self, value):
-        self._call("optima_scheduler_set_" + name,
-                   arg(name, value) if convert is None else convert(value))
+        self._call("optima_scheduler_set_" + name, arg(name, value))
 
     return property(getter, setter, doc="The scheduler's '%s' setting (scheduler.h)." % name)
 
@@ -71,11 +71,11 @@ class Scheduler(Handle):
     window = _setting("window", ctypes.c_uint32)
     history = _setting("history", ctypes.c_int32, wrap=History)
     arm_set = _setting("arm_set", ctypes.c_int32, wrap=ArmSet)
-    discount = _setting("discount", ctypes.c_double, float)
-    variance_floor = _setting("variance_floor", ctypes.c_double, float)
-    fixed_variance = _setting("fixed_variance", ctypes.c_double, float)
-    exploration = _setting("exploration", ctypes.c_double, float)
-    exp3_gamma = _setting("exp3_gamma", ctypes.c_double, float)
+    discount = _setting("discount", ctypes.c_double)
+    variance_floor = _setting("variance_floor", ctypes.c_double)
+    fixed_variance = _setting("fixed_variance", ctypes.c_double)
+    exploration = _setting("exploration", ctypes.c_double)
+    exp3_gamma = _setting("exp3_gamma", ctypes.c_double)
     fixed_arm = _setting("fixed_arm", ctypes.c_uint32)
 
     @staticmethod
@@ -86,9 +86,8 @@ class Scheduler(Handle):
 
     def set_arm_masks(self, masks):
         """Offer an explicit list of arms (module bit masks), in order."""
-        masks = list(masks)
-        arr = integers(masks, ctypes.c_uint32, "masks")
-        self._call("optima_scheduler_set_arm_masks", arr, arg("len(masks)", len(masks)))
+        arr, count = integers(masks, ctypes.c_uint32, "masks")
+        self._call("optima_scheduler_set_arm_masks", arr, arg("len(masks)", count))
 
     def set_module_names(self, names):
         """Name the modules (arms print as ``vision+text``); None removes the names."""
@@ -103,7 +102,7 @@ class Scheduler(Handle):
 
     def update(self, arm, reward):
         """Report the reward of the round played with ``arm``."""
-        self._call("optima_scheduler_update", arg("arm", arm), float(reward))
+        self._call("optima_scheduler_update", arg("arm", arm), arg("reward", reward))
 
     @property
     def num_modules(self):
@@ -169,5 +168,15 @@ class Scheduler(Handle):
 
     def load(self, data):
         """Restore a state returned by :meth:`save`."""
-        data = bytes(data)
-        self._call("optima_scheduler_load_from_buffer", data, len(data))
+        self._call("optima_scheduler_load_from_buffer", *_bytes(data, "data"))
+
+
+def _bytes(data, name):
+    """(bytes, length) of a bytes-like ``data``; a TypeError naming ``name`` otherwise
+    (``bytes(5)`` would be five zero bytes)."""
+    try:
+        data = bytes(memoryview(data))
+    except TypeError:
+        raise ArgumentTypeError("optima: argument '%s' must be bytes-like, got %s"
+                                % (name, type(data).__name__)) from None
+    return data, len(data)

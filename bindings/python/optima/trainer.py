@@ -5,7 +5,7 @@ import ctypes
 import enum
 
 from ._args import arg, path as as_path
-from ._errors import Error, Status
+from ._errors import ArgumentTypeError, Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
@@ -136,7 +136,7 @@ class Trainer(Handle):
 
     def set_pair_weight(self, pair, weight):
         """Weight w_m of a pair in the layer term (default 1)."""
-        self._call("optima_trainer_set_pair_weight", arg("pair", pair), float(weight))
+        self._call("optima_trainer_set_pair_weight", arg("pair", pair), arg("weight", weight))
 
     @property
     def alpha_pred(self):
@@ -145,7 +145,7 @@ class Trainer(Handle):
 
     @alpha_pred.setter
     def alpha_pred(self, value):
-        self._call("optima_trainer_set_alpha_pred", float(value))
+        self._call("optima_trainer_set_alpha_pred", arg("alpha_pred", value))
 
     @property
     def alpha_layer(self):
@@ -154,11 +154,11 @@ class Trainer(Handle):
 
     @alpha_layer.setter
     def alpha_layer(self, value):
-        self._call("optima_trainer_set_alpha_layer", float(value))
+        self._call("optima_trainer_set_alpha_layer", arg("alpha_layer", value))
 
     def set_temperature(self, temperature):
         """KL temperature (default 1)."""
-        self._call("optima_trainer_set_temperature", float(temperature))
+        self._call("optima_trainer_set_temperature", arg("temperature", temperature))
 
     @property
     def round_length(self):
@@ -185,12 +185,13 @@ class Trainer(Handle):
 
     def set_optimizer(self, kind, learning_rate=1e-3):
         """The projections' optimizer and its learning rate."""
-        self._call("optima_trainer_set_optimizer", arg("kind", kind), float(learning_rate))
+        self._call("optima_trainer_set_optimizer", arg("kind", kind),
+                   arg("learning_rate", learning_rate))
 
     def set_optimizer_params(self, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.01):
         """The built-in optimizers' hyperparameters."""
-        self._call("optima_trainer_set_optimizer_params", float(momentum), float(beta1),
-                   float(beta2), float(weight_decay))
+        self._call("optima_trainer_set_optimizer_params", arg("momentum", momentum),
+                   arg("beta1", beta1), arg("beta2", beta2), arg("weight_decay", weight_decay))
 
     def set_projection_callback(self, fn):
         """Train projections with ``fn(pair, layer_pair, param, grad)`` (Optimizer.HOST).
@@ -305,14 +306,14 @@ class Trainer(Handle):
 
     def submit_evaluation(self, loss):
         """The host's evaluation loss (RewardSource.EVALUATION)."""
-        self._call("optima_trainer_submit_evaluation", float(loss))
+        self._call("optima_trainer_submit_evaluation", arg("loss", loss))
 
     def end_step(self, task_loss):
         """End the step; return True when it ended a round."""
         ended = ctypes.c_int32()
         self._pending = None
         try:
-            self._call("optima_trainer_end_step", float(task_loss), ctypes.byref(ended))
+            self._call("optima_trainer_end_step", arg("task_loss", task_loss), ctypes.byref(ended))
         except Error:
             self._reraise_pending()
             raise
@@ -340,6 +341,10 @@ class Trainer(Handle):
         in a callback is safe: the run stops at that callback, and the memory is freed
         when run() returns.
         """
+        if not all(callable(getattr(callbacks, m, None)) for m in ("forward", "backward")):
+            raise ArgumentTypeError("optima: argument 'callbacks' must have forward() and "
+                                    "backward() methods (an optima.RunCallbacks), got %s"
+                                    % type(callbacks).__name__)
         table, keep = self._callback_table(callbacks, strict)
         self._pending = None
         try:
@@ -385,8 +390,10 @@ class Trainer(Handle):
     def _callback_table(self, cb, strict):
         state = {"views": []}
 
+        batch_fn = getattr(cb, "next_batch", None) or (lambda step: None)
+
         def next_batch(_user, step):
-            return self._guard(lambda: cb.next_batch(step), True)
+            return self._guard(lambda: batch_fn(step), True)
 
         def forward(_user, step, needed, count, hidden, want_logits, s_logits, t_logits):
             def body():
@@ -434,10 +441,11 @@ class Trainer(Handle):
         table.next_batch = NEXT_BATCH_FN(next_batch)
         table.forward = FORWARD_FN(forward)
         table.backward = BACKWARD_FN(backward)
-        table.optimizer_step = (STEP_FN(simple(cb.optimizer_step)) if cb.optimizer_step
-                                else STEP_FN())
-        table.evaluate = EVALUATE_FN(evaluate) if cb.evaluate else EVALUATE_FN()
-        table.round_end = ROUND_END_FN(round_end) if cb.round_end else ROUND_END_FN()
+        step_fn = getattr(cb, "optimizer_step", None)  # optional: duck-typed hosts may lack them
+        table.optimizer_step = STEP_FN(simple(step_fn)) if step_fn else STEP_FN()
+        table.evaluate = EVALUATE_FN(evaluate) if getattr(cb, "evaluate", None) else EVALUATE_FN()
+        table.round_end = (ROUND_END_FN(round_end) if getattr(cb, "round_end", None)
+                           else ROUND_END_FN())
         # The CFUNCTYPE objects must outlive the call: keep them referenced.
         keep = (table.next_batch, table.forward, table.backward, table.optimizer_step,
                 table.evaluate, table.round_end, state)

@@ -49,6 +49,13 @@ def m(rows, cols):
     return np.zeros((rows, cols), F32)
 
 
+class NoBackward:
+    """A duck-typed host without backward()."""
+
+    def forward(self, step, needed, want_logits):
+        return [], None, None
+
+
 def end_step(f, task_loss):
     """A computed step of the fixture's trainer, ended with ``task_loss``."""
     t, host = f.trainer, f.host
@@ -116,6 +123,10 @@ CASES = [
      lambda f: optima.Loss.layerwise(1, f.student, 0, f.teacher, -1, context=f.ctx), ARG,
      "teacher_module"),
     ("set_layer_weight pair 2**64", lambda f: f.loss.set_layer_weight(U64, 1.0), ARG, "pair"),
+    ("set_layer_weight weight a string", lambda f: f.loss.set_layer_weight(0, "1"), TYPE,
+     "weight"),
+    ("kl temperature a string", lambda f: optima.kl(m(2, 3), m(2, 3), temperature="2"), TYPE,
+     "temperature"),
     ("set_layer_weight NaN", lambda f: f.loss.set_layer_weight(0, NAN), LIB, "weight"),
     ("loss weight NaN", lambda f: setattr(f.loss, "weight", NAN), LIB, "weight"),
     ("set_mapping style 2**32 + 3", lambda f: f.loss.set_mapping(U32 + 3), ARG, "style"),
@@ -149,6 +160,10 @@ CASES = [
     ("module names with NUL (would name 'a')",
      lambda f: f.sched.set_module_names(["a\0b", "c", "d"]), ARG, "names[0]"),
     ("module names not text", lambda f: f.sched.set_module_names([1, 2, 3]), TYPE, "names[0]"),
+    ("set_arm_masks None", lambda f: f.sched.set_arm_masks(None), TYPE, "masks"),
+    ("load a str", lambda f: f.sched.load("state"), TYPE, "data"),
+    ("load an int (would be 5 zero bytes)", lambda f: f.sched.load(5), TYPE, "data"),
+    ("exploration a list", lambda f: setattr(f.sched, "exploration", [1.0]), TYPE, "exploration"),
     ("update arm 2**32", lambda f: f.sched.update(U32, 0.1), ARG, "arm"),
     ("update reward NaN", lambda f: f.sched.update(0, NAN), LIB, "reward", NONFINITE),
     ("arm_mask -1", lambda f: f.sched.arm_mask(-1), ARG, "arm"),
@@ -176,6 +191,9 @@ CASES = [
     ("set_optimizer kind 2**32 + 2", lambda f: f.trainer.set_optimizer(U32 + 2), ARG, "kind"),
     ("set_optimizer learning_rate NaN", lambda f: f.trainer.set_optimizer(0, NAN), LIB,
      "learning_rate"),
+    ("set_optimizer_params beta1 a string", lambda f: f.trainer.set_optimizer_params(beta1="0.9"),
+     TYPE, "beta1"),
+    ("alpha_pred None", lambda f: setattr(f.trainer, "alpha_pred", None), TYPE, "alpha_pred"),
     ("set_history 2**32 + 7 (wraps to 7)", lambda f: f.trainer.set_history(U32 + 7), ARG, "rounds"),
     ("set_round_log fmt 2**32",
      lambda f: f.trainer.set_round_log(os.path.join(tempfile.gettempdir(), "x"), U32), ARG, "fmt"),
@@ -189,6 +207,9 @@ CASES = [
     ("pair_loss_value -1", lambda f: f.trainer.pair_loss_value(-1), ARG, "pair"),
     ("student_grad module 2**64", lambda f: f.trainer.student_grad(U64, 0), ARG, "module"),
     ("student_grad layer 2**64", lambda f: f.trainer.student_grad(0, U64), ARG, "layer"),
+    ("run callbacks None", lambda f: f.trainer.run(None, 2), TYPE, "callbacks"),
+    ("run callbacks without backward", lambda f: f.trainer.run(NoBackward(), 2), TYPE,
+     "callbacks"),
     ("run steps 2**64", lambda f: f.trainer.run(f.host, U64), ARG, "steps"),
     ("run steps -1", lambda f: f.trainer.run(f.host, -1), ARG, "steps"),
     ("round_record 2**64", lambda f: f.trainer.round_record(U64), ARG, "round_index"),

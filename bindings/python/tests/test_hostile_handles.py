@@ -370,7 +370,8 @@ class DestroyOrderTest(unittest.TestCase):
         self.assertNotIn("trainer", order)  # the kept views hold it
         for (param, _), value in zip(kept, values):
             np.testing.assert_array_equal(param, value)
-        del kept, param, _
+        kept.clear()
+        del param, _
         gc.collect()
         self.assertEqual(order[-1], "context")
         self.assertIn("trainer", order)

@@ -15,7 +15,8 @@ any order), so the rule is kept here, by counting:
   handles made from it and the handles it was made from refuse every other call with
   :class:`optima.Error` (``Status.ESTATE``): the C headers forbid a callback to re-enter
   the handle that called it, and a call on a borrowed model or on the trainer's own loss
-  could free memory the running call is using.
+  could free memory the running call is using. Reads of a handle nothing can change
+  meanwhile (a model's layers, a context's thread count) stay allowed (``_peek``).
 
 With this, a Python program cannot make the library touch freed memory through a handle.
 """
@@ -167,16 +168,27 @@ class Handle:
         :class:`optima._args.arg` to name it in the message); handles among ``args`` are
         held for the call.
         """
-        handle = self._enter(name, True)
+        self._call_as(True, name, args)
+
+    def _call_as(self, exclusive, name, args):
+        handle = self._enter(name, exclusive)
         try:
             invoke(name, (handle,) + args, lambda: getattr(lib, self._last_error)(handle))
         finally:
-            self._leave(True)
+            self._leave(exclusive)
 
     def _get(self, name, ctype, *args):
         """Call a getter whose last argument is an out-parameter; return its value."""
         out = ctype()
         self._call(name, *args, ctypes.byref(out))
+        return out.value
+
+    def _peek(self, name, ctype, *args):
+        """Like :meth:`_get`, for a getter that only reads a handle nothing can change
+        while it is in use (a model under its trainer, a context's settings): allowed
+        while a call is in flight on the handle or on one made from it."""
+        out = ctype()
+        self._call_as(False, name, args + (ctypes.byref(out),))
         return out.value
 
     def _read(self, name):

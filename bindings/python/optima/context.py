@@ -39,7 +39,7 @@ class Context(Handle):
     @property
     def threads(self):
         """Threads BLIS may use for this context's matrix products (1 to 1024)."""
-        return self._get("optima_context_get_threads", ctypes.c_int32)
+        return self._peek("optima_context_get_threads", ctypes.c_int32)
 
     @threads.setter
     def threads(self, value):

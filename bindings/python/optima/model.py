@@ -49,7 +49,7 @@ class Model(Handle):
     @property
     def logits_width(self):
         """Width of the prediction layer (0: none declared)."""
-        return self._get("optima_model_get_logits_width", ctypes.c_size_t)
+        return self._peek("optima_model_get_logits_width", ctypes.c_size_t)
 
     @logits_width.setter
     def logits_width(self, classes):
@@ -59,24 +59,24 @@ class Model(Handle):
     @property
     def module_count(self):
         """Number of modules."""
-        return self._get("optima_model_module_count", ctypes.c_size_t)
+        return self._peek("optima_model_module_count", ctypes.c_size_t)
 
     def module_name(self, module):
         """Name of module ``module``."""
-        return self._get("optima_model_module_name", ctypes.c_char_p,
+        return self._peek("optima_model_module_name", ctypes.c_char_p,
                          arg("module", module)).decode()
 
     def find_module(self, name):
         """Index of the module called ``name`` (optima.Error ENOTFOUND if none)."""
-        return self._get("optima_model_find_module", ctypes.c_size_t, text(name, "name"))
+        return self._peek("optima_model_find_module", ctypes.c_size_t, text(name, "name"))
 
     def layer_count(self, module):
         """Number of layers of module ``module``."""
-        return self._get("optima_model_layer_count", ctypes.c_size_t, arg("module", module))
+        return self._peek("optima_model_layer_count", ctypes.c_size_t, arg("module", module))
 
     def layer_width(self, module, layer):
         """Hidden width of layer ``layer`` of module ``module``."""
-        return self._get("optima_model_layer_width", ctypes.c_size_t, arg("module", module),
+        return self._peek("optima_model_layer_width", ctypes.c_size_t, arg("module", module),
                          arg("layer", layer))
 
     def widths(self, module):

@@ -8,7 +8,7 @@ any order), so the rule is kept here, by counting:
 * A handle's memory is *held* by every call in flight on it, by every live NumPy view of
   its buffers, and by every handle made from it whose memory is not freed yet.
 * close() makes the handle unusable from Python at once (and closes the handles made from
-  it first, as before), but the C destroy runs only when nothing holds the memory any
+  it first), but the C destroy runs only when nothing holds the memory any
   more: at once in the usual case; when the call returns if a callback closed it; when
   the last view is dropped if NumPy views of its buffers are alive.
 * While a call is in flight on a handle (e.g. ``Trainer.run()``), that handle, the
@@ -19,6 +19,9 @@ any order), so the rule is kept here, by counting:
   meanwhile (a model's layers, a context's thread count) stay allowed (``_peek``).
 
 With this, a Python program cannot make the library touch freed memory through a handle.
+The one way left to read freed memory is a NumPy view of a gradient kept past its
+documented life: the library moves a gradient buffer when a batch has more rows than any
+before (see optima.Loss and optima.Trainer.student_grad).
 """
 
 import ctypes

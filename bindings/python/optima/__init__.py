@@ -13,10 +13,13 @@ Quick tour::
         trainer.add_pair("vision", "vision")
         trainer.run(my_callbacks, steps=100)
 
-Every failure raises :class:`optima.Error` (``.status``, ``.message``).
+Every failure raises :class:`optima.Error` (``.status``, ``.message``); an argument the
+binding refuses before the call (an integer out of its C type's range) raises
+:class:`optima.ArgumentError`, an ``optima.Error`` that is also a ``ValueError``. Handles
+are never freed while a call uses them (see ``optima._handle``).
 """
 
-from ._errors import Error, Status
+from ._errors import ArgumentError, ArgumentTypeError, Error, Status
 from ._native import LIBRARY_PATH, VERSION_NUMBER, WRITTEN_FOR, lib as _lib
 from .context import Context, LogLevel, default_context
 from .functional import attention_mse, cosine, kl, layer_mapping, mse
@@ -32,10 +35,11 @@ library_version = _lib.optima_version_string().decode()
 __version__ = "1.1.0"
 
 __all__ = [
-    "ArmSet", "Context", "Error", "History", "LayerRef", "LogFormat", "LogLevel", "Loss",
-    "LossKind", "Mapping", "Model", "Optimizer", "Policy", "ProjectionInit",
-    "ProjectionMode", "RewardKind", "RewardSource", "RoundRecord", "RunCallbacks",
-    "Scheduler", "Side", "Status", "StopRun", "Trainer", "attention_mse", "cosine",
-    "default_context", "kl", "layer_mapping", "library_version", "mse",
-    "LIBRARY_PATH", "VERSION_NUMBER", "WRITTEN_FOR",
+    "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "Error", "History",
+    "LayerRef", "LogFormat", "LogLevel", "Loss", "LossKind", "Mapping", "Model",
+    "Optimizer", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
+    "RewardSource", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
+    "StopRun", "Trainer", "attention_mse", "cosine", "default_context", "kl",
+    "layer_mapping", "library_version", "mse", "LIBRARY_PATH", "VERSION_NUMBER",
+    "WRITTEN_FOR",
 ]

@@ -1,4 +1,5 @@
-"""optima.Error, the status codes, and the one place statuses become exceptions."""
+"""optima.Error and its argument subclasses, the status codes, and the one place statuses
+become exceptions."""
 
 import enum
 
@@ -61,3 +62,26 @@ def check(status, handle_error=None):
     """Raise :class:`Error` for a non-zero status."""
     if status != 0:
         raise Error(status, message_of(handle_error))
+
+
+class ArgumentError(Error, ValueError):
+    """An argument was refused before reaching the library (e.g. an integer out of the
+    range of its C type, NaN where the library cannot see it). Both an
+    :class:`optima.Error` (status ``EINVAL``, ``.message`` naming the argument) and a
+    ``ValueError``."""
+
+    def __init__(self, message):
+        super().__init__(Status.EINVAL, message)
+
+
+class ArgumentTypeError(Error, TypeError):
+    """An argument of the wrong type (e.g. a float where C takes an integer). Both an
+    :class:`optima.Error` (status ``EINVAL``) and a ``TypeError``."""
+
+    def __init__(self, message):
+        super().__init__(Status.EINVAL, message)
+
+
+def guard_error(message):
+    """The error of a call refused by the in-use guard (optima._handle)."""
+    return Error(Status.ESTATE, message)

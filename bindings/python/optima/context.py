@@ -5,6 +5,7 @@ import enum
 import sys
 import threading
 
+from ._args import arg
 from ._handle import Handle, create
 from ._native import LOG_FN
 
@@ -22,6 +23,8 @@ class Context(Handle):
     """A liboptima context (C's malloc and free, 1 thread, no log sink by default).
 
     Handles made from a context keep it alive; closing the context closes them first.
+    Closed inside a callback of a call that uses it (a log sink, a run() callback), it is
+    freed when that call returns.
     """
 
     _destroy = "optima_context_destroy"
@@ -36,11 +39,11 @@ class Context(Handle):
     @property
     def threads(self):
         """Threads BLIS may use for this context's matrix products (1 to 1024)."""
-        return self._get("optima_context_get_threads", ctypes.c_int32)
+        return self._peek("optima_context_get_threads", ctypes.c_int32)
 
     @threads.setter
     def threads(self, value):
-        self._call("optima_context_set_threads", value)
+        self._call("optima_context_set_threads", arg("threads", value))
 
     def set_log(self, sink, level=LogLevel.WARN):
         """Send messages at ``level`` or more severe to ``sink(level, message)``.
@@ -49,7 +52,7 @@ class Context(Handle):
         library; it is reported on stderr and otherwise ignored.
         """
         if sink is None:
-            self._call("optima_context_set_log", LOG_FN(), None, int(level))
+            self._call("optima_context_set_log", LOG_FN(), None, arg("level", level))
             self._log_fn = None
             return
 
@@ -60,7 +63,7 @@ class Context(Handle):
                 print("optima: exception in log sink ignored: %r" % (exc,), file=sys.stderr)
 
         fn = LOG_FN(trampoline)
-        self._call("optima_context_set_log", fn, None, int(level))
+        self._call("optima_context_set_log", fn, None, arg("level", level))
         self._log_fn = fn
 
 

@@ -5,9 +5,11 @@ import enum
 
 import numpy as np
 
+from ._args import arg, integers
+from ._errors import ArgumentError
 from ._handle import Handle, create
 from ._native import Tensor, c_float_p
-from ._tensor import as_matrix, copy_view, mask_bytes, view, wrap_buffer
+from ._tensor import as_matrix, library_view, mask_bytes, view, wrap_buffer
 from .context import default_context
 
 
@@ -44,7 +46,14 @@ class ProjectionMode(enum.IntEnum):
 
 
 class Loss(Handle):
-    """A distillation loss handle; see :meth:`layerwise` and :meth:`prediction`."""
+    """A distillation loss handle; see :meth:`layerwise` and :meth:`prediction`.
+
+    :meth:`student_grad` and :meth:`projection_grad` return read-only NumPy views of the
+    loss's own buffers, not copies: they are valid until the next :meth:`compute` on
+    this loss (which overwrites them, and may move them to a larger buffer when a batch
+    has more rows than any before: an older view then shows freed memory). Keep a value
+    with ``np.array(view)``. A view keeps the loss's memory alive (even after close()).
+    """
 
     _destroy = "optima_loss_destroy"
     _last_error = "optima_loss_last_error"
@@ -55,16 +64,15 @@ class Loss(Handle):
         context = context or default_context()
         sm = _module_index(student, student_module)
         tm = _module_index(teacher, teacher_module)
-        ptr = create("optima_loss_create", context._handle(), int(kind), student._handle(), sm,
-                     teacher._handle(), tm)
+        ptr = create("optima_loss_create", context, arg("kind", kind), student,
+                     arg("student_module", sm), teacher, arg("teacher_module", tm))
         return cls(ptr, parents=(context,))
 
     @classmethod
     def prediction(cls, student, teacher, context=None):
         """The prediction-layer KL between the two models' logits."""
         context = context or default_context()
-        ptr = create("optima_loss_create_prediction", context._handle(), student._handle(),
-                     teacher._handle())
+        ptr = create("optima_loss_create_prediction", context, student, teacher)
         return cls(ptr, parents=(context,))
 
     @property
@@ -79,7 +87,7 @@ class Loss(Handle):
 
     @weight.setter
     def weight(self, value):
-        self._call("optima_loss_set_weight", float(value))
+        self._call("optima_loss_set_weight", arg("weight", value))
 
     @property
     def temperature(self):
@@ -88,27 +96,27 @@ class Loss(Handle):
 
     @temperature.setter
     def temperature(self, value):
-        self._call("optima_loss_set_temperature", float(value))
+        self._call("optima_loss_set_temperature", arg("temperature", value))
 
     def set_layer_weight(self, pair, weight):
         """Weight of pair ``pair`` (default 1)."""
-        self._call("optima_loss_set_layer_weight", pair, float(weight))
+        self._call("optima_loss_set_layer_weight", arg("pair", pair), arg("weight", weight))
 
     def set_mapping(self, style, table=None):
         """Choose the layer mapping (an explicit table lists one teacher layer per pair)."""
         if table is None:
-            self._call("optima_loss_set_mapping", int(style), None, 0)
+            self._call("optima_loss_set_mapping", arg("style", style), None, 0)
             return
-        tab = (ctypes.c_size_t * max(len(table), 1))(*table)
-        self._call("optima_loss_set_mapping", int(style), tab, len(table))
+        tab, count = integers(table, ctypes.c_size_t, "table")
+        self._call("optima_loss_set_mapping", arg("style", style), tab, count)
 
     def set_projection_mode(self, mode):
         """One of :class:`ProjectionMode`."""
-        self._call("optima_loss_set_projection_mode", int(mode))
+        self._call("optima_loss_set_projection_mode", arg("mode", mode))
 
     def init_projections(self, init=ProjectionInit.XAVIER, seed=0):
         """Re-initialise every projection (deterministic for a seed)."""
-        self._call("optima_loss_init_projections", int(init), seed)
+        self._call("optima_loss_init_projections", arg("init", init), arg("seed", seed))
 
     @property
     def pair_count(self):
@@ -118,7 +126,7 @@ class Loss(Handle):
     def pair(self, index):
         """(student_layer, teacher_layer, student_width, teacher_width) of a pair."""
         out = [ctypes.c_size_t() for _ in range(4)]
-        self._call("optima_loss_pair", index, *[ctypes.byref(o) for o in out])
+        self._call("optima_loss_pair", arg("index", index), *[ctypes.byref(o) for o in out])
         return tuple(o.value for o in out)
 
     def projection(self, pair):
@@ -126,36 +134,50 @@ class Loss(Handle):
         return _copy(self._buffer("optima_loss_projection", pair))
 
     def set_projection(self, pair, values):
-        """Overwrite pair ``pair``'s projection with ``values`` (same shape)."""
+        """Overwrite pair ``pair``'s projection with ``values`` (same shape, finite).
+
+        The binding writes the library's memory itself, so it checks what the library
+        would: NaN or infinite values raise :class:`optima.ArgumentError`.
+        """
+        values = as_matrix(values, "values")
+        if not np.isfinite(values).all():
+            raise ArgumentError("optima: argument 'values' must be finite")
         target = self._buffer("optima_loss_projection", pair)
         if target is None:
             raise ValueError("optima: pair %d has no projection" % pair)
-        values = as_matrix(values, "values")
         if values.shape != target.shape:
             raise ValueError("optima: argument 'values' must have shape %s, got %s"
                              % (target.shape, values.shape))
         target[...] = values
 
     def projection_grad(self, pair):
-        """A copy of the last compute's gradient wrt pair ``pair``'s projection, or None."""
-        return _copy(self._buffer("optima_loss_projection_grad", pair))
+        """The last compute's gradient wrt pair ``pair``'s projection, or None without a
+        projection: a read-only view of the loss's buffer (see the class's docstring)."""
+        data, rows, cols = self._buffer_of("optima_loss_projection_grad", pair)
+        return library_view(Tensor(data, rows, cols, cols), self)
 
     def _buffer(self, fn, pair):
+        return wrap_buffer(*self._buffer_of(fn, pair))
+
+    def _buffer_of(self, fn, pair):
         data = c_float_p()
         rows, cols = ctypes.c_size_t(), ctypes.c_size_t()
-        self._call(fn, pair, ctypes.byref(data), ctypes.byref(rows), ctypes.byref(cols))
-        return wrap_buffer(data, rows.value, cols.value)
+        self._call(fn, arg("pair", pair), ctypes.byref(data), ctypes.byref(rows),
+                   ctypes.byref(cols))
+        return data, rows.value, cols.value
 
-    def compute(self, student, teacher, mask=None):
+    def compute(self, student, teacher, mask=None, strict=False):
         """Value for one batch; ``student``/``teacher`` hold one array per pair.
 
         Gradients stay in the loss: read them with :meth:`student_grad` and
-        :meth:`projection_grad`.
+        :meth:`projection_grad` (views, overwritten by the next compute). Arrays that are
+        not float32 with contiguous rows are copied first; ``strict=True`` refuses that
+        copy (:class:`optima.ArgumentError` naming the array).
         """
         if len(student) != len(teacher):
             raise ValueError("optima: 'student' and 'teacher' must hold as many arrays")
-        keep = [as_matrix(a, "student[%d]" % i) for i, a in enumerate(student)]
-        keep += [as_matrix(a, "teacher[%d]" % i) for i, a in enumerate(teacher)]
+        keep = [as_matrix(a, "student[%d]" % i, strict) for i, a in enumerate(student)]
+        keep += [as_matrix(a, "teacher[%d]" % i, strict) for i, a in enumerate(teacher)]
         n = len(student)
         views = [view(a) for a in keep]
         s = (Tensor * max(n, 1))(*views[:n])
@@ -169,13 +191,14 @@ class Loss(Handle):
 
     def pair_value(self, pair):
         """D_p of the last compute, before any weight."""
-        return self._get("optima_loss_pair_value", ctypes.c_double, pair)
+        return self._get("optima_loss_pair_value", ctypes.c_double, arg("pair", pair))
 
     def student_grad(self, pair):
-        """A copy of the last compute's gradient wrt the student view of ``pair``."""
+        """The last compute's gradient wrt the student view of ``pair``: a read-only view
+        of the loss's buffer (see the class's docstring)."""
         grad = Tensor()
-        self._call("optima_loss_student_grad", pair, ctypes.byref(grad))
-        return copy_view(grad)
+        self._call("optima_loss_student_grad", arg("pair", pair), ctypes.byref(grad))
+        return library_view(grad, self)
 
 
 def _module_index(model, module):

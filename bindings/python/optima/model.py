@@ -2,8 +2,9 @@
 
 import ctypes
 
+from ._args import arg, text
+from ._errors import guard_error
 from ._handle import Handle, create
-from ._native import lib
 from .context import default_context
 
 
@@ -11,7 +12,8 @@ class Model(Handle):
     """A model description; holds no weights.
 
     ``Model("student", {"vision": [64, 64], "text": [32]}, logits=10)`` builds it at once;
-    modules keep the dict's order.
+    modules keep the dict's order. A trainer made from the model keeps it alive and
+    freezes it: while the trainer is open the model refuses changes (``ESTATE``).
     """
 
     _destroy = "optima_model_destroy"
@@ -19,7 +21,7 @@ class Model(Handle):
 
     def __init__(self, name, modules=None, logits=0, context=None):
         context = context or default_context()
-        ptr = create("optima_model_create", context._handle(), _encode(name, "name"))
+        ptr = create("optima_model_create", context, text(name, "name"))
         super().__init__(ptr, parents=(context,))
         for module, widths in (modules or {}).items():
             index = self.add_module(module)
@@ -31,55 +33,59 @@ class Model(Handle):
     @property
     def name(self):
         """The model's name."""
-        return lib.optima_model_name(self._handle()).decode()
+        return self._read("optima_model_name").decode()
 
     def add_module(self, name):
         """Append a module; return its index."""
-        return self._get("optima_model_add_module", ctypes.c_size_t, _encode(name, "name"))
+        self._refuse_while_borrowed("add_module")
+        return self._get("optima_model_add_module", ctypes.c_size_t, text(name, "name"))
 
     def add_layer(self, module, width):
         """Append a layer of hidden width ``width`` to module ``module``; return its index."""
-        return self._get("optima_model_add_layer", ctypes.c_size_t, module, width)
+        self._refuse_while_borrowed("add_layer")
+        return self._get("optima_model_add_layer", ctypes.c_size_t, arg("module", module),
+                         arg("width", width))
 
     @property
     def logits_width(self):
         """Width of the prediction layer (0: none declared)."""
-        return self._get("optima_model_get_logits_width", ctypes.c_size_t)
+        return self._peek("optima_model_get_logits_width", ctypes.c_size_t)
 
     @logits_width.setter
     def logits_width(self, classes):
-        self._call("optima_model_set_logits_width", classes)
+        self._refuse_while_borrowed("logits_width")
+        self._call("optima_model_set_logits_width", arg("logits_width", classes))
 
     @property
     def module_count(self):
         """Number of modules."""
-        return self._get("optima_model_module_count", ctypes.c_size_t)
+        return self._peek("optima_model_module_count", ctypes.c_size_t)
 
     def module_name(self, module):
         """Name of module ``module``."""
-        return self._get("optima_model_module_name", ctypes.c_char_p, module).decode()
+        return self._peek("optima_model_module_name", ctypes.c_char_p,
+                         arg("module", module)).decode()
 
     def find_module(self, name):
         """Index of the module called ``name`` (optima.Error ENOTFOUND if none)."""
-        return self._get("optima_model_find_module", ctypes.c_size_t, _encode(name, "name"))
+        return self._peek("optima_model_find_module", ctypes.c_size_t, text(name, "name"))
 
     def layer_count(self, module):
         """Number of layers of module ``module``."""
-        return self._get("optima_model_layer_count", ctypes.c_size_t, module)
+        return self._peek("optima_model_layer_count", ctypes.c_size_t, arg("module", module))
 
     def layer_width(self, module, layer):
         """Hidden width of layer ``layer`` of module ``module``."""
-        return self._get("optima_model_layer_width", ctypes.c_size_t, module, layer)
+        return self._peek("optima_model_layer_width", ctypes.c_size_t, arg("module", module),
+                         arg("layer", layer))
 
     def widths(self, module):
         """The hidden widths of every layer of module ``module``."""
         return [self.layer_width(module, l) for l in range(self.layer_count(module))]
 
+    def _refuse_while_borrowed(self, what):
+        # A trainer borrows its models and relies on them not changing (trainer.h).
+        if any(not d.closed for d in self._dependents):
+            raise guard_error("optima: Model.%s: model '%s' is used by a trainer; it cannot "
+                              "change until the trainer is closed" % (what, self.name))
 
-def _encode(text, name):
-    if not isinstance(text, str):
-        raise TypeError("optima: argument '%s' must be a str, got %s" % (name, type(text).__name__))
-    data = text.encode("utf-8")
-    if b"\0" in data:
-        raise ValueError("optima: argument '%s' must not contain NUL characters" % name)
-    return data

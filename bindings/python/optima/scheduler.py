@@ -3,6 +3,8 @@
 import ctypes
 import enum
 
+from ._args import arg, integer, integers, text
+from ._errors import ArgumentTypeError
 from ._handle import Handle, create
 from ._native import lib
 from .context import default_context
@@ -38,14 +40,14 @@ class History(enum.IntEnum):
     DISCOUNT = 1
 
 
-def _setting(name, ctype, convert=lambda v: v, wrap=lambda v: v):
+def _setting(name, ctype, wrap=lambda v: v):
     """A property over optima_scheduler_get_<name> / optima_scheduler_set_<name>."""
 
     def getter(self):
         return wrap(self._get("optima_scheduler_get_" + name, ctype))
 
     def setter(self, value):
-        self._call("optima_scheduler_set_" + name, convert(value))
+        self._call("optima_scheduler_set_" + name, arg(name, value))
 
     return property(getter, setter, doc="The scheduler's '%s' setting (scheduler.h)." % name)
 
@@ -62,35 +64,37 @@ class Scheduler(Handle):
             super().__init__(ptr, parents=(owner,), owned=False)
             return
         context = context or default_context()
-        ptr = create("optima_scheduler_create", context._handle(), num_modules, int(policy), seed)
+        ptr = create("optima_scheduler_create", context, arg("num_modules", num_modules),
+                     arg("policy", policy), arg("seed", seed))
         super().__init__(ptr, parents=(context,))
 
     window = _setting("window", ctypes.c_uint32)
-    history = _setting("history", ctypes.c_int32, int, History)
-    arm_set = _setting("arm_set", ctypes.c_int32, int, ArmSet)
-    discount = _setting("discount", ctypes.c_double, float)
-    variance_floor = _setting("variance_floor", ctypes.c_double, float)
-    fixed_variance = _setting("fixed_variance", ctypes.c_double, float)
-    exploration = _setting("exploration", ctypes.c_double, float)
-    exp3_gamma = _setting("exp3_gamma", ctypes.c_double, float)
+    history = _setting("history", ctypes.c_int32, wrap=History)
+    arm_set = _setting("arm_set", ctypes.c_int32, wrap=ArmSet)
+    discount = _setting("discount", ctypes.c_double)
+    variance_floor = _setting("variance_floor", ctypes.c_double)
+    fixed_variance = _setting("fixed_variance", ctypes.c_double)
+    exploration = _setting("exploration", ctypes.c_double)
+    exp3_gamma = _setting("exp3_gamma", ctypes.c_double)
     fixed_arm = _setting("fixed_arm", ctypes.c_uint32)
 
     @staticmethod
     def policy_name(policy):
         """Printable name of a policy, e.g. ``"OPTIMA"``."""
-        return lib.optima_scheduler_policy_name(int(policy)).decode()
+        return lib.optima_scheduler_policy_name(integer(policy, ctypes.c_int32,
+                                                        "policy")).decode()
 
     def set_arm_masks(self, masks):
         """Offer an explicit list of arms (module bit masks), in order."""
-        masks = list(masks)
-        arr = (ctypes.c_uint32 * max(len(masks), 1))(*masks)
-        self._call("optima_scheduler_set_arm_masks", arr, len(masks))
+        arr, count = integers(masks, ctypes.c_uint32, "masks")
+        self._call("optima_scheduler_set_arm_masks", arr, arg("len(masks)", count))
 
     def set_module_names(self, names):
         """Name the modules (arms print as ``vision+text``); None removes the names."""
-        names = [] if names is None else [n.encode("utf-8") for n in names]
+        names = [] if names is None else [text(n, "names[%d]" % i) for i, n in enumerate(names)]
         arr = (ctypes.c_char_p * max(len(names), 1))(*names)
-        self._call("optima_scheduler_set_module_names", arr if names else None, len(names))
+        self._call("optima_scheduler_set_module_names", arr if names else None,
+                   arg("len(names)", len(names)))
 
     def select(self):
         """The arm for the next round."""
@@ -98,7 +102,7 @@ class Scheduler(Handle):
 
     def update(self, arm, reward):
         """Report the reward of the round played with ``arm``."""
-        self._call("optima_scheduler_update", arm, float(reward))
+        self._call("optima_scheduler_update", arg("arm", arm), arg("reward", reward))
 
     @property
     def num_modules(self):
@@ -122,35 +126,37 @@ class Scheduler(Handle):
 
     def arm_mask(self, arm):
         """Module mask of an arm."""
-        return self._get("optima_scheduler_get_arm_mask", ctypes.c_uint32, arm)
+        return self._get("optima_scheduler_get_arm_mask", ctypes.c_uint32, arg("arm", arm))
 
     def find_arm(self, mask):
         """The arm whose mask is ``mask``."""
-        return self._get("optima_scheduler_find_arm", ctypes.c_uint32, mask)
+        return self._get("optima_scheduler_find_arm", ctypes.c_uint32, arg("mask", mask))
 
     def arm_name(self, arm):
         """Printable name of an arm, e.g. ``vision+fusion``."""
         length = ctypes.c_size_t()
-        self._call("optima_scheduler_get_arm_name", arm, None, 0, ctypes.byref(length))
+        self._call("optima_scheduler_get_arm_name", arg("arm", arm), None, 0,
+                   ctypes.byref(length))
         buf = ctypes.create_string_buffer(length.value + 1)
-        self._call("optima_scheduler_get_arm_name", arm, buf, len(buf), ctypes.byref(length))
+        self._call("optima_scheduler_get_arm_name", arg("arm", arm), buf, len(buf),
+                   ctypes.byref(length))
         return buf.value.decode()
 
     def arm_count(self, arm):
         """How many rewards of the arm the policy remembers."""
-        return self._get("optima_scheduler_get_arm_count", ctypes.c_double, arm)
+        return self._get("optima_scheduler_get_arm_count", ctypes.c_double, arg("arm", arm))
 
     def arm_mean(self, arm):
         """Mean remembered reward of the arm (NaN when none)."""
-        return self._get("optima_scheduler_get_arm_mean", ctypes.c_double, arm)
+        return self._get("optima_scheduler_get_arm_mean", ctypes.c_double, arg("arm", arm))
 
     def arm_sample(self, arm):
         """Last Thompson sample of the arm (NaN before any)."""
-        return self._get("optima_scheduler_get_arm_sample", ctypes.c_double, arm)
+        return self._get("optima_scheduler_get_arm_sample", ctypes.c_double, arg("arm", arm))
 
     def arm_plays(self, arm):
         """Rounds ever credited to the arm."""
-        return self._get("optima_scheduler_get_arm_plays", ctypes.c_uint64, arm)
+        return self._get("optima_scheduler_get_arm_plays", ctypes.c_uint64, arg("arm", arm))
 
     def save(self):
         """The whole state as bytes (versioned, checksummed)."""
@@ -162,5 +168,15 @@ class Scheduler(Handle):
 
     def load(self, data):
         """Restore a state returned by :meth:`save`."""
-        data = bytes(data)
-        self._call("optima_scheduler_load_from_buffer", data, len(data))
+        self._call("optima_scheduler_load_from_buffer", *_bytes(data, "data"))
+
+
+def _bytes(data, name):
+    """(bytes, length) of a bytes-like ``data``; a TypeError naming ``name`` otherwise
+    (``bytes(5)`` would be five zero bytes)."""
+    try:
+        data = bytes(memoryview(data))
+    except TypeError:
+        raise ArgumentTypeError("optima: argument '%s' must be bytes-like, got %s"
+                                % (name, type(data).__name__)) from None
+    return data, len(data)

@@ -3,13 +3,13 @@
 import collections
 import ctypes
 import enum
-import os
 
-from ._errors import Error, Status
+from ._args import arg, path as as_path
+from ._errors import ArgumentTypeError, Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
-from ._tensor import as_matrix, copy_view, view, wrap_buffer
+from ._tensor import as_matrix, library_view, view
 from .context import default_context
 from .loss import Loss, LossKind
 from .scheduler import Policy, Scheduler
@@ -81,7 +81,8 @@ class RunCallbacks:
     def backward(self, step, needed, grads, logits_grad):
         """Backpropagate ``grads[i]`` (an array for each student entry of ``needed``, None
         for teacher entries) and ``logits_grad`` (None when unused) with the task
-        gradient; return the task loss."""
+        gradient; return the task loss. The gradients are read-only views of the
+        trainer's buffers, valid until backward() returns (copy what you keep)."""
         raise NotImplementedError("RunCallbacks.backward")
 
     # Optional: define optimizer_step(step), evaluate(step) -> loss and
@@ -92,18 +93,24 @@ class RunCallbacks:
 
 
 class Trainer(Handle):
-    """A trainer distilling ``teacher`` into ``student`` (two :class:`optima.Model`)."""
+    """A trainer distilling ``teacher`` into ``student`` (two :class:`optima.Model`).
+
+    The trainer keeps its context and models alive until it is freed, and the models
+    refuse changes while it is open. close() inside one of its callbacks is deferred
+    until the running call returns (see :meth:`run`).
+    """
 
     _destroy = "optima_trainer_destroy"
     _last_error = "optima_trainer_last_error"
 
     def __init__(self, teacher, student, context=None):
         context = context or default_context()
-        ptr = create("optima_trainer_create", context._handle(), teacher._handle(),
-                     student._handle())
+        ptr = create("optima_trainer_create", context, teacher, student)
         super().__init__(ptr, parents=(context, teacher, student))
         self.teacher, self.student = teacher, student
-        self._views = []          # arrays handed to set_hidden/set_logits this step
+        self._views = []          # arrays handed to set_hidden/set_logits this step (kept
+                                  # until the next begin_step/end_step: a second compute
+                                  # re-reads them)
         self._projection_fn = None
         self._pending = None      # exception raised inside a callback
 
@@ -114,7 +121,8 @@ class Trainer(Handle):
         pair index."""
         sm = _index(self.student, student_module)
         tm = _index(self.teacher, teacher_module)
-        return self._get("optima_trainer_add_pair", ctypes.c_size_t, sm, tm, int(kind))
+        return self._get("optima_trainer_add_pair", ctypes.c_size_t, arg("student_module", sm),
+                         arg("teacher_module", tm), arg("kind", kind))
 
     @property
     def pair_count(self):
@@ -123,12 +131,12 @@ class Trainer(Handle):
 
     def pair_loss(self, pair):
         """The layerwise :class:`Loss` of a pair (owned by the trainer)."""
-        ptr = self._get("optima_trainer_pair_loss", ctypes.c_void_p, pair)
+        ptr = self._get("optima_trainer_pair_loss", ctypes.c_void_p, arg("pair", pair))
         return Loss(ptr, parents=(self,), owned=False)
 
     def set_pair_weight(self, pair, weight):
         """Weight w_m of a pair in the layer term (default 1)."""
-        self._call("optima_trainer_set_pair_weight", pair, float(weight))
+        self._call("optima_trainer_set_pair_weight", arg("pair", pair), arg("weight", weight))
 
     @property
     def alpha_pred(self):
@@ -137,7 +145,7 @@ class Trainer(Handle):
 
     @alpha_pred.setter
     def alpha_pred(self, value):
-        self._call("optima_trainer_set_alpha_pred", float(value))
+        self._call("optima_trainer_set_alpha_pred", arg("alpha_pred", value))
 
     @property
     def alpha_layer(self):
@@ -146,11 +154,11 @@ class Trainer(Handle):
 
     @alpha_layer.setter
     def alpha_layer(self, value):
-        self._call("optima_trainer_set_alpha_layer", float(value))
+        self._call("optima_trainer_set_alpha_layer", arg("alpha_layer", value))
 
     def set_temperature(self, temperature):
         """KL temperature (default 1)."""
-        self._call("optima_trainer_set_temperature", float(temperature))
+        self._call("optima_trainer_set_temperature", arg("temperature", temperature))
 
     @property
     def round_length(self):
@@ -159,11 +167,11 @@ class Trainer(Handle):
 
     @round_length.setter
     def round_length(self, steps):
-        self._call("optima_trainer_set_round_length", steps)
+        self._call("optima_trainer_set_round_length", arg("round_length", steps))
 
     def set_policy(self, policy=Policy.OPTIMA, seed=0):
         """The scheduler's policy and seed (before the configuration freezes)."""
-        self._call("optima_trainer_set_policy", int(policy), seed)
+        self._call("optima_trainer_set_policy", arg("policy", policy), arg("seed", seed))
 
     @property
     def scheduler(self):
@@ -173,23 +181,25 @@ class Trainer(Handle):
 
     def set_reward(self, kind=RewardKind.RELATIVE, source=RewardSource.TRAINING):
         """How rewards are computed."""
-        self._call("optima_trainer_set_reward", int(kind), int(source))
+        self._call("optima_trainer_set_reward", arg("kind", kind), arg("source", source))
 
     def set_optimizer(self, kind, learning_rate=1e-3):
         """The projections' optimizer and its learning rate."""
-        self._call("optima_trainer_set_optimizer", int(kind), float(learning_rate))
+        self._call("optima_trainer_set_optimizer", arg("kind", kind),
+                   arg("learning_rate", learning_rate))
 
     def set_optimizer_params(self, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.01):
         """The built-in optimizers' hyperparameters."""
-        self._call("optima_trainer_set_optimizer_params", float(momentum), float(beta1),
-                   float(beta2), float(weight_decay))
+        self._call("optima_trainer_set_optimizer_params", arg("momentum", momentum),
+                   arg("beta1", beta1), arg("beta2", beta2), arg("weight_decay", weight_decay))
 
     def set_projection_callback(self, fn):
         """Train projections with ``fn(pair, layer_pair, param, grad)`` (Optimizer.HOST).
 
-        ``param`` is a writable NumPy view of the projection, valid during the call only;
-        ``grad`` a read-only view. An exception stops end_step(), which re-raises it.
-        None unsets the callback.
+        ``param`` is a writable NumPy view of the projection, ``grad`` a read-only view of
+        its gradient; write ``param`` during the call only (the views keep the trainer's
+        memory alive, but the library owns the values). An exception stops end_step(),
+        which re-raises it. None unsets the callback.
         """
         if fn is None:
             self._call("optima_trainer_set_projection_callback", PROJECTION_FN(), None)
@@ -198,9 +208,8 @@ class Trainer(Handle):
 
         def trampoline(_user, pair, layer_pair, param, grad, rows, cols):
             def body():
-                p = wrap_buffer(param, rows, cols)
-                g = wrap_buffer(grad, rows, cols)
-                g.flags.writeable = False
+                p = library_view(Tensor(param, rows, cols, cols), self, writeable=True)
+                g = library_view(Tensor(grad, rows, cols, cols), self)
                 fn(pair, layer_pair, p, g)
             return self._guard(body)
 
@@ -210,12 +219,12 @@ class Trainer(Handle):
 
     def set_history(self, rounds):
         """Keep the records of the last ``rounds`` rounds (default 1024)."""
-        self._call("optima_trainer_set_history", rounds)
+        self._call("optima_trainer_set_history", arg("rounds", rounds))
 
     def set_round_log(self, path, fmt=LogFormat.CSV):
         """Append every finished round to ``path`` (None stops logging)."""
         self._call("optima_trainer_set_round_log",
-                   None if path is None else os.fsencode(path), int(fmt))
+                   None if path is None else as_path(path, "path"), arg("fmt", fmt))
 
     # ---- the step API -------------------------------------------------------------------
 
@@ -236,25 +245,30 @@ class Trainer(Handle):
         """True when this step needs both models' logits."""
         return bool(self._get("optima_trainer_needs_logits", ctypes.c_int32))
 
-    def set_hidden(self, side, module, layer, array):
-        """Hand over a hidden state (kept without copy until compute() returns)."""
-        a = as_matrix(array, "array")
-        self._call("optima_trainer_set_hidden", int(side), module, layer,
-                   ctypes.byref(view(a)))
+    def set_hidden(self, side, module, layer, array, strict=False):
+        """Hand over a hidden state, without a copy when it is float32 with contiguous
+        rows (kept referenced until the next begin_step()/end_step()). Anything else is
+        copied to float32 first; ``strict=True`` refuses that copy
+        (:class:`optima.ArgumentError` naming ``array``)."""
+        a = as_matrix(array, "array", strict)
+        self._call("optima_trainer_set_hidden", arg("side", side), arg("module", module),
+                   arg("layer", layer), ctypes.byref(view(a)))
         self._views.append(a)
 
-    def set_logits(self, side, array):
-        """Hand over a model's logits (kept without copy until compute() returns)."""
-        a = as_matrix(array, "array")
-        self._call("optima_trainer_set_logits", int(side), ctypes.byref(view(a)))
+    def set_logits(self, side, array, strict=False):
+        """Hand over a model's logits; copies and ``strict`` as in :meth:`set_hidden`."""
+        a = as_matrix(array, "array", strict)
+        self._call("optima_trainer_set_logits", arg("side", side), ctypes.byref(view(a)))
         self._views.append(a)
 
     def compute(self):
-        """Compute the step's losses and gradients; return the distillation total."""
-        try:
-            return self._get("optima_trainer_compute", ctypes.c_double)
-        finally:
-            self._views = []
+        """Compute the step's losses and gradients; return the distillation total.
+
+        The arrays given to set_hidden()/set_logits() (or their float32 copies) stay
+        referenced until the next begin_step() or end_step(), so a second compute() (the
+        retry after ENONFINITE) reads live memory.
+        """
+        return self._get("optima_trainer_compute", ctypes.c_double)
 
     def losses(self):
         """(kl, layer_term) of the last compute."""
@@ -265,50 +279,76 @@ class Trainer(Handle):
     def pair_loss_value(self, pair):
         """(D_m, active) of a pair in the last compute."""
         loss, active = ctypes.c_double(), ctypes.c_int32()
-        self._call("optima_trainer_pair_loss_value", pair, ctypes.byref(loss),
+        self._call("optima_trainer_pair_loss_value", arg("pair", pair), ctypes.byref(loss),
                    ctypes.byref(active))
         return loss.value, bool(active.value)
 
     def student_grad(self, module, layer):
-        """A copy of the gradient wrt a student hidden state, or None when it gets none."""
+        """The gradient wrt a student hidden state, or None when it gets none.
+
+        A read-only NumPy view of the trainer's buffer, not a copy: valid until the next
+        begin_step() or compute() (which overwrite it, and may move it to a larger buffer
+        when a batch has more rows than any before: an older view then shows freed
+        memory). Keep a value with ``np.array(view)``. The view keeps the trainer's
+        memory alive, even after close().
+        """
         grad = Tensor()
-        self._call("optima_trainer_student_grad", module, layer, ctypes.byref(grad))
-        return copy_view(grad)
+        self._call("optima_trainer_student_grad", arg("module", module), arg("layer", layer),
+                   ctypes.byref(grad))
+        return library_view(grad, self)
 
     def logits_grad(self):
-        """A copy of the gradient wrt the student logits, or None when alpha_pred is 0."""
+        """The gradient wrt the student logits, or None when alpha_pred is 0: a read-only
+        view with the lifetime of :meth:`student_grad`'s."""
         grad = Tensor()
         self._call("optima_trainer_logits_grad", ctypes.byref(grad))
-        return copy_view(grad)
+        return library_view(grad, self)
 
     def submit_evaluation(self, loss):
         """The host's evaluation loss (RewardSource.EVALUATION)."""
-        self._call("optima_trainer_submit_evaluation", float(loss))
+        self._call("optima_trainer_submit_evaluation", arg("loss", loss))
 
     def end_step(self, task_loss):
         """End the step; return True when it ended a round."""
         ended = ctypes.c_int32()
         self._pending = None
         try:
-            self._call("optima_trainer_end_step", float(task_loss), ctypes.byref(ended))
+            self._call("optima_trainer_end_step", arg("task_loss", task_loss), ctypes.byref(ended))
         except Error:
             self._reraise_pending()
             raise
+        self._views = []
         return bool(ended.value)
 
     # ---- the run loop -------------------------------------------------------------------
 
-    def run(self, callbacks, steps):
+    def run(self, callbacks, steps, strict=False):
         """Run ``steps`` steps through ``callbacks`` (a :class:`RunCallbacks`).
 
-        Returns True when every step ran, False when a callback raised :class:`StopRun`.
-        Any other exception raised by a callback stops the run and is re-raised here;
-        the trainer stays usable (the round in flight is not credited).
+        The arrays forward() returns are copied to float32 when they are not float32 with
+        contiguous rows; ``strict=True`` refuses that copy (the run stops and re-raises
+        :class:`optima.ArgumentError`). backward() receives read-only views of the
+        trainer's gradient buffers, valid until it returns.
+
+        Returns True when every step ran, False when a callback raised :class:`StopRun`
+        or closed the trainer (or a handle it uses: its models, its context). Any other
+        exception raised by a callback stops the run and is re-raised here; the trainer
+        stays usable (the round in flight is not credited).
+
+        During the run the trainer, its losses and scheduler, its models and its context
+        refuse every call with :class:`optima.Error` ``ESTATE`` (a callback must not
+        re-enter them: everything it needs comes in its arguments). Closing any of them
+        in a callback is safe: the run stops at that callback, and the memory is freed
+        when run() returns.
         """
-        table, keep = self._callback_table(callbacks)
+        if not all(callable(getattr(callbacks, m, None)) for m in ("forward", "backward")):
+            raise ArgumentTypeError("optima: argument 'callbacks' must have forward() and "
+                                    "backward() methods (an optima.RunCallbacks), got %s"
+                                    % type(callbacks).__name__)
+        table, keep = self._callback_table(callbacks, strict)
         self._pending = None
         try:
-            self._call("optima_trainer_run", ctypes.byref(table), None, steps)
+            self._call("optima_trainer_run", ctypes.byref(table), None, arg("steps", steps))
         except Error as err:
             if err.status == Status.ECALLBACK and isinstance(self._pending, StopRun):
                 self._pending = None
@@ -324,26 +364,36 @@ class Trainer(Handle):
         """The non-zero value of the callback that stopped the last run (0 if none)."""
         return self._get("optima_trainer_callback_code", ctypes.c_int32)
 
-    def _guard(self, body):
-        """Run a callback body; turn any exception into a stop (non-zero return)."""
+    def _guard(self, body, stop_when_closed=False):
+        """Run a callback body; turn any exception into a stop (non-zero return).
+
+        With ``stop_when_closed`` (the run loop's callbacks), a callback that closed the
+        trainer (or what it was made from) stops the run quietly too.
+        """
         try:
             body()
-            return 0
         except BaseException as exc:  # nothing may unwind through C frames
             if self._pending is None:
                 self._pending = exc
             return 1
+        if stop_when_closed and self.closed:
+            if self._pending is None:
+                self._pending = StopRun("the trainer was closed during run()")
+            return 1
+        return 0
 
     def _reraise_pending(self):
         exc, self._pending = self._pending, None
         if exc is not None:
             raise exc
 
-    def _callback_table(self, cb):
+    def _callback_table(self, cb, strict):
         state = {"views": []}
 
+        batch_fn = getattr(cb, "next_batch", None) or (lambda step: None)
+
         def next_batch(_user, step):
-            return self._guard(lambda: cb.next_batch(step))
+            return self._guard(lambda: batch_fn(step), True)
 
         def forward(_user, step, needed, count, hidden, want_logits, s_logits, t_logits):
             def body():
@@ -352,37 +402,38 @@ class Trainer(Handle):
                 if len(out) != count:
                     raise ValueError("optima: forward() returned %d hidden states for %d "
                                      "needed layers" % (len(out), count))
-                arrays = [as_matrix(a, "hidden[%d]" % i) for i, a in enumerate(out)]
+                arrays = [as_matrix(a, "hidden[%d]" % i, strict) for i, a in enumerate(out)]
                 for i, a in enumerate(arrays):
                     hidden[i] = view(a)
                 if want_logits:
                     if zs is None or zt is None:
                         raise ValueError("optima: forward() must return both logits when "
                                          "want_logits is True")
-                    arrays += [as_matrix(zs, "student_logits"), as_matrix(zt, "teacher_logits")]
+                    arrays += [as_matrix(zs, "student_logits", strict),
+                               as_matrix(zt, "teacher_logits", strict)]
                     s_logits[0] = view(arrays[-2])
                     t_logits[0] = view(arrays[-1])
                 state["views"] = arrays  # alive until the next forward
-            return self._guard(body)
+            return self._guard(body, True)
 
         def backward(_user, step, needed, grads, count, logits_grad, task_loss):
             def body():
                 refs = _layer_refs(needed, count)
-                g = [copy_view(grads[i]) for i in range(count)]
-                zg = copy_view(logits_grad[0]) if logits_grad else None
+                g = [library_view(grads[i], self) for i in range(count)]
+                zg = library_view(logits_grad[0], self) if logits_grad else None
                 task_loss[0] = float(cb.backward(step, refs, g, zg))
-            return self._guard(body)
+            return self._guard(body, True)
 
         def simple(method):
-            return lambda _user, step: self._guard(lambda: method(step))
+            return lambda _user, step: self._guard(lambda: method(step), True)
 
         def evaluate(_user, step, loss):
             def body():
                 loss[0] = float(cb.evaluate(step))
-            return self._guard(body)
+            return self._guard(body, True)
 
         def round_end(_user, rnd, arm, reward):
-            return self._guard(lambda: cb.round_end(rnd, arm, reward))
+            return self._guard(lambda: cb.round_end(rnd, arm, reward), True)
 
         table = Callbacks()
         table.struct_size = ctypes.sizeof(Callbacks)
@@ -390,10 +441,11 @@ class Trainer(Handle):
         table.next_batch = NEXT_BATCH_FN(next_batch)
         table.forward = FORWARD_FN(forward)
         table.backward = BACKWARD_FN(backward)
-        table.optimizer_step = (STEP_FN(simple(cb.optimizer_step)) if cb.optimizer_step
-                                else STEP_FN())
-        table.evaluate = EVALUATE_FN(evaluate) if cb.evaluate else EVALUATE_FN()
-        table.round_end = ROUND_END_FN(round_end) if cb.round_end else ROUND_END_FN()
+        step_fn = getattr(cb, "optimizer_step", None)  # optional: duck-typed hosts may lack them
+        table.optimizer_step = STEP_FN(simple(step_fn)) if step_fn else STEP_FN()
+        table.evaluate = EVALUATE_FN(evaluate) if getattr(cb, "evaluate", None) else EVALUATE_FN()
+        table.round_end = (ROUND_END_FN(round_end) if getattr(cb, "round_end", None)
+                           else ROUND_END_FN())
         # The CFUNCTYPE objects must outlive the call: keep them referenced.
         keep = (table.next_batch, table.forward, table.backward, table.optimizer_step,
                 table.evaluate, table.round_end, state)
@@ -411,15 +463,16 @@ class Trainer(Handle):
         """The :class:`RoundRecord` of a completed round."""
         first, arm = ctypes.c_uint64(), ctypes.c_uint32()
         reward, mean = ctypes.c_double(), ctypes.c_double()
-        self._call("optima_trainer_round_record", round_index, ctypes.byref(first),
+        self._call("optima_trainer_round_record", arg("round_index", round_index),
+                   ctypes.byref(first),
                    ctypes.byref(arm), ctypes.byref(reward), ctypes.byref(mean))
         return RoundRecord(first.value, arm.value, reward.value, mean.value)
 
     def round_pair_loss(self, round_index, pair):
         """(mean D_m over the round, active) of a pair."""
         loss, active = ctypes.c_double(), ctypes.c_int32()
-        self._call("optima_trainer_round_pair_loss", round_index, pair, ctypes.byref(loss),
-                   ctypes.byref(active))
+        self._call("optima_trainer_round_pair_loss", arg("round_index", round_index),
+                   arg("pair", pair), ctypes.byref(loss), ctypes.byref(active))
         return loss.value, bool(active.value)
 
     # ---- checkpoints --------------------------------------------------------------------
@@ -427,7 +480,7 @@ class Trainer(Handle):
     def save(self, path=None):
         """Write a checkpoint to ``path`` atomically, or return it as bytes."""
         if path is not None:
-            self._call("optima_trainer_save_file", os.fsencode(path))
+            self._call("optima_trainer_save_file", as_path(path, "path"))
             return None
         chunks = []
 
@@ -441,7 +494,7 @@ class Trainer(Handle):
     def load(self, source):
         """Restore a checkpoint from a path (str or os.PathLike) or from bytes."""
         if not isinstance(source, (bytes, bytearray, memoryview)):
-            self._call("optima_trainer_load_file", os.fsencode(source))
+            self._call("optima_trainer_load_file", as_path(source, "source"))
             return
         data = bytes(source)
         pos = [0]

@@ -115,6 +115,7 @@ static void usage(FILE *out)
             "usage: optima-bandit-sim [--seeds S] [--first-seed F] [--env NAME] [--policy NAME]\n"
             "                         [--window W] [--history window|discount|change_point]\n"
             "                         [--alpha A] [--delta D] [--stride N] [--trace FILE]\n"
+            "                         [--restarts]\n"
             "\n"
             "Runs scheduler policies (default: all) on environments (default: all) with seeds\n"
             "F..F+S-1 (default F = 0, S = 50) and prints one JSON object per (env, policy):\n"
@@ -128,7 +129,8 @@ static void usage(FILE *out)
             "a flag sets a hyperparameter: --window (OPTIMA, SLIDING_WINDOW_UCB), --history\n"
             "(OPTIMA's memory), --alpha (forced exploration), --delta (detector confidence) and\n"
             "--stride (detector stride) for OPTIMA and GLR_UCB. Seed s: scheduler seed s,\n"
-            "environment generator xoshiro256** seeded with 1000003 + s.\n"
+            "environment generator xoshiro256** seeded with 1000003 + s. --restarts adds\n"
+            "\"restarts_mean\", the mean number of change-point restarts per run.\n"
             "\n"
             "Environments (t = 0 .. T-1, T = 2000, 7 arms):\n"
             "  decay       mean_k(t) = c_k * exp(-t / tau_k), reward = mean + N(0, 0.05^2),\n"
@@ -179,6 +181,7 @@ typedef struct sim_options {
     int history;
     double alpha, delta;
     long stride;
+    int restarts; /* --restarts: add the mean restart count to each line */
 } sim_options;
 
 static optima_scheduler *make_policy(optima_context *ctx, int32_t policy, uint64_t seed,
@@ -246,7 +249,7 @@ static double run_replay(optima_scheduler *s, const replay_log *log, uint64_t se
 static void run_case(optima_context *ctx, const sim_env *env, const replay_log *log,
                      int32_t policy, const sim_options *o, int first_seed, int seeds)
 {
-    double sum = 0.0, sum_sq = 0.0, ns = 0.0, decisions = 0.0;
+    double sum = 0.0, sum_sq = 0.0, ns = 0.0, decisions = 0.0, restarts = 0.0;
     for (int i = 0; i < seeds; ++i) {
         const uint64_t seed = (uint64_t)first_seed + (uint64_t)i;
         optima_scheduler *s = make_policy(ctx, policy, seed, o);
@@ -257,6 +260,9 @@ static void run_case(optima_context *ctx, const sim_env *env, const replay_log *
             r = run_one(s, env, seed, &ns);
             decisions += env->rounds;
         }
+        uint64_t n = 0;
+        check(optima_scheduler_get_restarts(s, &n), "get_restarts");
+        restarts += (double)n;
         optima_scheduler_destroy(s);
         sum += r;
         sum_sq += r * r;
@@ -264,10 +270,12 @@ static void run_case(optima_context *ctx, const sim_env *env, const replay_log *
     const double mean = sum / seeds;
     const double var = seeds > 1 ? (sum_sq - seeds * mean * mean) / (seeds - 1) : 0.0;
     printf("{\"env\": \"%s\", \"policy\": \"%s\", \"arms\": %d, \"rounds\": %d, \"seeds\": %d, "
-           "\"regret_mean\": %.3f, \"regret_std\": %.3f, \"ns_per_decision\": %.1f}\n",
+           "\"regret_mean\": %.3f, \"regret_std\": %.3f, \"ns_per_decision\": %.1f",
            env->name, optima_scheduler_policy_name(policy), SIM_ARMS,
            log != NULL ? log->rounds : env->rounds, seeds, mean, sqrt(var > 0.0 ? var : 0.0),
            ns / decisions);
+    if (o->restarts) printf(", \"restarts_mean\": %.3f", restarts / seeds);
+    printf("}\n");
     fflush(stdout);
 }
 
@@ -297,7 +305,7 @@ int main(int argc, char **argv)
     int seeds = 50, first_seed = 0;
     const char *env_name = NULL, *trace = SIM_DEFAULT_TRACE;
     int32_t only_policy = -1;
-    sim_options o = {-1, -1, -1.0, -1.0, -1};
+    sim_options o = {-1, -1, -1.0, -1.0, -1, 0};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const int has_value = i + 1 < argc;
@@ -330,6 +338,8 @@ int main(int argc, char **argv)
             o.alpha = atof(argv[++i]);
         } else if (strcmp(a, "--delta") == 0 && has_value) {
             o.delta = atof(argv[++i]);
+        } else if (strcmp(a, "--restarts") == 0) {
+            o.restarts = 1;
         } else if (strcmp(a, "--stride") == 0 && has_value) {
             o.stride = atol(argv[++i]);
         } else {

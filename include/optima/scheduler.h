@@ -20,9 +20,11 @@
  * policy does not use returns `OPTIMA_EUNSUPPORTED`.
  *
  * Cost: select is O(|A|) (one draw per arm for the Thompson policies), update is O(1)
- * amortised, and neither allocates: every table is allocated at creation for the largest
- * arm set K allows (about 64 bytes per arm: 4 MiB at K = 16, where all subsets are 65535
- * arms), and optima_scheduler_set_window() reallocates the reward ring.
+ * amortised (O(|A|) once every stride rewards of an arm with the change detector), and
+ * neither allocates: every table is allocated at creation for the largest arm set K
+ * allows (about 100 bytes per arm, 356 with the change detector: 6.3 or 22 MiB at K = 16,
+ * where all subsets are 65535 arms); optima_scheduler_set_window() reallocates the reward
+ * ring and optima_scheduler_set_history() may allocate the detector's tables.
  *
  * Determinism: the same seed, configuration and rewards give the same arms on every run.
  * The algorithms, their defaults and the order of the random draws are in
@@ -46,7 +48,7 @@ typedef struct optima_scheduler optima_scheduler;
 
 /** @brief The decision rule of a scheduler, passed as `int32_t`. Values are fixed forever. */
 enum optima_policy {
-    OPTIMA_POLICY_OPTIMA = 0,              /**< Thompson sampling over a recent window or a discount (the paper's scheduler). */
+    OPTIMA_POLICY_OPTIMA = 0,              /**< Thompson sampling over the rewards since the last change-point restart (default), a recent window or a discount (the paper's scheduler). */
     OPTIMA_POLICY_ALL = 1,                 /**< Always the full set of modules: classic layerwise distillation. */
     OPTIMA_POLICY_RANDOM = 2,              /**< A uniformly random arm each round. */
     OPTIMA_POLICY_ROUND_ROBIN = 3,         /**< Arms in index order, cyclically. */
@@ -68,9 +70,9 @@ enum optima_arm_set {
 
 /** @brief How OPTIMA forgets old rewards, passed as `int32_t`. Values are fixed forever. */
 enum optima_history {
-    OPTIMA_HISTORY_WINDOW = 0,  /**< Only the rewards of the last W rounds count (default). */
+    OPTIMA_HISTORY_WINDOW = 0,  /**< Only the rewards of the last W rounds count (the default until 1.0). */
     OPTIMA_HISTORY_DISCOUNT = 1, /**< Every reward counts with weight gamma^(age in rounds). */
-    OPTIMA_HISTORY_CHANGE_POINT = 2 /**< Every reward since the last change-point restart counts: a GLR change detector on each arm restarts the memory. Since 1.1. */
+    OPTIMA_HISTORY_CHANGE_POINT = 2 /**< Every reward since the last change-point restart counts: a GLR change detector on each arm restarts the memory. The default since 1.1. */
 };
 
 /** @brief Largest number of modules a scheduler accepts. */
@@ -212,7 +214,10 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_window(const opti
  * ::OPTIMA_HISTORY_CHANGE_POINT allocates the change detector's tables (32 doubles per
  * arm of the largest arm set K allows) unless they exist.
  * @param s the scheduler.
- * @param history one of ::optima_history. Default ::OPTIMA_HISTORY_WINDOW.
+ * A state saved with 1.0's default (::OPTIMA_HISTORY_WINDOW) loads only into a scheduler
+ * set to that mode.
+ * @param history one of ::optima_history. Default ::OPTIMA_HISTORY_CHANGE_POINT since 1.1
+ *        (::OPTIMA_HISTORY_WINDOW in 1.0).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` (NULL, unknown value); `OPTIMA_EUNSUPPORTED` for
  *         a policy other than ::OPTIMA_POLICY_OPTIMA; `OPTIMA_ESTATE` after the first select;
  *         `OPTIMA_ENOMEM` (then nothing changes).

@@ -57,18 +57,28 @@ void opt_cp_reset(optima_scheduler *s)
     s->cp.retired_count = 0.0;
 }
 
+uint32_t opt_cp_kept(uint64_t count, uint32_t stride)
+{
+    const uint64_t closed = count / stride;
+    return closed < OPT_SCHED_DETECTOR_BLOCKS ? (uint32_t)closed : OPT_SCHED_DETECTOR_BLOCKS;
+}
+
+/* Closed block i (i = 0 the first since the restart) lives in slot i mod the ring size. */
+uint32_t opt_cp_slot(uint64_t count, uint32_t stride, uint32_t b)
+{
+    const uint64_t index = count / stride - opt_cp_kept(count, stride) + b;
+    return (uint32_t)(index % OPT_SCHED_DETECTOR_BLOCKS);
+}
+
 uint32_t opt_cp_kept_blocks(const optima_scheduler *s, uint32_t arm)
 {
-    const uint64_t closed = s->arms[arm].cp_count / s->detector_stride;
-    return closed < OPT_SCHED_DETECTOR_BLOCKS ? (uint32_t)closed : OPT_SCHED_DETECTOR_BLOCKS;
+    return opt_cp_kept(s->arms[arm].cp_count, s->detector_stride);
 }
 
 double *opt_cp_block(const optima_scheduler *s, uint32_t arm, uint32_t b)
 {
-    const uint64_t closed = s->arms[arm].cp_count / s->detector_stride;
-    const uint64_t index = closed - opt_cp_kept_blocks(s, arm) + b;
     return &s->cp.blocks[(size_t)arm * OPT_SCHED_DETECTOR_BLOCKS +
-                         (size_t)(index % OPT_SCHED_DETECTOR_BLOCKS)];
+                         opt_cp_slot(s->arms[arm].cp_count, s->detector_stride, b)];
 }
 
 double opt_cp_glr_ratio(const optima_scheduler *s, uint32_t arm, double variance)

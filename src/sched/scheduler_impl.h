@@ -176,7 +176,11 @@ void opt_cp_push(optima_scheduler *s, uint32_t arm, double reward);
 /* The GLR statistic's largest value over the arm's split points divided by its threshold
  * (>= 1 is an alarm), for sigma^2 = @p variance. */
 double opt_cp_glr_ratio(const optima_scheduler *s, uint32_t arm, double variance);
-/* Closed blocks the detector keeps for an arm, and block b (0 = oldest kept). */
+/* For an arm with @p count rewards since the restart: how many closed blocks the detector
+ * keeps, and the slot (0 .. OPT_SCHED_DETECTOR_BLOCKS - 1) of kept block b, 0 = oldest. */
+uint32_t opt_cp_kept(uint64_t count, uint32_t stride);
+uint32_t opt_cp_slot(uint64_t count, uint32_t stride, uint32_t b);
+/* The same for an arm of the scheduler, and a pointer to its kept block b. */
 uint32_t opt_cp_kept_blocks(const optima_scheduler *s, uint32_t arm);
 double *opt_cp_block(const optima_scheduler *s, uint32_t arm, uint32_t b);
 

@@ -318,14 +318,13 @@ static void opt_read_change_point(const optima_scheduler *s, opt_reader *r, opt_
         a->cp_block = opt_reader_f64(r);
     }
     for (uint32_t i = 0; i < s->num_arms; ++i) {
-        const uint64_t closed = st->arms[i].cp_count / s->detector_stride;
-        const uint32_t kept = closed < OPT_SCHED_DETECTOR_BLOCKS ? (uint32_t)closed
-                                                                 : OPT_SCHED_DETECTOR_BLOCKS;
+        const uint64_t count = st->arms[i].cp_count;
+        const uint32_t kept = opt_cp_kept(count, s->detector_stride);
         for (uint32_t b = 0; b < kept; ++b) {
             const double v = opt_reader_f64(r);
             if (st->cp.blocks == NULL) continue; /* refused later: counts without the memory */
-            const uint64_t index = (closed - kept + b) % OPT_SCHED_DETECTOR_BLOCKS;
-            st->cp.blocks[(size_t)i * OPT_SCHED_DETECTOR_BLOCKS + index] = v;
+            st->cp.blocks[(size_t)i * OPT_SCHED_DETECTOR_BLOCKS +
+                          opt_cp_slot(count, s->detector_stride, b)] = v;
         }
     }
 }
@@ -441,12 +440,10 @@ static int opt_change_point_consistent(const optima_scheduler *s, const opt_sche
         counted += x->cp_count;
         finite = finite && isfinite(x->cp_mean) && isfinite(x->cp_m2) && x->cp_m2 >= 0.0 &&
                  isfinite(x->cp_block);
-        const uint64_t closed = x->cp_count / s->detector_stride;
-        const uint32_t kept = closed < OPT_SCHED_DETECTOR_BLOCKS ? (uint32_t)closed
-                                                                 : OPT_SCHED_DETECTOR_BLOCKS;
+        const uint32_t kept = opt_cp_kept(x->cp_count, s->detector_stride);
         for (uint32_t b = 0; b < kept && cp->blocks != NULL; ++b)
             finite = finite && isfinite(cp->blocks[(size_t)a * OPT_SCHED_DETECTOR_BLOCKS +
-                                                   (closed - kept + b) % OPT_SCHED_DETECTOR_BLOCKS]);
+                                                   opt_cp_slot(x->cp_count, s->detector_stride, b)]);
     }
     if (!finite || cp->restart_round > st->rounds || cp->restarts > st->rounds) return 0;
     if (!opt_sched_uses_change_point(s))

@@ -575,7 +575,8 @@ static void learning_policies_find_a_clearly_best_arm(void **state)
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
     static const int32_t policies[] = {OPTIMA_POLICY_OPTIMA, OPTIMA_POLICY_UCB1,
                                        OPTIMA_POLICY_THOMPSON, OPTIMA_POLICY_DISCOUNTED_THOMPSON,
-                                       OPTIMA_POLICY_SLIDING_WINDOW_UCB, OPTIMA_POLICY_EXP3};
+                                       OPTIMA_POLICY_SLIDING_WINDOW_UCB, OPTIMA_POLICY_EXP3,
+                                       OPTIMA_POLICY_GLR_UCB};
     for (size_t p = 0; p < sizeof policies / sizeof policies[0]; ++p) {
         optima_scheduler *s = make_scheduler(ctx, 2, policies[p], 11);
         int best = 0;
@@ -589,6 +590,9 @@ static void learning_policies_find_a_clearly_best_arm(void **state)
         }
         if (best < 200) fail_msg("%s played the best arm %d of 300 late rounds",
                                  optima_scheduler_policy_name(policies[p]), best);
+        uint64_t restarts;
+        assert_int_equal(optima_scheduler_get_restarts(s, &restarts), OPTIMA_OK);
+        assert_int_equal(restarts, 0); /* nothing changed: no restart */
         optima_scheduler_destroy(s);
     }
     optima_context_destroy(ctx);

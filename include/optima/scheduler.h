@@ -20,9 +20,11 @@
  * policy does not use returns `OPTIMA_EUNSUPPORTED`.
  *
  * Cost: select is O(|A|) (one draw per arm for the Thompson policies), update is O(1)
- * amortised, and neither allocates: every table is allocated at creation for the largest
- * arm set K allows (about 64 bytes per arm: 4 MiB at K = 16, where all subsets are 65535
- * arms), and optima_scheduler_set_window() reallocates the reward ring.
+ * amortised (O(|A|) once every stride rewards of an arm with the change detector), and
+ * neither allocates: every table is allocated at creation for the largest arm set K
+ * allows (about 100 bytes per arm, 356 with the change detector: 6.3 or 22 MiB at K = 16,
+ * where all subsets are 65535 arms); optima_scheduler_set_window() reallocates the reward
+ * ring and optima_scheduler_set_history() may allocate the detector's tables.
  *
  * Determinism: the same seed, configuration and rewards give the same arms on every run.
  * The algorithms, their defaults and the order of the random draws are in
@@ -46,7 +48,7 @@ typedef struct optima_scheduler optima_scheduler;
 
 /** @brief The decision rule of a scheduler, passed as `int32_t`. Values are fixed forever. */
 enum optima_policy {
-    OPTIMA_POLICY_OPTIMA = 0,              /**< Thompson sampling over a recent window or a discount (the paper's scheduler). */
+    OPTIMA_POLICY_OPTIMA = 0,              /**< Thompson sampling over the rewards since the last change-point restart (default), a recent window or a discount (the paper's scheduler). */
     OPTIMA_POLICY_ALL = 1,                 /**< Always the full set of modules: classic layerwise distillation. */
     OPTIMA_POLICY_RANDOM = 2,              /**< A uniformly random arm each round. */
     OPTIMA_POLICY_ROUND_ROBIN = 3,         /**< Arms in index order, cyclically. */
@@ -55,7 +57,8 @@ enum optima_policy {
     OPTIMA_POLICY_THOMPSON = 6,            /**< Stationary Gaussian Thompson sampling (Agrawal & Goyal 2013). */
     OPTIMA_POLICY_DISCOUNTED_THOMPSON = 7, /**< Gaussian Thompson sampling over discounted statistics. */
     OPTIMA_POLICY_SLIDING_WINDOW_UCB = 8,  /**< SW-UCB (Garivier & Moulines 2011). */
-    OPTIMA_POLICY_EXP3 = 9                 /**< EXP3 (Auer et al. 2002), rewards clipped to [0, 1]. */
+    OPTIMA_POLICY_EXP3 = 9,                /**< EXP3 (Auer et al. 2002), rewards clipped to [0, 1]. */
+    OPTIMA_POLICY_GLR_UCB = 10             /**< UCB with change-point restarts and forced exploration (GLR-UCB, Besson et al. 2020). Since 1.1. */
 };
 
 /** @brief Which arms a scheduler offers, passed as `int32_t`. Values are fixed forever. */
@@ -67,8 +70,9 @@ enum optima_arm_set {
 
 /** @brief How OPTIMA forgets old rewards, passed as `int32_t`. Values are fixed forever. */
 enum optima_history {
-    OPTIMA_HISTORY_WINDOW = 0,  /**< Only the rewards of the last W rounds count (default). */
-    OPTIMA_HISTORY_DISCOUNT = 1 /**< Every reward counts with weight gamma^(age in rounds). */
+    OPTIMA_HISTORY_WINDOW = 0,  /**< Only the rewards of the last W rounds count (the default until 1.0). */
+    OPTIMA_HISTORY_DISCOUNT = 1, /**< Every reward counts with weight gamma^(age in rounds). */
+    OPTIMA_HISTORY_CHANGE_POINT = 2 /**< Every reward since the last change-point restart counts: a GLR change detector on each arm restarts the memory. The default since 1.1. */
 };
 
 /** @brief Largest number of modules a scheduler accepts. */
@@ -79,6 +83,9 @@ enum optima_history {
 
 /** @brief Largest reward magnitude accepted by optima_scheduler_update(). */
 #define OPTIMA_SCHEDULER_MAX_ABS_REWARD 1e100
+
+/** @brief Largest stride accepted by optima_scheduler_set_detector_stride(). Since 1.1. */
+#define OPTIMA_SCHEDULER_MAX_DETECTOR_STRIDE 65536u
 
 /**
  * @brief Create a scheduler over @p num_modules modules with every non-empty subset as arms.
@@ -201,11 +208,19 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_window(const opti
                                                                       uint32_t *window);
 
 /**
- * @brief OPTIMA's memory: a window of W rounds or a discount gamma.
+ * @brief OPTIMA's memory: a window of W rounds, a discount gamma, or every reward since
+ *        the last change-point restart.
+ *
+ * ::OPTIMA_HISTORY_CHANGE_POINT allocates the change detector's tables (32 doubles per
+ * arm of the largest arm set K allows) unless they exist.
  * @param s the scheduler.
- * @param history one of ::optima_history. Default ::OPTIMA_HISTORY_WINDOW.
+ * A state saved with 1.0's default (::OPTIMA_HISTORY_WINDOW) loads only into a scheduler
+ * set to that mode.
+ * @param history one of ::optima_history. Default ::OPTIMA_HISTORY_CHANGE_POINT since 1.1
+ *        (::OPTIMA_HISTORY_WINDOW in 1.0).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` (NULL, unknown value); `OPTIMA_EUNSUPPORTED` for
- *         a policy other than ::OPTIMA_POLICY_OPTIMA; `OPTIMA_ESTATE` after the first select.
+ *         a policy other than ::OPTIMA_POLICY_OPTIMA; `OPTIMA_ESTATE` after the first select;
+ *         `OPTIMA_ENOMEM` (then nothing changes).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_set_history(optima_scheduler *s,
                                                                        int32_t history);
@@ -346,6 +361,83 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_set_fixed_arm(optima_
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_fixed_arm(
     const optima_scheduler *s, uint32_t *arm);
 
+/**
+ * @brief Forced exploration alpha: the minimum share of rounds that play every arm in turn.
+ *
+ * Used by ::OPTIMA_POLICY_OPTIMA (every history mode) and ::OPTIMA_POLICY_GLR_UCB.
+ * Counting rounds from the last change-point restart (or the start), periods of
+ * floor(|A| / alpha) rounds begin with |A| rounds that play every arm once (OPTIMA in its
+ * seeded sweep order, GLR_UCB in index order), so no arm goes unplayed for longer than a
+ * period and every arm's change detector keeps seeing rewards. 0 forces only the first
+ * |A| rounds after the start or a restart (OPTIMA's initial sweep). Default 0 (since 1.1;
+ * docs/scheduler.md has the measurements behind it).
+ * @param s the scheduler.
+ * @param alpha finite, in [0, 1].
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming 'alpha' or 's'; `OPTIMA_EUNSUPPORTED` for
+ *         another policy; `OPTIMA_ESTATE` after the first select.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_set_forced_exploration(
+    optima_scheduler *s, double alpha);
+
+/**
+ * @brief Read the forced exploration alpha. Since 1.1.
+ * @param s the scheduler.
+ * @param[out] alpha receives alpha (0 unless set).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_forced_exploration(
+    const optima_scheduler *s, double *alpha);
+
+/**
+ * @brief Confidence delta of the change detector (::OPTIMA_HISTORY_CHANGE_POINT and
+ *        ::OPTIMA_POLICY_GLR_UCB): an alarm when the Gaussian GLR statistic of an arm's
+ *        rewards since the last restart reaches ln(3 n^(3/2) / delta), n their count.
+ *
+ * Smaller delta: fewer false alarms, a longer detection delay. Default 0.01. Used by
+ * ::OPTIMA_POLICY_OPTIMA (in ::OPTIMA_HISTORY_CHANGE_POINT mode) and
+ * ::OPTIMA_POLICY_GLR_UCB. Since 1.1.
+ * @param s the scheduler.
+ * @param delta finite, in (0, 1).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming 'delta' or 's'; `OPTIMA_EUNSUPPORTED` for
+ *         another policy; `OPTIMA_ESTATE` after the first select.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_set_detector_confidence(
+    optima_scheduler *s, double delta);
+
+/**
+ * @brief Read the change detector's confidence delta. Since 1.1.
+ * @param s the scheduler.
+ * @param[out] delta receives delta (0.01 unless set).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_detector_confidence(
+    const optima_scheduler *s, double *delta);
+
+/**
+ * @brief Subsampling stride of the change detector: an arm's rewards are tested each time
+ *        their count reaches a multiple of the stride, at split points every stride
+ *        rewards, over the arm's last 32 blocks of stride rewards.
+ *
+ * A larger stride tests less often (cheaper) and looks further back (smaller changes can
+ * be told apart), and adds up to stride rewards of delay. Default 4. Used by
+ * ::OPTIMA_POLICY_OPTIMA and ::OPTIMA_POLICY_GLR_UCB. Since 1.1.
+ * @param s the scheduler.
+ * @param stride 1 to ::OPTIMA_SCHEDULER_MAX_DETECTOR_STRIDE.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming 'stride' or 's'; `OPTIMA_EUNSUPPORTED` for
+ *         another policy; `OPTIMA_ESTATE` after the first select.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_set_detector_stride(
+    optima_scheduler *s, uint32_t stride);
+
+/**
+ * @brief Read the change detector's stride. Since 1.1.
+ * @param s the scheduler.
+ * @param[out] stride receives the stride (4 unless set).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_detector_stride(
+    const optima_scheduler *s, uint32_t *stride);
+
 /* ---- rounds ------------------------------------------------------------------------------ */
 
 /**
@@ -412,6 +504,18 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_num_arms(const op
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_rounds(const optima_scheduler *s,
                                                                       uint64_t *rounds);
+
+/**
+ * @brief How many times the change detector restarted the memory (every arm's
+ *        statistics) since the start. Since 1.1.
+ *
+ * Always 0 for a policy without a change detector.
+ * @param s the scheduler.
+ * @param[out] restarts receives the count.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_restarts(const optima_scheduler *s,
+                                                                        uint64_t *restarts);
 
 /**
  * @brief The module mask of an arm.

@@ -22,6 +22,7 @@ void opt_sched_reset_statistics(optima_scheduler *s)
     }
     opt_window_reset(&s->window);
     opt_decay_reset(&s->decay);
+    opt_cp_reset(s);
     s->rounds = 0;
     s->pending = OPT_SCHED_NO_ARM;
     s->pending_probability = 0.0;

@@ -50,12 +50,13 @@ optima_status optima_scheduler_set_history(optima_scheduler *s, int32_t history)
     static const char fn[] = "optima_scheduler_set_history";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
     OPT_FORWARD_IF_ERROR(opt_check_setting(s, fn, OPT_USES_HISTORY, "history mode"));
-    OPT_RETURN_ERROR_IF(history != OPTIMA_HISTORY_WINDOW && history != OPTIMA_HISTORY_DISCOUNT,
+    OPT_RETURN_ERROR_IF(history < OPTIMA_HISTORY_WINDOW || history > OPTIMA_HISTORY_CHANGE_POINT,
                         &s->error, OPTIMA_EINVAL,
-                        "%s: argument 'history' must be OPTIMA_HISTORY_WINDOW (0) or "
-                        "OPTIMA_HISTORY_DISCOUNT (1), got %d",
+                        "%s: argument 'history' must be OPTIMA_HISTORY_WINDOW (0), "
+                        "OPTIMA_HISTORY_DISCOUNT (1) or OPTIMA_HISTORY_CHANGE_POINT (2), got %d",
                         fn, (int)history);
     OPT_FORWARD_IF_ERROR(opt_sched_check_configurable(s, fn));
+    if (history == OPTIMA_HISTORY_CHANGE_POINT) OPT_FORWARD_IF_ERROR(opt_cp_allocate(s, fn));
     s->history = history;
     return OPTIMA_OK;
 }
@@ -127,6 +128,42 @@ optima_status optima_scheduler_set_fixed_arm(optima_scheduler *s, uint32_t arm)
     return OPTIMA_OK;
 }
 
+optima_status optima_scheduler_set_forced_exploration(optima_scheduler *s, double alpha)
+{
+    static const char fn[] = "optima_scheduler_set_forced_exploration";
+    OPT_CHECK_NOT_NULL(NULL, fn, s);
+    OPT_FORWARD_IF_ERROR(opt_check_setting(s, fn, OPT_USES_FORCED, "forced exploration"));
+    OPT_FORWARD_IF_ERROR(opt_check_real(s, fn, "alpha", alpha, 0.0, 0, 1.0));
+    OPT_FORWARD_IF_ERROR(opt_sched_check_configurable(s, fn));
+    s->forced_exploration = alpha;
+    return OPTIMA_OK;
+}
+
+optima_status optima_scheduler_set_detector_confidence(optima_scheduler *s, double delta)
+{
+    static const char fn[] = "optima_scheduler_set_detector_confidence";
+    OPT_CHECK_NOT_NULL(NULL, fn, s);
+    OPT_FORWARD_IF_ERROR(opt_check_setting(s, fn, OPT_USES_DETECTOR, "change detector"));
+    OPT_RETURN_ERROR_IF(!(delta > 0.0 && delta < 1.0), &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'delta' must be in (0, 1), got %g", fn, delta);
+    OPT_FORWARD_IF_ERROR(opt_sched_check_configurable(s, fn));
+    s->detector_confidence = delta;
+    return OPTIMA_OK;
+}
+
+optima_status optima_scheduler_set_detector_stride(optima_scheduler *s, uint32_t stride)
+{
+    static const char fn[] = "optima_scheduler_set_detector_stride";
+    OPT_CHECK_NOT_NULL(NULL, fn, s);
+    OPT_FORWARD_IF_ERROR(opt_check_setting(s, fn, OPT_USES_DETECTOR, "change detector"));
+    OPT_RETURN_ERROR_IF(stride < 1 || stride > OPTIMA_SCHEDULER_MAX_DETECTOR_STRIDE, &s->error,
+                        OPTIMA_EINVAL, "%s: argument 'stride' must be in [1, %u], got %u", fn,
+                        (unsigned)OPTIMA_SCHEDULER_MAX_DETECTOR_STRIDE, (unsigned)stride);
+    OPT_FORWARD_IF_ERROR(opt_sched_check_configurable(s, fn));
+    s->detector_stride = stride;
+    return OPTIMA_OK;
+}
+
 /* ---- getters ---------------------------------------------------------------------------- */
 OPT_SCHED_GETTER(window, uint32_t, window, s->window.capacity)
 OPT_SCHED_GETTER(history, int32_t, history, s->history)
@@ -136,3 +173,6 @@ OPT_SCHED_GETTER(fixed_variance, double, variance, s->fixed_variance)
 OPT_SCHED_GETTER(exploration, double, c, s->exploration)
 OPT_SCHED_GETTER(exp3_gamma, double, gamma, s->exp3_gamma)
 OPT_SCHED_GETTER(fixed_arm, uint32_t, arm, s->fixed_arm)
+OPT_SCHED_GETTER(forced_exploration, double, alpha, s->forced_exploration)
+OPT_SCHED_GETTER(detector_confidence, double, delta, s->detector_confidence)
+OPT_SCHED_GETTER(detector_stride, uint32_t, stride, s->detector_stride)

@@ -44,6 +44,7 @@ void optima_scheduler_destroy(optima_scheduler *s)
     opt_free(ctx, s->names);
     opt_free(ctx, s->window.ring);
     opt_free(ctx, s->order);
+    opt_free(ctx, s->cp.blocks);
     opt_free(ctx, s->arms);
     opt_free(ctx, s);
 }
@@ -58,7 +59,7 @@ optima_status optima_scheduler_create(optima_context *ctx, int32_t num_modules, 
                         OPTIMA_EINVAL, "%s: argument 'num_modules' must be in [1, %d], got %d",
                         fn, OPTIMA_SCHEDULER_MAX_MODULES, (int)num_modules);
     OPT_RETURN_ERROR_IF(opt_policy_find(policy) == NULL, NULL, OPTIMA_EINVAL,
-                        "%s: argument 'policy' must be an optima_policy value (0 to 9), got %d",
+                        "%s: argument 'policy' must be an optima_policy value (0 to 10), got %d",
                         fn, (int)policy);
     optima_scheduler *s = opt_calloc(ctx, 1, sizeof *s);
     OPT_RETURN_ERROR_IF(s == NULL, NULL, OPTIMA_ENOMEM, "%s: cannot allocate the scheduler", fn);
@@ -75,12 +76,20 @@ optima_status optima_scheduler_create(optima_context *ctx, int32_t num_modules, 
         return opt_fail(NULL, OPTIMA_ENOMEM, "%s: cannot allocate the tables for %u arms", fn,
                         (unsigned)((1u << num_modules) - 1u));
     }
-    s->history = OPTIMA_HISTORY_WINDOW;
+    s->history = OPT_SCHED_DEFAULT_HISTORY;
     s->discount = OPT_SCHED_DEFAULT_DISCOUNT;
     s->variance_floor = OPT_SCHED_DEFAULT_VARIANCE_FLOOR;
     s->fixed_variance = 0.0;
     s->exploration = OPT_SCHED_DEFAULT_EXPLORATION;
     s->exp3_gamma = OPT_SCHED_DEFAULT_EXP3_GAMMA;
+    s->forced_exploration = OPT_SCHED_DEFAULT_FORCED_EXPLORATION;
+    s->detector_confidence = OPT_SCHED_DEFAULT_DETECTOR_CONFIDENCE;
+    s->detector_stride = OPT_SCHED_DEFAULT_DETECTOR_STRIDE;
+    if (opt_sched_uses_change_point(s) && opt_cp_allocate(s, fn) != OPTIMA_OK) {
+        optima_scheduler_destroy(s);
+        return opt_fail(NULL, OPTIMA_ENOMEM, "%s: cannot allocate the change detector for %u arms",
+                        fn, (unsigned)((1u << num_modules) - 1u));
+    }
     opt_sched_build_arms(s, OPTIMA_ARMS_ALL_SUBSETS);
     opt_rng_seed(&s->rng, seed);
     *out = s;
@@ -93,6 +102,12 @@ int opt_sched_uses_window(const optima_scheduler *s)
 {
     if (s->policy == OPTIMA_POLICY_OPTIMA) return s->history == OPTIMA_HISTORY_WINDOW;
     return s->policy == OPTIMA_POLICY_SLIDING_WINDOW_UCB;
+}
+
+int opt_sched_uses_change_point(const optima_scheduler *s)
+{
+    if (s->policy == OPTIMA_POLICY_OPTIMA) return s->history == OPTIMA_HISTORY_CHANGE_POINT;
+    return s->policy == OPTIMA_POLICY_GLR_UCB;
 }
 
 double opt_sched_gamma(const optima_scheduler *s)
@@ -110,6 +125,11 @@ void opt_sched_arm_memory(const optima_scheduler *s, uint32_t arm, double *count
         *sum = a->win_sum;
         return;
     }
+    if (opt_sched_uses_change_point(s)) {
+        *count = (double)a->cp_count;
+        *sum = a->cp_mean * (double)a->cp_count;
+        return;
+    }
     const double f = opt_decay_factor(a, opt_sched_gamma(s), s->rounds);
     *count = a->dec_count * f;
     *sum = a->dec_sum * f;
@@ -122,9 +142,33 @@ void opt_sched_arm_memory(const optima_scheduler *s, uint32_t arm, double *count
  *   SSW = M2 - sum_a (S_a - n_a * mean)^2 / n_a,
  * O(|A|) per decision like the sampling loop itself. Rounding can leave SSW slightly
  * negative when the arms' rewards are (nearly) constant; the floor then applies. */
+/* The change-point memory keeps each arm's squared deviations (Welford), so its pooled
+ * within-arm variance is a plain sum, with the ended segment's as a prior after a
+ * restart. */
+static void opt_change_point_moments(const optima_scheduler *s, double *mean, double *variance)
+{
+    double n = 0.0, sum = 0.0, m2 = s->cp.retired_m2, weight = s->cp.retired_count;
+    for (uint32_t a = 0; a < s->num_arms; ++a) {
+        const opt_arm *x = &s->arms[a];
+        n += (double)x->cp_count;
+        sum += x->cp_mean * (double)x->cp_count;
+        m2 += x->cp_m2;
+    }
+    weight += n;
+    *mean = n > 0.0 ? sum / n : 0.0;
+    const double v = s->fixed_variance > 0.0 ? s->fixed_variance
+                     : weight > 0.0          ? m2 / weight
+                                             : 0.0;
+    *variance = v > s->variance_floor || s->fixed_variance > 0.0 ? v : s->variance_floor;
+}
+
 void opt_sched_memory_moments(const optima_scheduler *s, double *mean, double *variance)
 {
     double weight, m2;
+    if (opt_sched_uses_change_point(s)) {
+        opt_change_point_moments(s, mean, variance);
+        return;
+    }
     if (opt_sched_uses_window(s)) {
         *mean = s->window.mean;
         weight = (double)s->window.size;
@@ -184,6 +228,7 @@ optima_status optima_scheduler_update(optima_scheduler *s, uint32_t arm, double 
     s->arms[arm].plays += 1;
     opt_window_push(&s->window, s->arms, arm, reward);
     opt_decay_push(&s->decay, s->arms, arm, reward, opt_sched_gamma(s), s->rounds);
+    if (opt_sched_uses_change_point(s)) opt_cp_push(s, arm, reward);
     const opt_policy *p = opt_policy_find(s->policy);
     if (p->credit != NULL) p->credit(s, arm, reward);
     s->pending = OPT_SCHED_NO_ARM;
@@ -196,6 +241,7 @@ OPT_SCHED_GETTER(num_modules, int32_t, num_modules, s->num_modules)
 OPT_SCHED_GETTER(policy, int32_t, policy, s->policy)
 OPT_SCHED_GETTER(num_arms, uint32_t, num_arms, s->num_arms)
 OPT_SCHED_GETTER(rounds, uint64_t, rounds, s->rounds)
+OPT_SCHED_GETTER(restarts, uint64_t, restarts, s->cp.restarts)
 
 /* The per-arm getters share their checks. */
 static optima_status opt_check_arm_getter(const optima_scheduler *s, const char *fn, uint32_t arm,

@@ -18,8 +18,15 @@
 #define OPT_SCHED_DEFAULT_EXPLORATION 1.0
 #define OPT_SCHED_DEFAULT_EXP3_GAMMA 0.1
 #define OPT_SCHED_MAX_PARAMETER 1e100
+#define OPT_SCHED_DEFAULT_FORCED_EXPLORATION 0.0
+#define OPT_SCHED_DEFAULT_HISTORY OPTIMA_HISTORY_CHANGE_POINT
+#define OPT_SCHED_DEFAULT_DETECTOR_CONFIDENCE 0.5
+#define OPT_SCHED_DEFAULT_DETECTOR_STRIDE 4u
+/* Split points the change detector keeps per arm: the last DETECTOR_BLOCKS blocks of
+ * `stride` rewards (docs/scheduler.md, "Change-point restarts"). */
+#define OPT_SCHED_DETECTOR_BLOCKS 32u
 
-/* Per-arm statistics: 64 bytes, so 2^16 - 1 arms take 4 MiB. */
+/* Per-arm statistics: 96 bytes, so 2^16 - 1 arms take 6 MiB. */
 typedef struct opt_arm {
     double win_sum;     /* sum of this arm's rewards among the last W rounds */
     double dec_count;   /* sum of gamma^age over its rewards, as of round dec_round */
@@ -30,6 +37,11 @@ typedef struct opt_arm {
     uint64_t dec_round; /* the round count when dec_* were last brought up to date */
     uint32_t mask;      /* module mask */
     uint32_t win_count; /* rewards among the last W rounds */
+    /* change-point memory: the rewards since the last restart (Welford) */
+    uint64_t cp_count;
+    double cp_mean;
+    double cp_m2;
+    double cp_block; /* sum of the rewards of the block being filled */
 } opt_arm;
 
 /* One round of the reward ring. */
@@ -59,6 +71,17 @@ typedef struct opt_decay {
     double m2;
 } opt_decay;
 
+/* The change-point memory's global part: the pooled within-arm squared deviations and
+ * count of the segment that the last restart ended, kept as the prior of sigma^2 until
+ * the new segment has its own (docs/scheduler.md). */
+typedef struct opt_change_point {
+    double *blocks;   /* max_arms * OPT_SCHED_DETECTOR_BLOCKS closed block sums, or NULL */
+    uint64_t restarts;
+    uint64_t restart_round; /* the round count at the last restart */
+    double retired_m2;
+    double retired_count;
+} opt_change_point;
+
 /* What a policy reads; a setter for a hyperparameter outside its flags is refused. */
 enum opt_policy_uses {
     OPT_USES_WINDOW = 1u << 0,
@@ -67,7 +90,9 @@ enum opt_policy_uses {
     OPT_USES_VARIANCE = 1u << 3,
     OPT_USES_EXPLORATION = 1u << 4,
     OPT_USES_EXP3 = 1u << 5,
-    OPT_USES_FIXED_ARM = 1u << 6
+    OPT_USES_FIXED_ARM = 1u << 6,
+    OPT_USES_DETECTOR = 1u << 7,
+    OPT_USES_FORCED = 1u << 8
 };
 
 struct optima_scheduler {
@@ -87,6 +112,10 @@ struct optima_scheduler {
     double fixed_variance;
     double exploration;
     double exp3_gamma;
+    double forced_exploration;
+    double detector_confidence;
+    uint32_t detector_stride;
+    uint32_t reserved;
     char *names; /* K * OPT_SCHED_NAME_CAPACITY bytes, or NULL */
     /* state */
     opt_rng rng;
@@ -98,6 +127,7 @@ struct optima_scheduler {
     uint32_t *order;  /* max_arms: OPTIMA's seeded order of the first |A| rounds */
     opt_window window;
     opt_decay decay;
+    opt_change_point cp;
 };
 
 /* ---- policies (one file each) ---------------------------------------------------------- */
@@ -119,6 +149,7 @@ extern const opt_policy opt_policy_thompson;
 extern const opt_policy opt_policy_discounted_thompson;
 extern const opt_policy opt_policy_sliding_window_ucb;
 extern const opt_policy opt_policy_exp3;
+extern const opt_policy opt_policy_glr_ucb;
 
 /* The policy with this enum value, or NULL. */
 const opt_policy *opt_policy_find(int32_t policy);
@@ -136,8 +167,27 @@ void opt_decay_push(opt_decay *d, opt_arm *arms, uint32_t arm, double reward, do
 /* gamma^(round - dec_round): the factor that brings an arm's statistics to @p round. */
 double opt_decay_factor(const opt_arm *arm, double gamma, uint64_t round);
 
-/* The policy's memory: the window, or the decay with the policy's gamma (1 if none). */
+/* Change-point memory (memory_change_point.c): every arm's rewards since the last restart,
+ * a GLR test on each arm's stream, a restart of every arm when one fires. */
+optima_status opt_cp_allocate(optima_scheduler *s, const char *fn);
+void opt_cp_reset(optima_scheduler *s);
+/* Take a reward of @p arm; test its stream when a block closes; restart on an alarm. */
+void opt_cp_push(optima_scheduler *s, uint32_t arm, double reward);
+/* The GLR statistic's largest value over the arm's split points divided by its threshold
+ * (>= 1 is an alarm), for sigma^2 = @p variance. */
+double opt_cp_glr_ratio(const optima_scheduler *s, uint32_t arm, double variance);
+/* For an arm with @p count rewards since the restart: how many closed blocks the detector
+ * keeps, and the slot (0 .. OPT_SCHED_DETECTOR_BLOCKS - 1) of kept block b, 0 = oldest. */
+uint32_t opt_cp_kept(uint64_t count, uint32_t stride);
+uint32_t opt_cp_slot(uint64_t count, uint32_t stride, uint32_t b);
+/* The same for an arm of the scheduler, and a pointer to its kept block b. */
+uint32_t opt_cp_kept_blocks(const optima_scheduler *s, uint32_t arm);
+double *opt_cp_block(const optima_scheduler *s, uint32_t arm, uint32_t b);
+
+/* The policy's memory: the window, the change-point memory, or the decay with the
+ * policy's gamma (1 if none). */
 int opt_sched_uses_window(const optima_scheduler *s);
+int opt_sched_uses_change_point(const optima_scheduler *s);
 double opt_sched_gamma(const optima_scheduler *s);
 /* Count and sum of an arm's remembered rewards, as of now. */
 void opt_sched_arm_memory(const optima_scheduler *s, uint32_t arm, double *count, double *sum);
@@ -148,6 +198,11 @@ void opt_sched_memory_moments(const optima_scheduler *s, double *mean, double *v
 /* Gaussian Thompson sampling shared by OPTIMA, THOMPSON and DISCOUNTED_THOMPSON: one
  * draw per arm in index order, argmax (lowest index on ties). */
 uint32_t opt_sched_thompson_select(optima_scheduler *s);
+/* The forced-exploration arm of this round, or OPT_SCHED_NO_ARM: the rounds since the last
+ * restart (or the start) run in periods of floor(|A| / alpha) rounds whose first |A| play
+ * s->order; alpha = 0 leaves only the first |A| rounds (OPTIMA's initial sweep). */
+uint32_t opt_sched_forced_arm(const optima_scheduler *s);
+
 /* UCB index policy shared by UCB1 and SW-UCB over the policy's memory: the first arm with
  * no remembered reward, else argmax of mean + c * sqrt(2 ln(horizon) / count). */
 uint32_t opt_sched_ucb_select(optima_scheduler *s, double horizon);

@@ -1,10 +1,13 @@
 /* Saving and restoring a scheduler: a versioned, checksummed little-endian stream.
  *
- * Layout (format version 2; docs/scheduler.md has the table). Version 1 has the same
+ * Layout (format version 3; docs/scheduler.md has the table). Version 1 has version 2's
  * layout; version 2 marks the change of the Thompson policies' sigma^2 estimate to the
  * pooled within-arm variance, so that an older library refuses a state that would
  * continue differently under it. A version-1 state loads and continues under the new
- * estimate.
+ * estimate. Version 3 appends forced exploration and the change detector: three values
+ * to the header, the change-point memory to the body. A version-1 or 2 state was written
+ * without them: it loads as one with forced exploration 0 and no change-point memory
+ * (neither existed), and the detector's settings are not compared.
  *   header  "OPTSCHED" magic, u32 version, then the configuration that fixes the layout
  *           and meaning (K, policy, arm set, |A|, history, W, the hyperparameters), CRC-32C;
  *   body    the arm masks, the generator, the round count, the pending select, the decay
@@ -21,12 +24,15 @@
 #include "scheduler_impl.h"
 
 #define OPT_SCHED_MAGIC "OPTSCHED"
-#define OPT_SCHED_FORMAT_VERSION 2u
+#define OPT_SCHED_FORMAT_VERSION 3u
 
 /* The configuration as stored in the header. */
 typedef struct opt_sched_header {
     uint32_t num_modules, policy, arm_set, num_arms, history, window, fixed_arm;
     double discount, variance_floor, fixed_variance, exploration, exp3_gamma;
+    double forced_exploration, detector_confidence; /* version 3 */
+    uint32_t detector_stride;                       /* version 3 */
+    uint32_t version;
 } opt_sched_header;
 
 static opt_sched_header opt_header_of(const optima_scheduler *s)
@@ -44,6 +50,10 @@ static opt_sched_header opt_header_of(const optima_scheduler *s)
     h.fixed_variance = s->fixed_variance;
     h.exploration = s->exploration;
     h.exp3_gamma = s->exp3_gamma;
+    h.forced_exploration = s->forced_exploration;
+    h.detector_confidence = s->detector_confidence;
+    h.detector_stride = s->detector_stride;
+    h.version = OPT_SCHED_FORMAT_VERSION;
     return h;
 }
 
@@ -55,6 +65,7 @@ typedef struct opt_sched_state {
     double pending_probability;
     opt_decay decay;
     opt_window window; /* ring points to a temporary */
+    opt_change_point cp; /* blocks point to a temporary (NULL without the memory) */
     opt_arm *arms;
     uint32_t *order;
 } opt_sched_state;
@@ -71,7 +82,30 @@ static void opt_write_header(opt_writer *w, const opt_sched_header *h)
     const double d[] = {h->discount, h->variance_floor, h->fixed_variance, h->exploration,
                         h->exp3_gamma};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; ++i) opt_writer_f64(w, d[i]);
+    opt_writer_f64(w, h->forced_exploration);
+    opt_writer_f64(w, h->detector_confidence);
+    opt_writer_u32(w, h->detector_stride);
     opt_writer_crc(w);
+}
+
+/* Version 3's section: the change-point memory. */
+static void opt_write_change_point(opt_writer *w, const optima_scheduler *s)
+{
+    opt_writer_u64(w, s->cp.restarts);
+    opt_writer_u64(w, s->cp.restart_round);
+    opt_writer_f64(w, s->cp.retired_m2);
+    opt_writer_f64(w, s->cp.retired_count);
+    for (uint32_t i = 0; i < s->num_arms; ++i) {
+        const opt_arm *a = &s->arms[i];
+        opt_writer_u64(w, a->cp_count);
+        opt_writer_f64(w, a->cp_mean);
+        opt_writer_f64(w, a->cp_m2);
+        opt_writer_f64(w, a->cp_block);
+    }
+    for (uint32_t i = 0; i < s->num_arms; ++i) {
+        const uint32_t kept = opt_cp_kept_blocks(s, i);
+        for (uint32_t b = 0; b < kept; ++b) opt_writer_f64(w, *opt_cp_block(s, i, b));
+    }
 }
 
 static void opt_write_arm(opt_writer *w, const opt_arm *a)
@@ -112,6 +146,7 @@ static void opt_write_body(opt_writer *w, const optima_scheduler *s)
     }
     for (uint32_t i = 0; i < s->num_arms; ++i) opt_write_arm(w, &s->arms[i]);
     for (uint32_t i = 0; i < s->num_arms; ++i) opt_writer_u32(w, s->order[i]);
+    opt_write_change_point(w, s);
     opt_writer_crc(w);
 }
 
@@ -209,6 +244,11 @@ static optima_status opt_read_header(optima_scheduler *s, opt_reader *r, opt_sch
     double *d[] = {&h->discount, &h->variance_floor, &h->fixed_variance, &h->exploration,
                    &h->exp3_gamma};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; ++i) *d[i] = opt_reader_f64(r);
+    h->version = version;
+    /* before version 3 there was no forced exploration and no change detector */
+    h->forced_exploration = version >= 3 ? opt_reader_f64(r) : 0.0;
+    h->detector_confidence = version >= 3 ? opt_reader_f64(r) : s->detector_confidence;
+    h->detector_stride = version >= 3 ? opt_reader_u32(r) : s->detector_stride;
     const int crc = opt_reader_check_crc(r);
     OPT_FORWARD_IF_ERROR(opt_reader_status(s, r, fn, "header"));
     OPT_RETURN_ERROR_IF(crc != 0, &s->error, OPTIMA_ECHECKSUM,
@@ -223,22 +263,25 @@ static optima_status opt_compare_header(optima_scheduler *s, const opt_sched_hea
     const opt_sched_header want = opt_header_of(s);
     static const char *const names[] = {"number of modules", "policy", "arm set",
                                         "number of arms", "history mode", "window",
-                                        "fixed arm"};
+                                        "fixed arm", "detector stride"};
     const uint32_t g[] = {got->num_modules, got->policy, got->arm_set, got->num_arms,
-                          got->history, got->window, got->fixed_arm};
+                          got->history, got->window, got->fixed_arm, got->detector_stride};
     const uint32_t w[] = {want.num_modules, want.policy, want.arm_set, want.num_arms,
-                          want.history, want.window, want.fixed_arm};
+                          want.history, want.window, want.fixed_arm, want.detector_stride};
     for (size_t i = 0; i < sizeof g / sizeof g[0]; ++i) {
         OPT_RETURN_ERROR_IF(g[i] != w[i], &s->error, OPTIMA_EMISMATCH,
                             "%s: the stream's %s is %u, this scheduler's is %u", fn, names[i],
                             (unsigned)g[i], (unsigned)w[i]);
     }
     static const char *const real_names[] = {"discount", "variance floor", "fixed variance",
-                                             "exploration constant", "EXP3 gamma"};
+                                             "exploration constant", "EXP3 gamma",
+                                             "forced exploration", "detector confidence"};
     const double gd[] = {got->discount, got->variance_floor, got->fixed_variance,
-                         got->exploration, got->exp3_gamma};
+                         got->exploration, got->exp3_gamma, got->forced_exploration,
+                         got->detector_confidence};
     const double wd[] = {want.discount, want.variance_floor, want.fixed_variance,
-                         want.exploration, want.exp3_gamma};
+                         want.exploration, want.exp3_gamma, want.forced_exploration,
+                         want.detector_confidence};
     for (size_t i = 0; i < sizeof gd / sizeof gd[0]; ++i) {
         OPT_RETURN_ERROR_IF(memcmp(&gd[i], &wd[i], sizeof(double)) != 0, &s->error,
                             OPTIMA_EMISMATCH, "%s: the stream's %s is %.17g, this scheduler's is %.17g",
@@ -259,9 +302,36 @@ static void opt_read_arm(opt_reader *r, opt_arm *a)
     a->win_count = opt_reader_u32(r);
 }
 
+/* Version 3's change-point section. A block count the stream's counts cannot have is left
+ * for opt_check_state (the blocks of an arm are read only when its count is possible). */
+static void opt_read_change_point(const optima_scheduler *s, opt_reader *r, opt_sched_state *st)
+{
+    st->cp.restarts = opt_reader_u64(r);
+    st->cp.restart_round = opt_reader_u64(r);
+    st->cp.retired_m2 = opt_reader_f64(r);
+    st->cp.retired_count = opt_reader_f64(r);
+    for (uint32_t i = 0; i < s->num_arms; ++i) {
+        opt_arm *a = &st->arms[i];
+        a->cp_count = opt_reader_u64(r);
+        a->cp_mean = opt_reader_f64(r);
+        a->cp_m2 = opt_reader_f64(r);
+        a->cp_block = opt_reader_f64(r);
+    }
+    for (uint32_t i = 0; i < s->num_arms; ++i) {
+        const uint64_t count = st->arms[i].cp_count;
+        const uint32_t kept = opt_cp_kept(count, s->detector_stride);
+        for (uint32_t b = 0; b < kept; ++b) {
+            const double v = opt_reader_f64(r);
+            if (st->cp.blocks == NULL) continue; /* refused later: counts without the memory */
+            st->cp.blocks[(size_t)i * OPT_SCHED_DETECTOR_BLOCKS +
+                          opt_cp_slot(count, s->detector_stride, b)] = v;
+        }
+    }
+}
+
 /* Read the body into st; masks go to st->arms[i].mask. Returns the reader's verdict. */
 static optima_status opt_read_body(optima_scheduler *s, opt_reader *r, opt_sched_state *st,
-                                   const char *fn)
+                                   uint32_t version, const char *fn)
 {
     const uint32_t n = s->num_arms;
     uint32_t *masks = st->order; /* borrowed until the order is read */
@@ -295,6 +365,7 @@ static optima_status opt_read_body(optima_scheduler *s, opt_reader *r, opt_sched
         st->arms[i].mask = masks[i];
     }
     for (uint32_t i = 0; i < n; ++i) st->order[i] = opt_reader_u32(r);
+    if (version >= 3) opt_read_change_point(s, r, st);
     const int crc = opt_reader_check_crc(r);
     OPT_FORWARD_IF_ERROR(opt_reader_status(s, r, fn, "body"));
     OPT_RETURN_ERROR_IF(crc != 0, &s->error, OPTIMA_ECHECKSUM,
@@ -355,6 +426,32 @@ static int opt_arms_consistent(const opt_sched_state *st, uint32_t n)
            st->pending_probability <= 1.0;
 }
 
+/* The change-point memory must be empty without it, and otherwise count exactly the rounds
+ * since the last restart, with finite values. */
+static int opt_change_point_consistent(const optima_scheduler *s, const opt_sched_state *st)
+{
+    const opt_change_point *cp = &st->cp;
+    uint64_t counted = 0;
+    int finite = isfinite(cp->retired_m2) && cp->retired_m2 >= 0.0 &&
+                 isfinite(cp->retired_count) && cp->retired_count >= 0.0;
+    for (uint32_t a = 0; a < s->num_arms; ++a) {
+        const opt_arm *x = &st->arms[a];
+        if (x->cp_count > x->plays) return 0;
+        counted += x->cp_count;
+        finite = finite && isfinite(x->cp_mean) && isfinite(x->cp_m2) && x->cp_m2 >= 0.0 &&
+                 isfinite(x->cp_block);
+        const uint32_t kept = opt_cp_kept(x->cp_count, s->detector_stride);
+        for (uint32_t b = 0; b < kept && cp->blocks != NULL; ++b)
+            finite = finite && isfinite(cp->blocks[(size_t)a * OPT_SCHED_DETECTOR_BLOCKS +
+                                                   opt_cp_slot(x->cp_count, s->detector_stride, b)]);
+    }
+    if (!finite || cp->restart_round > st->rounds || cp->restarts > st->rounds) return 0;
+    if (!opt_sched_uses_change_point(s))
+        return counted == 0 && cp->restarts == 0 && cp->restart_round == 0 &&
+               cp->retired_count == 0.0;
+    return counted == st->rounds - cp->restart_round;
+}
+
 /* Everything a CRC cannot vouch for: a stream from a buggy or hostile producer. */
 static optima_status opt_check_state(optima_scheduler *s, opt_sched_state *st, uint32_t *scratch,
                                      const char *fn)
@@ -375,6 +472,9 @@ static optima_status opt_check_state(optima_scheduler *s, opt_sched_state *st, u
     OPT_RETURN_ERROR_IF(!opt_arms_consistent(st, n), &s->error, OPTIMA_EFORMAT,
                         "%s: the stored statistics are inconsistent with %llu rounds", fn,
                         (unsigned long long)st->rounds);
+    OPT_RETURN_ERROR_IF(!opt_change_point_consistent(s, st), &s->error, OPTIMA_EFORMAT,
+                        "%s: the stored change-point memory is inconsistent with %llu rounds",
+                        fn, (unsigned long long)st->rounds);
     return OPTIMA_OK;
 }
 
@@ -394,6 +494,11 @@ static void opt_commit_state(optima_scheduler *s, const opt_sched_state *st)
     memcpy(ring, st->window.ring, (size_t)s->window.capacity * sizeof *ring);
     s->window = st->window;
     s->window.ring = ring;
+    double *blocks = s->cp.blocks;
+    if (blocks != NULL)
+        memcpy(blocks, st->cp.blocks, (size_t)n * OPT_SCHED_DETECTOR_BLOCKS * sizeof *blocks);
+    s->cp = st->cp;
+    s->cp.blocks = blocks;
 }
 
 /* The temporary tables a load reads into. */
@@ -401,6 +506,7 @@ typedef struct opt_load_tables {
     opt_arm *arms;
     opt_ring_entry *ring;
     uint32_t *words; /* order, then scratch */
+    double *blocks;  /* the change detector's blocks, when the scheduler has them */
 } opt_load_tables;
 
 static void opt_free_tables(const optima_scheduler *s, opt_load_tables *t)
@@ -408,6 +514,7 @@ static void opt_free_tables(const optima_scheduler *s, opt_load_tables *t)
     opt_free(s->ctx, t->arms);
     opt_free(s->ctx, t->ring);
     opt_free(s->ctx, t->words);
+    opt_free(s->ctx, t->blocks);
 }
 
 static optima_status opt_load_into(optima_scheduler *s, opt_reader *r, opt_load_tables *t,
@@ -420,15 +527,19 @@ static optima_status opt_load_into(optima_scheduler *s, opt_reader *r, opt_load_
     t->arms = opt_calloc(s->ctx, n, sizeof *t->arms);
     t->ring = opt_calloc(s->ctx, s->window.capacity, sizeof *t->ring);
     t->words = opt_calloc(s->ctx, (size_t)n * 2, sizeof *t->words);
-    OPT_RETURN_ERROR_IF(t->arms == NULL || t->ring == NULL || t->words == NULL, &s->error,
-                        OPTIMA_ENOMEM, "%s: cannot allocate the temporary tables", fn);
+    if (s->cp.blocks != NULL)
+        t->blocks = opt_calloc(s->ctx, (size_t)n * OPT_SCHED_DETECTOR_BLOCKS, sizeof *t->blocks);
+    OPT_RETURN_ERROR_IF(t->arms == NULL || t->ring == NULL || t->words == NULL ||
+                            (s->cp.blocks != NULL && t->blocks == NULL),
+                        &s->error, OPTIMA_ENOMEM, "%s: cannot allocate the temporary tables", fn);
     opt_sched_state st;
     memset(&st, 0, sizeof st);
     st.arms = t->arms;
     st.order = t->words;
     st.window.ring = t->ring;
     st.window.capacity = s->window.capacity;
-    OPT_FORWARD_IF_ERROR(opt_read_body(s, r, &st, fn));
+    st.cp.blocks = t->blocks;
+    OPT_FORWARD_IF_ERROR(opt_read_body(s, r, &st, h.version, fn));
     OPT_RETURN_ERROR_IF(exact != NULL && exact->offset != exact->size, &s->error, OPTIMA_EFORMAT,
                         "%s: %zu bytes follow the state", fn, exact->size - exact->offset);
     OPT_FORWARD_IF_ERROR(opt_check_state(s, &st, t->words + n, fn));
@@ -441,7 +552,7 @@ static optima_status opt_load(optima_scheduler *s, optima_read_fn read, void *us
 {
     opt_reader r;
     opt_reader_init(&r, read, user);
-    opt_load_tables t = {NULL, NULL, NULL};
+    opt_load_tables t = {NULL, NULL, NULL, NULL};
     const optima_status status = opt_load_into(s, &r, &t, exact, fn);
     opt_free_tables(s, &t);
     return status;

@@ -17,7 +17,7 @@ static void create_refuses_bad_arguments(void **state)
     assert_fails_naming(optima_scheduler_create(ctx, 0, 0, 1, &s), OPTIMA_EINVAL, "'num_modules'");
     assert_fails_naming(optima_scheduler_create(ctx, 17, 0, 1, &s), OPTIMA_EINVAL, "'num_modules'");
     assert_fails_naming(optima_scheduler_create(ctx, 3, -1, 1, &s), OPTIMA_EINVAL, "'policy'");
-    assert_fails_naming(optima_scheduler_create(ctx, 3, 10, 1, &s), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming(optima_scheduler_create(ctx, 3, 11, 1, &s), OPTIMA_EINVAL, "'policy'");
     assert_null(s);
     optima_scheduler_destroy(NULL);
     assert_string_equal(optima_scheduler_last_error(NULL), "");
@@ -79,7 +79,15 @@ static void defaults_are_the_documented_ones(void **state)
     assert_int_equal(optima_scheduler_get_window(s, &u32), OPTIMA_OK);
     assert_int_equal(u32, 64);
     assert_int_equal(optima_scheduler_get_history(s, &i32), OPTIMA_OK);
-    assert_int_equal(i32, OPTIMA_HISTORY_WINDOW);
+    assert_int_equal(i32, OPTIMA_HISTORY_CHANGE_POINT); /* since 1.1; WINDOW before */
+    assert_int_equal(optima_scheduler_get_forced_exploration(s, &d), OPTIMA_OK);
+    assert_true(d == OPT_SCHED_DEFAULT_FORCED_EXPLORATION);
+    assert_int_equal(optima_scheduler_get_detector_confidence(s, &d), OPTIMA_OK);
+    assert_true(d == OPT_SCHED_DEFAULT_DETECTOR_CONFIDENCE);
+    assert_int_equal(optima_scheduler_get_detector_stride(s, &u32), OPTIMA_OK);
+    assert_int_equal(u32, OPT_SCHED_DEFAULT_DETECTOR_STRIDE);
+    assert_int_equal(optima_scheduler_get_restarts(s, &u64), OPTIMA_OK);
+    assert_int_equal(u64, 0);
     assert_int_equal(optima_scheduler_get_discount(s, &d), OPTIMA_OK);
     assert_true(d == 0.98);
     assert_int_equal(optima_scheduler_get_variance_floor(s, &d), OPTIMA_OK);
@@ -105,9 +113,9 @@ static void policy_names_cover_every_value(void **state)
     (void)state;
     static const char *const names[] = {"OPTIMA", "ALL", "RANDOM", "ROUND_ROBIN", "FIXED", "UCB1",
                                         "THOMPSON", "DISCOUNTED_THOMPSON", "SLIDING_WINDOW_UCB",
-                                        "EXP3"};
-    for (int32_t p = 0; p < 10; ++p) assert_string_equal(optima_scheduler_policy_name(p), names[p]);
-    assert_string_equal(optima_scheduler_policy_name(10), "unknown");
+                                        "EXP3", "GLR_UCB"};
+    for (int32_t p = 0; p < 11; ++p) assert_string_equal(optima_scheduler_policy_name(p), names[p]);
+    assert_string_equal(optima_scheduler_policy_name(11), "unknown");
     assert_string_equal(optima_scheduler_policy_name(-1), "unknown");
 }
 
@@ -288,7 +296,8 @@ static void setters_validate_values_policy_and_timing(void **state)
 
     assert_fails_naming(optima_scheduler_set_window(s, 0), OPTIMA_EINVAL, "'window'");
     assert_fails_naming(optima_scheduler_set_window(s, OPTIMA_SCHEDULER_MAX_WINDOW + 1), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_scheduler_set_history(s, 2), OPTIMA_EINVAL, "'history'");
+    assert_fails_naming(optima_scheduler_set_history(s, 3), OPTIMA_EINVAL, "'history'");
+    assert_fails_naming(optima_scheduler_set_history(s, -1), OPTIMA_EINVAL, "'history'");
     assert_fails_naming(optima_scheduler_set_discount(s, 0.0), OPTIMA_EINVAL, "'gamma'");
     assert_fails_naming(optima_scheduler_set_discount(s, 1.5), OPTIMA_EINVAL, "'gamma'");
     assert_fails_naming(optima_scheduler_set_discount(s, NAN), OPTIMA_EINVAL, "'gamma'");
@@ -449,6 +458,7 @@ static void optima_window_forgets_old_rounds_and_stale_arms_return(void **state)
     optima_context *ctx = NULL;
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
     optima_scheduler *s = make_scheduler(ctx, 2, OPTIMA_POLICY_OPTIMA, 3);
+    assert_int_equal(optima_scheduler_set_history(s, OPTIMA_HISTORY_WINDOW), OPTIMA_OK);
     assert_int_equal(optima_scheduler_set_window(s, 10), OPTIMA_OK);
     /* arm 2 pays 1, the others 0: after the sweep OPTIMA settles on arm 2 */
     int late_plays_of_2 = 0;
@@ -565,7 +575,8 @@ static void learning_policies_find_a_clearly_best_arm(void **state)
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
     static const int32_t policies[] = {OPTIMA_POLICY_OPTIMA, OPTIMA_POLICY_UCB1,
                                        OPTIMA_POLICY_THOMPSON, OPTIMA_POLICY_DISCOUNTED_THOMPSON,
-                                       OPTIMA_POLICY_SLIDING_WINDOW_UCB, OPTIMA_POLICY_EXP3};
+                                       OPTIMA_POLICY_SLIDING_WINDOW_UCB, OPTIMA_POLICY_EXP3,
+                                       OPTIMA_POLICY_GLR_UCB};
     for (size_t p = 0; p < sizeof policies / sizeof policies[0]; ++p) {
         optima_scheduler *s = make_scheduler(ctx, 2, policies[p], 11);
         int best = 0;
@@ -579,6 +590,9 @@ static void learning_policies_find_a_clearly_best_arm(void **state)
         }
         if (best < 200) fail_msg("%s played the best arm %d of 300 late rounds",
                                  optima_scheduler_policy_name(policies[p]), best);
+        uint64_t restarts;
+        assert_int_equal(optima_scheduler_get_restarts(s, &restarts), OPTIMA_OK);
+        assert_int_equal(restarts, 0); /* nothing changed: no restart */
         optima_scheduler_destroy(s);
     }
     optima_context_destroy(ctx);
@@ -609,10 +623,16 @@ static void rounds_allocate_nothing(void **state)
     (void)state;
     test_allocator a;
     optima_context *ctx = test_context(&a);
-    for (int32_t p = 0; p < 10; ++p) {
-        optima_scheduler *s = make_scheduler(ctx, 3, p, 9);
+    for (int32_t p = 0; p < 12; ++p) {
+        /* 11: OPTIMA again, in change-point mode with forced exploration */
+        optima_scheduler *s = make_scheduler(ctx, 3, p < 11 ? p : OPTIMA_POLICY_OPTIMA, 9);
         if (p == OPTIMA_POLICY_OPTIMA) {
             assert_int_equal(optima_scheduler_set_history(s, OPTIMA_HISTORY_DISCOUNT), OPTIMA_OK);
+        }
+        if (p == 11) {
+            assert_int_equal(optima_scheduler_set_history(s, OPTIMA_HISTORY_CHANGE_POINT), OPTIMA_OK);
+            assert_int_equal(optima_scheduler_set_forced_exploration(s, 0.5), OPTIMA_OK);
+            assert_int_equal(optima_scheduler_set_detector_stride(s, 1), OPTIMA_OK);
         }
         const long before = a.calls;
         play(s, 500, NULL);
@@ -699,6 +719,7 @@ static void thompson_variance_is_the_pooled_within_arm_variance(void **state)
     /* Window W = 4: arm 0 {1, 3}, arm 1 {10, 14}; mean 7. Within-arm squares 2 + 8 = 10,
      * sigma^2 = 10 / 4 = 2.5 (the total variance would be 110 / 4 = 27.5). */
     optima_scheduler *s = make_scheduler(ctx, 2, OPTIMA_POLICY_OPTIMA, 1);
+    assert_int_equal(optima_scheduler_set_history(s, OPTIMA_HISTORY_WINDOW), OPTIMA_OK);
     assert_int_equal(optima_scheduler_set_window(s, 4), OPTIMA_OK);
     const uint32_t arms[] = {0, 1, 0, 1, 2};
     const double rewards[] = {1.0, 10.0, 3.0, 14.0, 7.0};
@@ -737,6 +758,21 @@ static void thompson_variance_is_the_pooled_within_arm_variance(void **state)
     assert_near(sigma2(s), 1e-6, 1e-18);
     assert_int_equal(optima_scheduler_set_fixed_variance(s, 0.25), OPTIMA_OK);
     assert_near(sigma2(s), 0.25, 0.0);
+    optima_scheduler_destroy(s);
+
+    /* Change-point memory (no detector test: stride 1000): arm 0 {1, 3}, arm 1 {10, 14},
+     * within-arm squares 10 over 4 rewards; with a retired segment of squares 6 over 4
+     * rewards, sigma^2 = (10 + 6) / (4 + 4) = 2. */
+    s = make_scheduler(ctx, 2, OPTIMA_POLICY_OPTIMA, 1);
+    assert_int_equal(optima_scheduler_set_history(s, OPTIMA_HISTORY_CHANGE_POINT), OPTIMA_OK);
+    assert_int_equal(optima_scheduler_set_detector_stride(s, 1000), OPTIMA_OK);
+    for (int i = 0; i < 4; ++i) opt_cp_push(s, arms[i], rewards[i]);
+    opt_sched_memory_moments(s, &mean, &variance);
+    assert_near(mean, 7.0, 1e-12);
+    assert_near(variance, 2.5, 1e-12);
+    s->cp.retired_m2 = 6.0;
+    s->cp.retired_count = 4.0;
+    assert_near(sigma2(s), 2.0, 1e-12);
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }

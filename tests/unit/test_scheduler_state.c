@@ -14,29 +14,45 @@ static optima_scheduler *configured(optima_context *ctx, int32_t policy, uint64_
     return s;
 }
 
-/* The first 30 arms of every stochastic policy for seed 42 and test_reward(). A change here
- * changes every host's runs: it needs a new stream format version and a changelog entry.
- * Format version 2: sigma^2 became the pooled within-arm variance (OPTIMA, THOMPSON and
- * DISCOUNTED_THOMPSON changed; RANDOM and EXP3 did not). */
+/* The first 30 arms of every stochastic policy for seed 42 and test_reward(), and of the
+ * deterministic GLR_UCB. A change here changes every host's runs: it needs a new stream
+ * format version and a changelog entry. Format version 2: sigma^2 became the pooled
+ * within-arm variance (OPTIMA, THOMPSON and DISCOUNTED_THOMPSON changed; RANDOM and EXP3
+ * did not). Version 3 (1.1): OPTIMA's default memory became the change-point one; the row
+ * "OPTIMA, window" is OPTIMA as 1.0 ran it by default (history WINDOW, no forced
+ * exploration) and still plays exactly as it did. */
+typedef struct golden_case {
+    int32_t policy;
+    int history; /* -1: the default */
+} golden_case;
+
 static void golden_sequences_for_seed_42(void **state)
 {
     (void)state;
-    static const int32_t policies[] = {OPTIMA_POLICY_OPTIMA, OPTIMA_POLICY_RANDOM,
-                                       OPTIMA_POLICY_THOMPSON, OPTIMA_POLICY_DISCOUNTED_THOMPSON,
-                                       OPTIMA_POLICY_EXP3};
-    static const uint32_t golden[5][30] = {
+    static const golden_case cases[] = {
+        {OPTIMA_POLICY_OPTIMA, OPTIMA_HISTORY_WINDOW}, {OPTIMA_POLICY_RANDOM, -1},
+        {OPTIMA_POLICY_THOMPSON, -1}, {OPTIMA_POLICY_DISCOUNTED_THOMPSON, -1},
+        {OPTIMA_POLICY_EXP3, -1}, {OPTIMA_POLICY_OPTIMA, -1}, {OPTIMA_POLICY_GLR_UCB, -1},
+    };
+    enum { CASES = sizeof cases / sizeof cases[0] };
+    static const uint32_t golden[CASES][30] = {
 #include "scheduler_golden.inc"
     };
     optima_context *ctx = NULL;
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
-    for (size_t p = 0; p < 5; ++p) {
-        optima_scheduler *s = configured(ctx, policies[p], 42);
+    for (size_t p = 0; p < CASES; ++p) {
+        optima_scheduler *s = configured(ctx, cases[p].policy, 42);
+        if (cases[p].history >= 0) {
+            assert_int_equal(optima_scheduler_set_history(s, cases[p].history), OPTIMA_OK);
+            assert_int_equal(optima_scheduler_set_forced_exploration(s, 0.0), OPTIMA_OK);
+        }
         uint32_t arms[30];
         play(s, 30, arms);
         for (int i = 0; i < 30; ++i) {
             if (arms[i] != golden[p][i])
-                fail_msg("%s: arm %d is %u, golden %u", optima_scheduler_policy_name(policies[p]),
-                         i, (unsigned)arms[i], (unsigned)golden[p][i]);
+                fail_msg("case %zu (%s): arm %d is %u, golden %u", p,
+                         optima_scheduler_policy_name(cases[p].policy), i, (unsigned)arms[i],
+                         (unsigned)golden[p][i]);
         }
         optima_scheduler_destroy(s);
     }
@@ -48,7 +64,7 @@ static void same_seed_same_arms_other_seed_other_arms(void **state)
     (void)state;
     optima_context *ctx = NULL;
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
-    for (int32_t p = 0; p < 10; ++p) {
+    for (int32_t p = 0; p < 11; ++p) {
         optima_scheduler *a = configured(ctx, p, 5), *b = configured(ctx, p, 5);
         optima_scheduler *c = configured(ctx, p, 6);
         uint32_t x[200], y[200], z[200];
@@ -84,16 +100,16 @@ static void restored_scheduler_continues_exactly(void **state)
     (void)state;
     optima_context *ctx = NULL;
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
-    for (int32_t p = 0; p < 10; ++p) {
-        for (int history = 0; history < 2; ++history) {
-            if (history == 1 && p != OPTIMA_POLICY_OPTIMA) continue;
+    for (int32_t p = 0; p < 11; ++p) {
+        for (int history = 0; history < 3; ++history) {
+            if (history > 0 && p != OPTIMA_POLICY_OPTIMA) continue;
             optima_scheduler *whole = configured(ctx, p, 77);
             optima_scheduler *first = configured(ctx, p, 77);
             optima_scheduler *second = configured(ctx, p, 1234); /* seed replaced by the load */
-            if (history == 1) {
-                assert_int_equal(optima_scheduler_set_history(whole, 1), OPTIMA_OK);
-                assert_int_equal(optima_scheduler_set_history(first, 1), OPTIMA_OK);
-                assert_int_equal(optima_scheduler_set_history(second, 1), OPTIMA_OK);
+            if (history > 0) {
+                assert_int_equal(optima_scheduler_set_history(whole, history), OPTIMA_OK);
+                assert_int_equal(optima_scheduler_set_history(first, history), OPTIMA_OK);
+                assert_int_equal(optima_scheduler_set_history(second, history), OPTIMA_OK);
             }
             uint32_t expect[150], got[150];
             play(whole, 150, expect);
@@ -181,8 +197,9 @@ static void every_bit_flip_is_refused_and_changes_nothing(void **state)
     optima_context_destroy(ctx);
 }
 
-/* Rewrite the header's version and its checksum (the header is 8 + 4 + 7*4 + 5*8 bytes). */
-enum { HEADER_BYTES = 8 + 4 + 7 * 4 + 5 * 8 };
+/* Rewrite the header's version and its checksum (the header is 8 + 4 + 7*4 + 5*8 bytes up
+ * to version 2; version 3 appends 8 + 8 + 4). */
+enum { HEADER_BYTES_V2 = 8 + 4 + 7 * 4 + 5 * 8, HEADER_BYTES = HEADER_BYTES_V2 + 8 + 8 + 4 };
 
 static void reseal_header(saved *st)
 {
@@ -199,14 +216,14 @@ static void newer_versions_and_other_magic_are_refused(void **state)
     play(s, 4, NULL);
     saved st;
     save(s, &st);
-    st.data[8] = 3;
+    st.data[8] = 4;
     reseal_header(&st);
     assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EVERSION,
-                        "version 3");
+                        "version 4");
     st.data[8] = 0;
     assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
                         "version 0");
-    st.data[8] = 2;
+    st.data[8] = 3;
     st.data[0] = 'X';
     assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
                         "magic");
@@ -214,35 +231,74 @@ static void newer_versions_and_other_magic_are_refused(void **state)
     optima_context_destroy(ctx);
 }
 
-/* Version 1 has version 2's layout (only the sigma^2 estimate changed): it still loads, and
- * the scheduler continues as one restored from the same state written as version 2. */
-static void version_1_streams_still_load(void **state)
+/* Rewrite a version-3 stream of a scheduler without the change-point memory as version
+ * @p version (1 or 2) wrote it: the header without its last 20 bytes, the body without its
+ * change-point section (4 * 8 bytes, then 4 * 8 per arm: no blocks without the memory),
+ * both checksums recomputed. The body's checksum runs over every byte before it except the
+ * header's checksum. */
+static void downgrade(const saved *st, uint32_t num_arms, uint8_t version, saved *old)
+{
+    const size_t section = 32 + 32 * (size_t)num_arms;
+    const size_t body = HEADER_BYTES + 4, end = st->size - 4;
+    memcpy(old->data, st->data, HEADER_BYTES_V2);
+    old->data[8] = version;
+    uint32_t crc = opt_crc32c(0, old->data, HEADER_BYTES_V2);
+    for (int i = 0; i < 4; ++i) old->data[HEADER_BYTES_V2 + i] = (uint8_t)(crc >> (8 * i));
+    const size_t old_body = HEADER_BYTES_V2 + 4, length = end - section - body;
+    memcpy(old->data + old_body, st->data + body, length);
+    crc = opt_crc32c(opt_crc32c(0, old->data, HEADER_BYTES_V2), old->data + old_body, length);
+    for (int i = 0; i < 4; ++i) old->data[old_body + length + i] = (uint8_t)(crc >> (8 * i));
+    old->size = old_body + length + 4;
+}
+
+/* Versions 1 and 2 (no forced exploration, no change detector) still load, and the
+ * scheduler continues as one restored from the same state written as version 3. They load
+ * only where forced exploration is 0 (it did not exist) and the memory is not the
+ * change-point one. */
+static void version_1_and_2_streams_still_load(void **state)
 {
     (void)state;
     optima_context *ctx = NULL;
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
     optima_scheduler *s = configured(ctx, OPTIMA_POLICY_OPTIMA, 9);
+    assert_int_equal(optima_scheduler_set_history(s, OPTIMA_HISTORY_WINDOW), OPTIMA_OK);
+    assert_int_equal(optima_scheduler_set_forced_exploration(s, 0.0), OPTIMA_OK);
     play(s, 20, NULL);
     saved st;
     save(s, &st);
-    assert_int_equal(st.data[8], 2);
-    saved old = st;
-    old.data[8] = 1;
-    reseal_header(&old);
-    /* the body's checksum runs over every byte before it except the header's checksum */
-    const size_t body = HEADER_BYTES + 4, end = old.size - 4;
-    uint32_t crc = opt_crc32c(opt_crc32c(0, old.data, HEADER_BYTES), old.data + body, end - body);
-    for (int i = 0; i < 4; ++i) old.data[end + i] = (uint8_t)(crc >> (8 * i));
-    optima_scheduler *a = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
-    optima_scheduler *b = configured(ctx, OPTIMA_POLICY_OPTIMA, 2);
-    assert_int_equal(optima_scheduler_load_from_buffer(a, old.data, old.size), OPTIMA_OK);
-    assert_int_equal(optima_scheduler_load_from_buffer(b, st.data, st.size), OPTIMA_OK);
-    uint32_t x[40], y[40];
-    play(a, 40, x);
-    play(b, 40, y);
-    assert_memory_equal(x, y, sizeof x);
-    optima_scheduler_destroy(a);
-    optima_scheduler_destroy(b);
+    assert_int_equal(st.data[8], 3);
+    for (uint8_t version = 1; version <= 2; ++version) {
+        saved old;
+        downgrade(&st, 7, version, &old);
+        optima_scheduler *a = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
+        optima_scheduler *b = configured(ctx, OPTIMA_POLICY_OPTIMA, 2);
+        for (int i = 0; i < 2; ++i) {
+            optima_scheduler *x = i == 0 ? a : b;
+            assert_int_equal(optima_scheduler_set_history(x, OPTIMA_HISTORY_WINDOW), OPTIMA_OK);
+            assert_int_equal(optima_scheduler_set_forced_exploration(x, 0.0), OPTIMA_OK);
+        }
+        assert_int_equal(optima_scheduler_load_from_buffer(a, old.data, old.size), OPTIMA_OK);
+        assert_int_equal(optima_scheduler_load_from_buffer(b, st.data, st.size), OPTIMA_OK);
+        uint32_t x[40], y[40];
+        play(a, 40, x);
+        play(b, 40, y);
+        assert_memory_equal(x, y, sizeof x);
+        /* forced exploration did not exist: a scheduler with it does not match */
+        optima_scheduler *forced = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
+        assert_int_equal(optima_scheduler_set_history(forced, OPTIMA_HISTORY_WINDOW), OPTIMA_OK);
+        assert_int_equal(optima_scheduler_set_forced_exploration(forced, 0.25), OPTIMA_OK);
+        assert_fails_naming(optima_scheduler_load_from_buffer(forced, old.data, old.size),
+                            OPTIMA_EMISMATCH, "forced exploration");
+        optima_scheduler *cp = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
+        assert_int_equal(optima_scheduler_set_history(cp, OPTIMA_HISTORY_CHANGE_POINT), OPTIMA_OK);
+        assert_int_equal(optima_scheduler_set_forced_exploration(cp, 0.0), OPTIMA_OK);
+        assert_fails_naming(optima_scheduler_load_from_buffer(cp, old.data, old.size),
+                            OPTIMA_EMISMATCH, "history");
+        optima_scheduler_destroy(forced);
+        optima_scheduler_destroy(cp);
+        optima_scheduler_destroy(a);
+        optima_scheduler_destroy(b);
+    }
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }
@@ -358,7 +414,8 @@ static void load_survives_every_allocation_failure(void **state)
     assert_int_equal(attempt_load(&l), OPTIMA_ENOMEM);
     a.fail_at = 0;
     assert_unchanged(t, &before);
-    assert_int_equal(test_allocation_sweep(&a, attempt_load, &l), 3);
+    /* arms, ring, order + scratch, and the change detector's blocks */
+    assert_int_equal(test_allocation_sweep(&a, attempt_load, &l), 4);
     saved after;
     save(t, &after);
     assert_memory_equal(after.data, st.data, st.size);
@@ -377,7 +434,7 @@ int main(void)
         cmocka_unit_test(every_truncation_is_refused_and_changes_nothing),
         cmocka_unit_test(every_bit_flip_is_refused_and_changes_nothing),
         cmocka_unit_test(newer_versions_and_other_magic_are_refused),
-        cmocka_unit_test(version_1_streams_still_load),
+        cmocka_unit_test(version_1_and_2_streams_still_load),
         cmocka_unit_test(streams_for_another_configuration_are_refused),
         cmocka_unit_test(callbacks_and_buffers_report_their_failures),
         cmocka_unit_test(load_survives_every_allocation_failure),

@@ -23,6 +23,7 @@ class Policy(enum.IntEnum):
     DISCOUNTED_THOMPSON = 7
     SLIDING_WINDOW_UCB = 8
     EXP3 = 9
+    GLR_UCB = 10
 
 
 class ArmSet(enum.IntEnum):
@@ -38,6 +39,7 @@ class History(enum.IntEnum):
 
     WINDOW = 0
     DISCOUNT = 1
+    CHANGE_POINT = 2
 
 
 def _setting(name, ctype, wrap=lambda v: v):
@@ -77,6 +79,9 @@ class Scheduler(Handle):
     exploration = _setting("exploration", ctypes.c_double)
     exp3_gamma = _setting("exp3_gamma", ctypes.c_double)
     fixed_arm = _setting("fixed_arm", ctypes.c_uint32)
+    forced_exploration = _setting("forced_exploration", ctypes.c_double, float)
+    detector_confidence = _setting("detector_confidence", ctypes.c_double, float)
+    detector_stride = _setting("detector_stride", ctypes.c_uint32)
 
     @staticmethod
     def policy_name(policy):
@@ -123,6 +128,11 @@ class Scheduler(Handle):
     def rounds(self):
         """Completed rounds (successful updates)."""
         return self._get("optima_scheduler_get_rounds", ctypes.c_uint64)
+
+    @property
+    def restarts(self):
+        """How many times the change detector restarted the memory."""
+        return self._get("optima_scheduler_get_restarts", ctypes.c_uint64)
 
     def arm_mask(self, arm):
         """Module mask of an arm."""

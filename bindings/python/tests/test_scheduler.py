@@ -40,6 +40,23 @@ class SchedulerTest(unittest.TestCase):
                 s.window = 8
             self.assertEqual(cm.exception.status, optima.Status.ESTATE)
 
+    def test_change_point_settings_round_trip(self):
+        with optima.Scheduler(2, optima.Policy.GLR_UCB, seed=1) as s:
+            s.forced_exploration = 0.25
+            s.detector_confidence = 0.05
+            s.detector_stride = 2
+            self.assertEqual((s.forced_exploration, s.detector_confidence, s.detector_stride),
+                             (0.25, 0.05, 2))
+            with self.assertRaises(optima.Error) as cm:
+                s.detector_confidence = 1.0
+            self.assertIn("'delta'", cm.exception.message)
+            play(s, 10)
+            self.assertEqual(s.restarts, 0)
+            self.assertEqual(s.policy_name(optima.Policy.GLR_UCB), "GLR_UCB")
+        with optima.Scheduler(2, optima.Policy.OPTIMA) as s:
+            s.history = optima.History.CHANGE_POINT
+            self.assertEqual(s.history, optima.History.CHANGE_POINT)
+
     def test_arm_names_masks_and_explicit_arms(self):
         with optima.Scheduler(3, optima.Policy.ROUND_ROBIN) as s:
             s.set_module_names(["vision", "text", "fusion"])

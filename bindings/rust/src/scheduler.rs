@@ -24,6 +24,7 @@ impl Policy {
     pub const DISCOUNTED_THOMPSON: Policy = Policy(7);
     pub const SLIDING_WINDOW_UCB: Policy = Policy(8);
     pub const EXP3: Policy = Policy(9);
+    pub const GLR_UCB: Policy = Policy(10);
 
     /// The policy's printable name, e.g. "OPTIMA".
     pub fn name(self) -> String {

@@ -493,7 +493,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
 
 /**
  * @brief Hand over a view of a hidden state this step needs. The view is not copied: the
- *        data must stay valid and unchanged until optima_trainer_compute() returns.
+ *        data must stay valid and unchanged until optima_trainer_compute() returns, and
+ *        is never read after that: every compute, whatever it returns, forgets the views
+ *        and logits handed over before it.
  * @param trainer the trainer.
  * @param side one of ::optima_side.
  * @param module the module index in that model.
@@ -510,7 +512,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
                                                                     const optima_tensor *view);
 
 /**
- * @brief Hand over a view of a model's logits (needed when α_pred > 0). Not copied.
+ * @brief Hand over a view of a model's logits (needed when α_pred > 0). Not copied:
+ *        valid until optima_trainer_compute() returns, which forgets it.
  * @param trainer the trainer.
  * @param side one of ::optima_side.
  * @param view rows × the logits width, rows as the hidden states'.
@@ -524,12 +527,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_train
 
 /**
  * @brief Compute this step's distillation losses and gradients.
+ *
+ * Reads the views and logits handed over since the step began or since the last compute,
+ * then forgets them, whatever the result: the host may free them as soon as this call
+ * returns. Computing again in the same step (for instance the retry after
+ * `OPTIMA_ENONFINITE`) needs every view and the logits handed over again; the gradients
+ * of the last successful compute stay available until a view is handed over again.
  * @param trainer the trainer.
  * @param[out] total receives α_pred·KL + α_layer·(1/|A|)·Σ w_m·D_m; may be NULL.
- * @return `OPTIMA_OK`; `OPTIMA_ESTATE` naming the first missing view or outside a step;
- *         the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE` for a
- *         NaN or infinity in a view or a projection (no gradient is then available, and
- *         the step cannot end: begin a new one).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` naming the
+ *         first missing view (also for a second compute without new views) or outside a
+ *         step; the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE`
+ *         for a NaN or infinity in a view or a projection (no gradient is then available
+ *         and the step cannot end: hand over finite views and compute again, or begin a
+ *         new step).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_compute(optima_trainer *trainer,
                                                                  double *total);

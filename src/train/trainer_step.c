@@ -269,11 +269,19 @@ static optima_status opt_compute_prediction(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
-optima_status optima_trainer_compute(optima_trainer *t, double *total)
+/* The host promised its views only until compute returns: forget them, so that nothing
+ * a later call reads can have been freed. */
+static void opt_forget_views(optima_trainer *t)
 {
-    static const char fn[] = "optima_trainer_compute";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    memset(t->view_given, 0, t->plan_capacity);
+    memset(t->views, 0, t->plan_capacity * sizeof *t->views);
+    memset(t->logits, 0, sizeof t->logits);
+    t->logits_given[0] = t->logits_given[1] = 0;
+    t->rows = 0;
+}
+
+static optima_status opt_compute_step(optima_trainer *t, double *total, const char *fn)
+{
     OPT_FORWARD_IF_ERROR(opt_check_all_given(t, fn));
     t->step_state = OPT_STEP_BEGUN; /* until every loss succeeds */
     OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
@@ -291,6 +299,16 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
     t->step_state = OPT_STEP_COMPUTED;
     if (total != NULL) *total = t->alpha_pred * t->step_kl + t->alpha_layer * layer_term;
     return OPTIMA_OK;
+}
+
+optima_status optima_trainer_compute(optima_trainer *t, double *total)
+{
+    static const char fn[] = "optima_trainer_compute";
+    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    const optima_status s = opt_compute_step(t, total, fn);
+    opt_forget_views(t);
+    return s;
 }
 
 static optima_status opt_require_computed(const optima_trainer *t, const char *fn)

@@ -266,6 +266,80 @@ static void non_finite_losses_change_neither_projections_nor_scheduler(void **st
     optima_trainer_destroy(t);
 }
 
+/* Hand every view of the plan over from copies the test allocates; returns the copies. */
+static float **give_views_from_copies(host *h, optima_trainer *t)
+{
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    float **copies = calloc(count + 1, sizeof *copies);
+    for (size_t i = 0; i < count; ++i) {
+        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
+        copies[i] = malloc(v.rows * v.cols * sizeof(float));
+        memcpy(copies[i], v.data, v.rows * v.cols * sizeof(float));
+        const optima_tensor c = {copies[i], v.rows, v.cols, v.cols};
+        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
+                                                   plan[i].layer, &c), OPTIMA_OK);
+    }
+    return copies;
+}
+
+static void free_copies(float **copies)
+{
+    for (size_t i = 0; copies[i] != NULL; ++i) free(copies[i]);
+    free(copies);
+}
+
+/* set_hidden promises the data need live only until compute returns: a second compute
+ * must not read it (the host may have freed it), it must ask for the views again. */
+static void a_second_compute_reads_no_view_the_host_may_have_freed(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(&f->h, 0);
+    host_forward(&f->h);
+    float **copies = give_views_from_copies(&f->h, t);
+    double first = 0, second = 0;
+    assert_int_equal(optima_trainer_compute(t, &first), OPTIMA_OK);
+    free_copies(copies); /* allowed: compute has returned */
+    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 0 ('vision') layer 0");
+    /* the views given again: the same step computes the same total and ends */
+    copies = give_views_from_copies(&f->h, t);
+    assert_int_equal(optima_trainer_compute(t, &second), OPTIMA_OK);
+    free_copies(copies);
+    assert_true(first == second);
+    assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_OK);
+    optima_trainer_destroy(t);
+}
+
+/* The documented retry: after ENONFINITE, finite views given again make the step whole. */
+static void compute_after_a_non_finite_view_retries_with_new_views(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(&f->h, 0);
+    host_forward(&f->h);
+    const float kept = f->h.student_h[0][0];
+    f->h.student_h[0][0] = NAN;
+    float **copies = give_views_from_copies(&f->h, t);
+    assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_ENONFINITE);
+    free_copies(copies);
+    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "was not given");
+    f->h.student_h[0][0] = kept;
+    copies = give_views_from_copies(&f->h, t);
+    double total = 0;
+    assert_int_equal(optima_trainer_compute(t, &total), OPTIMA_OK);
+    free_copies(copies);
+    assert_true(isfinite(total) && total > 0);
+    int32_t ended = 0;
+    assert_int_equal(optima_trainer_end_step(t, 1.0, &ended), OPTIMA_OK);
+    optima_trainer_destroy(t);
+}
+
 static void weight_zero_and_alpha_zero_deactivate_layers(void **state)
 {
     fixture *f = *state;
@@ -311,6 +385,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(absolute_reward_and_evaluation_source, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_and_misshaped_views_name_module_and_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(non_finite_losses_change_neither_projections_nor_scheduler, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_second_compute_reads_no_view_the_host_may_have_freed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(compute_after_a_non_finite_view_retries_with_new_views, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(weight_zero_and_alpha_zero_deactivate_layers, setup, teardown),
         cmocka_unit_test_setup_teardown(steady_state_steps_allocate_nothing, setup, teardown),

@@ -35,11 +35,13 @@
  *
  * **Reward.** The reference loss of a step is `L_task + α_pred · KL` (or, with
  * ::OPTIMA_REWARD_SOURCE_EVALUATION, the host's evaluation loss). L̄_t is its mean over
- * round t. The reward of round t is `(L̄_{t−1} − L̄_t) / |L̄_{t−1}|` (relative, the default)
- * or `L̄_{t−1} − L̄_t` (absolute). For the first round, L̄_0 is the reference loss of the
- * first step (training source) or the evaluation submitted before the first step
- * (evaluation source). A relative reward whose L̄_{t−1} is 0 falls back to the absolute
- * decrement.
+ * round t. The reward of round t is
+ * `(L̄_{t−1} − L̄_t) / max(|L̄_{t−1}|, OPTIMA_REWARD_MIN_DENOMINATOR)` (relative, the
+ * default) or `L̄_{t−1} − L̄_t` (absolute), clipped to
+ * ±::OPTIMA_SCHEDULER_MAX_ABS_REWARD: every finite loss gives a reward the scheduler takes,
+ * so no finite loss can keep a round from ending. For the first round, L̄_0 is the
+ * reference loss of the first step (training source) or the evaluation submitted before
+ * the first step begins (evaluation source).
  *
  * **Data-parallel training** can plug in later: the only values that would need a
  * reduction across processes are the task loss given to optima_trainer_end_step(), the
@@ -63,6 +65,23 @@
 #include "tensor.h"
 
 OPTIMA_EXTERN_C_BEGIN
+
+/**
+ * @brief The floor on the relative reward's denominator: the reward of round t is
+ *        `(L̄_{t−1} − L̄_t) / max(|L̄_{t−1}|, OPTIMA_REWARD_MIN_DENOMINATOR)`.
+ *
+ * A previous mean reference loss below a millionth in magnitude (0 included) counts as a
+ * millionth, so a near-zero loss followed by an ordinary one gives a large but finite
+ * reward instead of one no scheduler can take.
+ */
+#define OPTIMA_REWARD_MIN_DENOMINATOR 1e-6
+
+/**
+ * @brief The largest magnitude of a step's reference loss (`L_task + α_pred · KL`) that
+ *        optima_trainer_end_step() accepts, so that the sum over the longest round
+ *        (10⁶ steps) stays finite.
+ */
+#define OPTIMA_TRAINER_MAX_ABS_REFERENCE 1e300
 
 /** @brief Opaque trainer handle. */
 typedef struct optima_trainer optima_trainer;
@@ -598,7 +617,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_logits_grad(
 
 /**
  * @brief Give the host's evaluation loss (::OPTIMA_REWARD_SOURCE_EVALUATION): before the
- *        first step it is the baseline; during a round, the last one given before the
+ *        first step begins it is the baseline; after that, the last one given before a
  *        round's final optima_trainer_end_step() is the round's reference loss.
  * @param trainer the trainer.
  * @param loss finite.
@@ -612,11 +631,13 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
  * @brief End the step: train the projections, count the step in its round and, at the
  *        round's end, compute the reward and update the scheduler.
  * @param trainer the trainer.
- * @param task_loss the host's task loss of this step; finite.
+ * @param task_loss the host's task loss of this step; finite, and such that the reference
+ *        loss `task_loss + α_pred · KL` is within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
  * @param[out] round_ended receives 1 when this step ended a round, else 0; may be NULL.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENONFINITE` for a
- *         non-finite task loss or a non-finite reward (neither projections nor scheduler
- *         change; the step may be ended again with a finite loss); `OPTIMA_ESTATE` without
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a reference loss beyond
+ *         ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE; `OPTIMA_ENONFINITE` for a non-finite task
+ *         loss (after either refusal neither projections nor scheduler change and the
+ *         step may be ended again); `OPTIMA_ESTATE` without
  *         a successful compute, or at a round's end with the evaluation source and no
  *         evaluation submitted; `OPTIMA_ECALLBACK` when the projection callback stopped.
  */

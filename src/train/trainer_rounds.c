@@ -7,11 +7,16 @@
 /* Per-arm statistics go into JSON lines only while they stay readable. */
 #define OPT_LOG_MAX_ARMS 256u
 
+/* Defined for every pair of finite losses: the decrement of two finite numbers is at
+ * worst an infinity, never NaN; the floored denominator is positive; the clip brings an
+ * infinity or a huge ratio into the scheduler's range, so no finite loss wedges a round. */
 static double opt_reward_of(int32_t kind, double previous, double current)
 {
     const double decrement = previous - current;
-    if (kind == OPTIMA_REWARD_ABSOLUTE || previous == 0.0) return decrement;
-    return decrement / fabs(previous);
+    const double reward = kind == OPTIMA_REWARD_ABSOLUTE
+                              ? decrement
+                              : decrement / fmax(fabs(previous), OPTIMA_REWARD_MIN_DENOMINATOR);
+    return fmin(fmax(reward, -OPTIMA_SCHEDULER_MAX_ABS_REWARD), OPTIMA_SCHEDULER_MAX_ABS_REWARD);
 }
 
 optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
@@ -34,10 +39,6 @@ optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int 
     /* Training source, first round: L̄_0 is the reference loss of the first step. */
     const double previous = t->has_previous ? t->previous_reference : reference;
     *reward = opt_reward_of(t->reward_kind, previous, current);
-    OPT_RETURN_ERROR_IF(!isfinite(*reward) || fabs(*reward) > OPTIMA_SCHEDULER_MAX_ABS_REWARD,
-                        &t->error, OPTIMA_ENONFINITE,
-                        "%s: the round's reward is not finite (previous reference %g, current %g)",
-                        fn, previous, current);
     return OPTIMA_OK;
 }
 

@@ -388,7 +388,9 @@ optima_status optima_trainer_submit_evaluation(optima_trainer *t, double loss)
     OPT_CHECK_NOT_NULL(NULL, fn, t);
     OPT_RETURN_ERROR_IF(!isfinite(loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'loss' is not finite", fn);
-    if (t->steps_done == 0 && t->rounds_done == 0 && t->round.steps == 0) {
+    /* Before the first step begins: once it has, the evaluation is the first round's. */
+    if (t->steps_done == 0 && t->rounds_done == 0 && t->round.steps == 0 &&
+        t->step_state == OPT_STEP_IDLE) {
         t->has_previous = 1; /* the baseline L̄_0, not the first round's reference */
         t->previous_reference = loss;
         return OPTIMA_OK;
@@ -439,9 +441,13 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
                         "%s: this step has no successful optima_trainer_compute", fn);
     OPT_RETURN_ERROR_IF(!isfinite(task_loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'task_loss' is not finite", fn);
+    /* Bounded so that a round's sum of references stays finite (and with it every reward). */
     const double reference = task_loss + t->alpha_pred * t->step_kl;
-    OPT_RETURN_ERROR_IF(!isfinite(reference), &t->error, OPTIMA_ENONFINITE,
-                        "%s: the reference loss (task + alpha_pred * KL) is not finite", fn);
+    OPT_RETURN_ERROR_IF(!(fabs(reference) <= OPTIMA_TRAINER_MAX_ABS_REFERENCE), &t->error,
+                        OPTIMA_EINVAL,
+                        "%s: argument 'task_loss' (%g) makes the reference loss (task + alpha_pred "
+                        "* KL) %g, beyond +-%g", fn, task_loss, reference,
+                        OPTIMA_TRAINER_MAX_ABS_REFERENCE);
     int ends = 0;
     double reward = 0.0;
     OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));

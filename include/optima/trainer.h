@@ -736,6 +736,14 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save(optima_trainer *tr
  * @brief Replace the trainer's state with a saved one. The trainer must be configured as
  *        the saved one was (same models, pairs, losses, settings, policy). All or nothing:
  *        on any failure the trainer is unchanged.
+ *
+ * Compared, in this order, the first difference named in the message: the models, the
+ * pairs (modules, loss kind, layer mapping, projection sizes), round length, policy,
+ * reward kind and source, optimizer kind, history length; then α_pred, α_layer, the KL
+ * temperature, the optimizer's learning rate, momentum, β1, β2, ε and weight decay, each
+ * pair's weight and the policy seed (`EMISMATCH` naming, e.g., "alpha_pred" or "seed").
+ * Checkpoints of format 1 (liboptima 1.0) did not store this second group: they load
+ * whatever the trainer's values, which then apply.
  * @param trainer the trainer.
  * @param read the source.
  * @param user passed first to @p read.

@@ -3,6 +3,8 @@
 
 #include "trainer_host.h"
 
+#include "core/bytes.h"
+#include "core/crc32c.h"
 #include "core/stream.h"
 
 typedef struct blob {
@@ -151,9 +153,9 @@ static void newer_versions_and_foreign_bytes_are_refused(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     blob good = save(t);
-    good.data[8] = 2; /* format version 2 */
-    assert_fails_naming(load(t, good.data, good.size), OPTIMA_EVERSION, "version 2");
-    good.data[8] = 1;
+    good.data[8] = 3; /* format version 3 */
+    assert_fails_naming(load(t, good.data, good.size), OPTIMA_EVERSION, "version 3");
+    good.data[8] = 2;
     good.data[0] = 'X';
     assert_fails_naming(load(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
     free(good.data);
@@ -190,6 +192,119 @@ static void checkpoints_for_other_models_or_settings_are_refused(void **state)
     assert_fails_naming(load(other, cp.data, cp.size), OPTIMA_EMISMATCH, "different student model");
     optima_trainer_destroy(other);
     optima_model_destroy(student);
+    free(cp.data);
+    optima_trainer_destroy(t);
+}
+
+/* One setting changed on a trainer otherwise configured as host_trainer(OPTIMA, 3). */
+typedef struct setting_case {
+    const char *name; /* what the message must name */
+    int which;
+} setting_case;
+
+static optima_trainer *trainer_differing_in(fixture *f, int which)
+{
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    switch (which) {
+    case 0: assert_int_equal(optima_trainer_set_alpha_pred(t, 0.5), OPTIMA_OK); break;
+    case 1: assert_int_equal(optima_trainer_set_alpha_layer(t, 2.0), OPTIMA_OK); break;
+    case 2: assert_int_equal(optima_trainer_set_temperature(t, 2.0), OPTIMA_OK); break;
+    case 3: assert_int_equal(optima_trainer_set_pair_weight(t, 1, 3.0), OPTIMA_OK); break;
+    case 4: assert_int_equal(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_ADAMW, 0.01), OPTIMA_OK); break;
+    case 5: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.5, 0.9, 0.999, 0.01), OPTIMA_OK); break;
+    case 6: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.9, 0.8, 0.999, 0.01), OPTIMA_OK); break;
+    case 7: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.9, 0.9, 0.99, 0.01), OPTIMA_OK); break;
+    case 8: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.9, 0.9, 0.999, 0.0), OPTIMA_OK); break;
+    case 9: assert_int_equal(optima_trainer_set_policy(t, OPTIMA_POLICY_OPTIMA, 43), OPTIMA_OK); break;
+    default: break;
+    }
+    return t;
+}
+
+static const setting_case setting_cases[] = {
+    {"alpha_pred", 0}, {"alpha_layer", 1}, {"temperature", 2}, {"pair 1 weight", 3},
+    {"learning_rate", 4}, {"momentum", 5}, {"beta1", 6}, {"beta2", 7}, {"weight_decay", 8},
+    {"seed", 9},
+};
+
+/* α_pred, α_layer, T, w_m, the optimizer's settings and the seed are stored: a trainer
+ * that differs in any one refuses the checkpoint, naming that setting, and is unchanged. */
+static void every_setting_is_stored_and_a_difference_named(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    run_steps(&f->h, t, 0, 4);
+    blob cp = save(t);
+    for (size_t i = 0; i < sizeof setting_cases / sizeof *setting_cases; ++i) {
+        optima_trainer *other = trainer_differing_in(f, setting_cases[i].which);
+        blob before = save(other);
+        assert_fails_naming(load(other, cp.data, cp.size), OPTIMA_EMISMATCH, setting_cases[i].name);
+        blob after = save(other);
+        assert_memory_equal(before.data, after.data, before.size);
+        free(before.data);
+        free(after.data);
+        optima_trainer_destroy(other);
+    }
+    optima_trainer *same = trainer_differing_in(f, -1);
+    assert_int_equal(load(same, cp.data, cp.size), OPTIMA_OK);
+    optima_trainer_destroy(same);
+    free(cp.data);
+    optima_trainer_destroy(t);
+}
+
+/* A format-1 checkpoint: the same bytes without the settings section, version 1, length
+ * and checksum redone. The settings section starts at the first byte where two
+ * checkpoints differ whose α_pred differ in the lowest bit (α_pred is its first value,
+ * a little-endian f64). */
+static blob as_format_1(fixture *f, const blob *cp)
+{
+    optima_trainer *t = trainer_differing_in(f, -1);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, nextafter(1.0, 2.0)), OPTIMA_OK);
+    blob probe = save(t);
+    optima_trainer_destroy(t);
+    t = trainer_differing_in(f, -1);
+    blob plain = save(t);
+    optima_trainer_destroy(t);
+    size_t start = 24;
+    while (probe.data[start] == plain.data[start]) ++start;
+    const size_t settings = 8 * 3 + 8 * HOST_MODULES + 8 * 6 + 8;
+    blob old = {malloc(cp->size - settings), cp->size - settings};
+    memcpy(old.data, cp->data, start);
+    memcpy(old.data + start, cp->data + start + settings, cp->size - start - settings);
+    opt_put_u32(old.data + 8, 1);
+    opt_put_u64(old.data + 16, old.size);
+    opt_put_u32(old.data + old.size - 4, opt_crc32c(0, old.data, old.size - 4));
+    free(probe.data);
+    free(plain.data);
+    return old;
+}
+
+/* Format 1 stored none of these settings: such a checkpoint loads into a trainer whatever
+ * its α, T, weights, optimizer settings and seed (those of the loading trainer apply), and
+ * resumes exactly when they are the same. */
+static void format_1_checkpoints_load_and_compare_what_they_stored(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    run_steps(&f->h, t, 0, 5);
+    blob cp = save(t);
+    blob old = as_format_1(f, &cp);
+    for (size_t i = 0; i < sizeof setting_cases / sizeof *setting_cases; ++i) {
+        optima_trainer *other = trainer_differing_in(f, setting_cases[i].which);
+        assert_int_equal(load(other, old.data, old.size), OPTIMA_OK);
+        optima_trainer_destroy(other);
+    }
+    optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 4);
+    assert_fails_naming(load(other, old.data, old.size), OPTIMA_EMISMATCH, "round length is 3");
+    optima_trainer_destroy(other);
+    other = trainer_differing_in(f, -1);
+    assert_int_equal(load(other, old.data, old.size), OPTIMA_OK);
+    blob again = save(other);
+    assert_int_equal(again.size, cp.size);
+    assert_memory_equal(again.data, cp.data, cp.size);
+    free(again.data);
+    optima_trainer_destroy(other);
+    free(old.data);
     free(cp.data);
     optima_trainer_destroy(t);
 }
@@ -254,6 +369,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_bit_flip_is_refused_and_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_versions_and_foreign_bytes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(checkpoints_for_other_models_or_settings_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_setting_is_stored_and_a_difference_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(format_1_checkpoints_load_and_compare_what_they_stored, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(files_are_written_atomically_and_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(refusing_sinks_and_null_arguments, setup, teardown),
     };

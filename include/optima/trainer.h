@@ -758,6 +758,13 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load(optima_trainer *tr
 /**
  * @brief optima_trainer_save() to a file, written atomically (temporary file, fsync,
  *        rename): after a crash the path holds the old checkpoint or the new one, whole.
+ *
+ * The temporary file is @p path followed by `.tmp.` and six letters or digits, in the
+ * same directory. A successful save removes every such file of the same @p path: what
+ * saves killed before their rename left behind (so two processes must not save to one
+ * path at once: one of them would fail with `OPTIMA_EIO`, the file staying whole). A new
+ * file gets mode 0666 less the umask, as `fopen` gives; a replaced file keeps its mode
+ * (a read-only 0444 checkpoint stays 0444: only the directory must be writable).
  * @param trainer the trainer.
  * @param path the file.
  * @return as optima_trainer_save(); `OPTIMA_EIO` naming the path.

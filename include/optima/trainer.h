@@ -744,10 +744,14 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save(optima_trainer *tr
  * pair's weight and the policy seed (`EMISMATCH` naming, e.g., "alpha_pred" or "seed").
  * Checkpoints of format 1 (liboptima 1.0) did not store this second group: they load
  * whatever the trainer's values, which then apply.
+ *
+ * The stream must end where the checkpoint ends: @p read is called once more after the
+ * checkpoint's last byte and must report the end (0 bytes).
  * @param trainer the trainer.
  * @param read the source.
  * @param user passed first to @p read.
- * @return `OPTIMA_OK`; `OPTIMA_EFORMAT` (not a checkpoint, truncated); `OPTIMA_ECHECKSUM`
+ * @return `OPTIMA_OK`; `OPTIMA_EFORMAT` (not a checkpoint, truncated, bytes after its
+ *         end); `OPTIMA_ECHECKSUM`
  *         (damaged); `OPTIMA_EVERSION` (a newer format); `OPTIMA_EMISMATCH` (made for
  *         other models or settings, naming what differs); `OPTIMA_ECALLBACK`;
  *         `OPTIMA_ENOMEM`; `OPTIMA_EINVAL` for a NULL argument.

@@ -276,6 +276,19 @@ optima_status optima_trainer_save_file(optima_trainer *t, const char *path)
 
 /* ---- loading ----------------------------------------------------------------------------- */
 
+/* The stream must end with the checkpoint: bytes after it mean the host is not reading
+ * what it thinks (two saves concatenated, a file overwritten by a shorter one). */
+static optima_status opt_expect_end(optima_trainer *t, opt_reader *r, const char *fn)
+{
+    uint8_t extra;
+    opt_reader_bytes(r, &extra, 1);
+    OPT_RETURN_ERROR_IF(r->state == OPT_READER_CALLBACK, &t->error, OPTIMA_ECALLBACK,
+                        "%s: the read callback failed", fn);
+    OPT_RETURN_ERROR_IF(r->state == OPT_READER_OK, &t->error, OPTIMA_EFORMAT,
+                        "%s: bytes follow the checkpoint's end; the stream must end with it", fn);
+    return OPTIMA_OK;
+}
+
 static optima_status opt_read_whole(optima_trainer *t, optima_read_fn read, void *user,
                                     uint8_t **data, size_t *size, const char *fn)
 {
@@ -320,6 +333,8 @@ static optima_status opt_read_whole(optima_trainer *t, optima_read_fn read, void
     else if (opt_crc32c(0, sink.data, (size_t)total - 4) != opt_get_u32(sink.data + total - 4))
         s = opt_fail(&t->error, OPTIMA_ECHECKSUM, "%s: the checkpoint is damaged (checksum mismatch)",
                      fn);
+    else
+        s = opt_expect_end(t, &r, fn);
     if (s != OPTIMA_OK) {
         opt_memory_sink_free(&sink);
         return s;

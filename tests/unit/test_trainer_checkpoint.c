@@ -309,6 +309,45 @@ static void format_1_checkpoints_load_and_compare_what_they_stored(void **state)
     optima_trainer_destroy(t);
 }
 
+/* Bytes after a valid checkpoint mean the stream is not what the host thinks it is: both
+ * loaders refuse them (as the scheduler's buffer loader does) and change nothing. */
+static void bytes_after_a_valid_checkpoint_are_refused(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    run_steps(&f->h, t, 0, 4);
+    blob good = save(t);
+    optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    blob before = save(other);
+    const size_t extra[3] = {1, 7, 100000};
+    for (size_t k = 0; k < 3; ++k) {
+        uint8_t *longer = calloc(good.size + extra[k], 1);
+        memcpy(longer, good.data, good.size);
+        assert_fails_naming(load(other, longer, good.size + extra[k]), OPTIMA_EFORMAT, "follow");
+        free(longer);
+    }
+    char dir[] = "/tmp/optima-ckpt-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/trainer.ckpt", dir);
+    FILE *file = fopen(path, "wb");
+    fwrite(good.data, 1, good.size, file);
+    fputc(0, file);
+    fclose(file);
+    assert_fails_naming(optima_trainer_load_file(other, path), OPTIMA_EFORMAT, "follow");
+    unlink(path);
+    rmdir(dir);
+    blob after = save(other);
+    assert_int_equal(before.size, after.size);
+    assert_memory_equal(before.data, after.data, before.size);
+    assert_int_equal(load(other, good.data, good.size), OPTIMA_OK);
+    free(good.data);
+    free(before.data);
+    free(after.data);
+    optima_trainer_destroy(other);
+    optima_trainer_destroy(t);
+}
+
 static void files_are_written_atomically_and_read_back(void **state)
 {
     fixture *f = *state;
@@ -372,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_setting_is_stored_and_a_difference_named, setup, teardown),
         cmocka_unit_test_setup_teardown(format_1_checkpoints_load_and_compare_what_they_stored, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(bytes_after_a_valid_checkpoint_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(files_are_written_atomically_and_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(refusing_sinks_and_null_arguments, setup, teardown),
     };

@@ -520,10 +520,12 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
  * @param module the module index in that model.
  * @param layer the layer index in that module.
  * @param view rows × the layer's width; every view of a step has the same rows.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
- *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` naming
- *         the module and layer for a width or row count that does not fit;
- *         `OPTIMA_ESTATE` outside a step.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side, and, as in
+ *         math.h, for a view whose data is NULL or whose row stride is below its width;
+ *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` for a
+ *         view without rows or a width or row count that does not fit; `OPTIMA_EOVERFLOW`
+ *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step.
+ *         Messages about the view name the module and layer.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_trainer *trainer,
                                                                     int32_t side, size_t module,
@@ -536,9 +538,10 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
  * @param trainer the trainer.
  * @param side one of ::optima_side.
  * @param view rows × the logits width, rows as the hidden states'.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
- *         `OPTIMA_ESHAPE` for a shape that does not fit; `OPTIMA_ESTATE` outside a step
- *         or when no logits are needed.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, an unknown side, NULL data or
+ *         a row stride below the width; `OPTIMA_ESHAPE` for a view without rows or a shape
+ *         that does not fit; `OPTIMA_EOVERFLOW` for an extent that does not fit in memory;
+ *         `OPTIMA_ESTATE` outside a step or when no logits are needed.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
                                                                     int32_t side,

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../math/views.h"
 #include "trainer_impl.h"
 
 static const char *opt_side_name(uint32_t side)
@@ -139,6 +140,24 @@ static optima_status opt_check_rows(optima_trainer *t, const optima_tensor *view
     return OPTIMA_OK;
 }
 
+/* The faults of a view get the statuses the math gives them (views.c: NULL data and a
+ * short row stride EINVAL, no rows ESHAPE, an extent beyond memory EOVERFLOW); then the
+ * width and the step's row count must fit. */
+static optima_status opt_check_step_view(optima_trainer *t, const optima_tensor *view, size_t width,
+                                         const char *what, const char *fn)
+{
+    const optima_status s = opt_check_view(NULL, fn, "view", view);
+    if (s != OPTIMA_OK) {
+        char message[OPT_MESSAGE_CAPACITY];
+        snprintf(message, sizeof message, "%s", optima_last_error());
+        return opt_fail(&t->error, s, "%s (the view for %s)", message, what);
+    }
+    OPT_RETURN_ERROR_IF(view->cols != width, &t->error, OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu columns, expected %zu", fn, what,
+                        view->cols, width);
+    return opt_check_rows(t, view, what, fn);
+}
+
 optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t module,
                                         size_t layer, const optima_tensor *view)
 {
@@ -161,14 +180,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     char what[OPTIMA_NAME_MAX + 64];
     snprintf(what, sizeof what, "%s module '%s' layer %zu", opt_side_name((uint32_t)side),
              module_name, layer);
-    OPT_RETURN_ERROR_IF(view->cols != t->plan[i].width, &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s has %zu columns, the layer's width is %u", fn,
-                        what, view->cols, (unsigned)t->plan[i].width);
-    OPT_RETURN_ERROR_IF(view->rows == 0 || view->data == NULL || view->row_stride < view->cols,
-                        &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s is empty, NULL or has a row stride below "
-                        "its columns", fn, what);
-    OPT_FORWARD_IF_ERROR(opt_check_rows(t, view, what, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->plan[i].width, what, fn));
     t->rows = view->rows;
     t->views[i] = *view;
     t->view_given[i] = 1;
@@ -187,10 +199,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
-    OPT_RETURN_ERROR_IF(view->cols != t->logits_width, &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s has %zu columns, the models declare %zu", fn,
-                        what, view->cols, t->logits_width);
-    OPT_FORWARD_IF_ERROR(opt_check_rows(t, view, what, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->logits_width, what, fn));
     t->rows = view->rows;
     t->logits[side] = *view;
     t->logits_given[side] = 1;

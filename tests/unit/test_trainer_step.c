@@ -340,6 +340,39 @@ static void compute_after_a_non_finite_view_retries_with_new_views(void **state)
     optima_trainer_destroy(t);
 }
 
+/* One status per fault: a view the trainer refuses gets the status math.h gives the same
+ * view (NULL data and a short row stride EINVAL, no rows ESHAPE, an extent beyond memory
+ * EOVERFLOW), and the message names the argument. */
+static void view_faults_get_the_status_the_math_gives_them(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_forward(&f->h);
+    const float *data = f->h.student_h[0];
+    const optima_tensor faults[4] = {
+        {NULL, HOST_ROWS, 4, 4},           /* NULL data */
+        {data, HOST_ROWS, 4, 3},           /* row stride below the width */
+        {data, 0, 4, 4},                   /* no rows */
+        {data, 2, 4, SIZE_MAX / 2},        /* an extent beyond memory */
+    };
+    const optima_status expected[4] = {OPTIMA_EINVAL, OPTIMA_EINVAL, OPTIMA_ESHAPE, OPTIMA_EOVERFLOW};
+    const optima_tensor ok = host_view(data, 4);
+    for (size_t i = 0; i < 4; ++i) {
+        double loss = 0;
+        assert_int_equal(optima_mse(f->ctx, &faults[i], &ok, NULL, NULL, &loss, NULL, 0, NULL, 0),
+                         expected[i]);
+        assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &faults[i]),
+                            expected[i], "'view'");
+        assert_non_null(strstr(optima_trainer_last_error(t), "student module 'vision' layer 0"));
+        const optima_tensor z = {faults[i].data, faults[i].rows, HOST_CLASSES,
+                                 faults[i].row_stride == 3 ? 3 : faults[i].row_stride};
+        assert_fails_naming(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &z), expected[i], "'view'");
+        assert_non_null(strstr(optima_trainer_last_error(t), "student logits"));
+    }
+    optima_trainer_destroy(t);
+}
+
 static void weight_zero_and_alpha_zero_deactivate_layers(void **state)
 {
     fixture *f = *state;
@@ -390,6 +423,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(compute_after_a_non_finite_view_retries_with_new_views, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(view_faults_get_the_status_the_math_gives_them, setup, teardown),
         cmocka_unit_test_setup_teardown(weight_zero_and_alpha_zero_deactivate_layers, setup, teardown),
         cmocka_unit_test_setup_teardown(steady_state_steps_allocate_nothing, setup, teardown),
     };

@@ -245,7 +245,7 @@ static optima_status opt_serialise(optima_trainer *t, opt_memory_sink *out, cons
 optima_status optima_trainer_save(optima_trainer *t, optima_write_fn write, void *user)
 {
     static const char fn[] = "optima_trainer_save";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, write);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     opt_memory_sink buffer = {t->ctx, NULL, 0, 0};
@@ -259,7 +259,7 @@ optima_status optima_trainer_save(optima_trainer *t, optima_write_fn write, void
 optima_status optima_trainer_save_file(optima_trainer *t, const char *path)
 {
     static const char fn[] = "optima_trainer_save_file";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, path);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     opt_memory_sink buffer = {t->ctx, NULL, 0, 0};
@@ -522,7 +522,7 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
 optima_status optima_trainer_load(optima_trainer *t, optima_read_fn read, void *user)
 {
     static const char fn[] = "optima_trainer_load";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, read);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     uint8_t *data = NULL;
@@ -536,7 +536,7 @@ optima_status optima_trainer_load(optima_trainer *t, optima_read_fn read, void *
 optima_status optima_trainer_load_file(optima_trainer *t, const char *path)
 {
     static const char fn[] = "optima_trainer_load_file";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, path);
     FILE *f = fopen(path, "rb");
     OPT_RETURN_ERROR_IF(f == NULL, &t->error, OPTIMA_EIO, "%s: cannot open argument 'path' ('%s')",

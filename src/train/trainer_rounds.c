@@ -195,7 +195,7 @@ void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r)
 
 optima_status optima_trainer_progress(const optima_trainer *t, uint64_t *steps, uint64_t *rounds)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_trainer_progress", t);
+    OPT_CHECK_TRAINER("optima_trainer_progress", t);
     if (steps != NULL) *steps = t->steps_done;
     if (rounds != NULL) *rounds = t->rounds_done;
     return OPTIMA_OK;
@@ -217,7 +217,7 @@ optima_status optima_trainer_round_record(const optima_trainer *t, uint64_t roun
                                           double *mean_reference)
 {
     static const char fn[] = "optima_trainer_round_record";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     const opt_round_record *r = NULL;
     OPT_FORWARD_IF_ERROR(opt_record_or_fail(t, round, &r, fn));
     if (first_step != NULL) *first_step = r->first_step;
@@ -231,7 +231,7 @@ optima_status optima_trainer_round_pair_loss(const optima_trainer *t, uint64_t r
                                              double *loss, int32_t *active)
 {
     static const char fn[] = "optima_trainer_round_pair_loss";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,

@@ -78,7 +78,7 @@ static optima_status opt_check_losses_unchanged(optima_trainer *t, const char *f
 optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
 {
     static const char fn[] = "optima_trainer_begin_step";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
                         &t->error, OPTIMA_ESTATE,
                         "%s: the projection optimizer is the host's, but no callback is set "
@@ -104,7 +104,7 @@ optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_re
                                   size_t *count)
 {
     static const char fn[] = "optima_trainer_plan";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, needed);
     OPT_CHECK_NOT_NULL(NULL, fn, count);
     OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, NULL, OPTIMA_ESTATE,
@@ -117,7 +117,7 @@ optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_re
 optima_status optima_trainer_needs_logits(const optima_trainer *t, int32_t *needed)
 {
     static const char fn[] = "optima_trainer_needs_logits";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, needed);
     *needed = t->alpha_pred > 0.0;
     return OPTIMA_OK;
@@ -162,7 +162,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
                                         size_t layer, const optima_tensor *view)
 {
     static const char fn[] = "optima_trainer_set_hidden";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -191,7 +191,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
 optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const optima_tensor *view)
 {
     static const char fn[] = "optima_trainer_set_logits";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -313,7 +313,7 @@ static optima_status opt_compute_step(optima_trainer *t, double *total, const ch
 optima_status optima_trainer_compute(optima_trainer *t, double *total)
 {
     static const char fn[] = "optima_trainer_compute";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
     opt_forget_views(t);
@@ -330,7 +330,7 @@ static optima_status opt_require_computed(const optima_trainer *t, const char *f
 optima_status optima_trainer_losses(const optima_trainer *t, double *kl, double *layer_term)
 {
     static const char fn[] = "optima_trainer_losses";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (kl != NULL) *kl = t->step_kl;
     if (layer_term != NULL) *layer_term = t->step_layer_term;
@@ -341,7 +341,7 @@ optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pai
                                              int32_t *active)
 {
     static const char fn[] = "optima_trainer_pair_loss_value";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
@@ -361,7 +361,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
                                           optima_tensor *grad)
 {
     static const char fn[] = "optima_trainer_student_grad";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     size_t layers = 0;
     const optima_status s = optima_model_layer_count(t->student, module, &layers);
@@ -381,7 +381,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
 optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor *grad)
 {
     static const char fn[] = "optima_trainer_logits_grad";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (t->alpha_pred <= 0.0) {
@@ -394,7 +394,7 @@ optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor 
 optima_status optima_trainer_submit_evaluation(optima_trainer *t, double loss)
 {
     static const char fn[] = "optima_trainer_submit_evaluation";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!isfinite(loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'loss' is not finite", fn);
     /* Before the first step begins: once it has, the evaluation is the first round's. */
@@ -445,7 +445,7 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
 optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32_t *round_ended)
 {
     static const char fn[] = "optima_trainer_end_step";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
                         "%s: this step has no successful optima_trainer_compute", fn);
     OPT_RETURN_ERROR_IF(!isfinite(task_loss), &t->error, OPTIMA_ENONFINITE,

@@ -396,7 +396,7 @@ static void refusing_sinks_and_null_arguments(void **state)
     assert_fails_naming(optima_trainer_save(t, NULL, NULL), OPTIMA_EINVAL, "'write'");
     assert_fails_naming(optima_trainer_load(t, NULL, NULL), OPTIMA_EINVAL, "'read'");
     assert_fails_naming(optima_trainer_save_file(t, NULL), OPTIMA_EINVAL, "'path'");
-    assert_fails_naming(optima_trainer_load_file(NULL, "x"), OPTIMA_EINVAL, "'t'");
+    assert_fails_naming(optima_trainer_load_file(NULL, "x"), OPTIMA_EINVAL, "'trainer'");
     optima_trainer_destroy(t);
 }
 

@@ -640,9 +640,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a reference loss beyond
  *         ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE; `OPTIMA_ENONFINITE` for a non-finite task
  *         loss (after either refusal neither projections nor scheduler change and the
- *         step may be ended again); `OPTIMA_ESTATE` without
- *         a successful compute, or at a round's end with the evaluation source and no
- *         evaluation submitted; `OPTIMA_ECALLBACK` when the projection callback stopped.
+ *         step may be ended again); `OPTIMA_ESTATE` without a successful compute, or at a
+ *         round's end with the evaluation source and no evaluation submitted;
+ *         `OPTIMA_ECALLBACK` when the projection callback stopped.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
                                                                   double task_loss,
@@ -740,7 +740,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save(optima_trainer *tr
  *        the saved one was (same models, pairs, losses, settings, policy). All or nothing:
  *        on any failure the trainer is unchanged.
  *
- * Compared, in this order, the first difference named in the message: the models, the
+ * Compared in this order, the first difference named in the message: the models, the
  * pairs (modules, loss kind, layer mapping, projection sizes), round length, policy,
  * reward kind and source, optimizer kind, history length; then α_pred, α_layer, the KL
  * temperature, the optimizer's learning rate, momentum, β1, β2, ε and weight decay, each
@@ -754,10 +754,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save(optima_trainer *tr
  * @param read the source.
  * @param user passed first to @p read.
  * @return `OPTIMA_OK`; `OPTIMA_EFORMAT` (not a checkpoint, truncated, bytes after its
- *         end); `OPTIMA_ECHECKSUM`
- *         (damaged); `OPTIMA_EVERSION` (a newer format); `OPTIMA_EMISMATCH` (made for
- *         other models or settings, naming what differs); `OPTIMA_ECALLBACK`;
- *         `OPTIMA_ENOMEM`; `OPTIMA_EINVAL` for a NULL argument.
+ *         end); `OPTIMA_ECHECKSUM` (damaged); `OPTIMA_EVERSION` (a newer format);
+ *         `OPTIMA_EMISMATCH` (made for other models or settings, naming what differs);
+ *         `OPTIMA_ECALLBACK`; `OPTIMA_ENOMEM`; `OPTIMA_EINVAL` for a NULL argument.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load(optima_trainer *trainer,
                                                               optima_read_fn read, void *user);

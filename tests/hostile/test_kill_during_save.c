@@ -16,34 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "trainer_host.h"
-
-#include "core/stream.h"
 
 #define KILLS_WANTED 150
 #define KILLS_REQUIRED 100
 #define TIME_LIMIT_S 40.0
-
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
-
-static int blob_write(void *user, const void *data, size_t size)
-{
-    blob *b = user;
-    b->data = realloc(b->data, b->size + size);
-    memcpy(b->data + b->size, data, size);
-    b->size += size;
-    return 0;
-}
-
-static blob save(optima_trainer *t)
-{
-    blob b = {NULL, 0};
-    assert_int_equal(optima_trainer_save(t, blob_write, &b), OPTIMA_OK);
-    return b;
-}
 
 static double now_s(void)
 {
@@ -106,7 +84,7 @@ static void a_killed_save_leaves_the_old_or_the_new_checkpoint_whole(void **stat
     host_init(&ha, f->ctx);
     host_init(&hb, f->ctx);
     optima_trainer *a = trained(&ha, 4), *b = trained(&hb, 11);
-    blob ref_a = save(a), ref_b = save(b);
+    blob ref_a = blob_of_trainer(a), ref_b = blob_of_trainer(b);
     assert_true(ref_a.size != ref_b.size || memcmp(ref_a.data, ref_b.data, ref_a.size) != 0);
 
     char dir[] = "/tmp/optima-kill-XXXXXX";
@@ -142,7 +120,7 @@ static void a_killed_save_leaves_the_old_or_the_new_checkpoint_whole(void **stat
 
         if (optima_trainer_load_file(probe, path) != OPTIMA_OK)
             fail_msg("after kill %d (%ld us): %s", kills, delay_us, optima_trainer_last_error(probe));
-        blob got = save(probe);
+        blob got = blob_of_trainer(probe);
         const int is_a = got.size == ref_a.size && memcmp(got.data, ref_a.data, got.size) == 0;
         const int is_b = got.size == ref_b.size && memcmp(got.data, ref_b.data, got.size) == 0;
         if (!is_a && !is_b) fail_msg("after kill %d the checkpoint is neither state", kills);

@@ -290,16 +290,23 @@ static void free_copies(float **copies)
     free(copies);
 }
 
-/* set_hidden promises the data need live only until compute returns: a second compute
- * must not read it (the host may have freed it), it must ask for the views again. */
-static void a_second_compute_reads_no_view_the_host_may_have_freed(void **state)
+/* A trainer (policy ALL, no KL) with its first step begun and the host's forward done. */
+static optima_trainer *begun_without_logits(fixture *f)
 {
-    fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
     assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
     host_next_batch(&f->h, 0);
     host_forward(&f->h);
+    return t;
+}
+
+/* set_hidden promises the data need live only until compute returns: a second compute
+ * must not read it (the host may have freed it), it must ask for the views again. */
+static void a_second_compute_reads_no_view_the_host_may_have_freed(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = begun_without_logits(f);
     float **copies = give_views_from_copies(&f->h, t);
     double first = 0, second = 0;
     assert_int_equal(optima_trainer_compute(t, &first), OPTIMA_OK);
@@ -318,11 +325,7 @@ static void a_second_compute_reads_no_view_the_host_may_have_freed(void **state)
 static void compute_after_a_non_finite_view_retries_with_new_views(void **state)
 {
     fixture *f = *state;
-    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
-    assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
-    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
-    host_next_batch(&f->h, 0);
-    host_forward(&f->h);
+    optima_trainer *t = begun_without_logits(f);
     const float kept = f->h.student_h[0][0];
     f->h.student_h[0][0] = NAN;
     float **copies = give_views_from_copies(&f->h, t);

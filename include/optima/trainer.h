@@ -35,11 +35,13 @@
  *
  * **Reward.** The reference loss of a step is `L_task + α_pred · KL` (or, with
  * ::OPTIMA_REWARD_SOURCE_EVALUATION, the host's evaluation loss). L̄_t is its mean over
- * round t. The reward of round t is `(L̄_{t−1} − L̄_t) / |L̄_{t−1}|` (relative, the default)
- * or `L̄_{t−1} − L̄_t` (absolute). For the first round, L̄_0 is the reference loss of the
- * first step (training source) or the evaluation submitted before the first step
- * (evaluation source). A relative reward whose L̄_{t−1} is 0 falls back to the absolute
- * decrement.
+ * round t. The reward of round t is
+ * `(L̄_{t−1} − L̄_t) / max(|L̄_{t−1}|, OPTIMA_REWARD_MIN_DENOMINATOR)` (relative, the
+ * default) or `L̄_{t−1} − L̄_t` (absolute), clipped to
+ * ±::OPTIMA_SCHEDULER_MAX_ABS_REWARD: every finite loss gives a reward the scheduler takes,
+ * so no finite loss can keep a round from ending. For the first round, L̄_0 is the
+ * reference loss of the first step (training source) or the evaluation submitted before
+ * the first step begins (evaluation source).
  *
  * **Data-parallel training** can plug in later: the only values that would need a
  * reduction across processes are the task loss given to optima_trainer_end_step(), the
@@ -63,6 +65,23 @@
 #include "tensor.h"
 
 OPTIMA_EXTERN_C_BEGIN
+
+/**
+ * @brief The floor on the relative reward's denominator: the reward of round t is
+ *        `(L̄_{t−1} − L̄_t) / max(|L̄_{t−1}|, OPTIMA_REWARD_MIN_DENOMINATOR)`.
+ *
+ * A previous mean reference loss below a millionth in magnitude (0 included) counts as a
+ * millionth, so a near-zero loss followed by an ordinary one gives a large but finite
+ * reward instead of one no scheduler can take.
+ */
+#define OPTIMA_REWARD_MIN_DENOMINATOR 1e-6
+
+/**
+ * @brief The largest magnitude of a step's reference loss (`L_task + α_pred · KL`) that
+ *        optima_trainer_end_step() accepts, so that the sum over the longest round
+ *        (10⁶ steps) stays finite.
+ */
+#define OPTIMA_TRAINER_MAX_ABS_REFERENCE 1e300
 
 /** @brief Opaque trainer handle. */
 typedef struct optima_trainer optima_trainer;
@@ -493,16 +512,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
 
 /**
  * @brief Hand over a view of a hidden state this step needs. The view is not copied: the
- *        data must stay valid and unchanged until optima_trainer_compute() returns.
+ *        data must stay valid and unchanged until optima_trainer_compute() returns, and
+ *        is never read after that: every compute, whatever it returns, forgets the views
+ *        and logits handed over before it.
  * @param trainer the trainer.
  * @param side one of ::optima_side.
  * @param module the module index in that model.
  * @param layer the layer index in that module.
  * @param view rows × the layer's width; every view of a step has the same rows.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
- *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` naming
- *         the module and layer for a width or row count that does not fit;
- *         `OPTIMA_ESTATE` outside a step.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side, and, as in
+ *         math.h, for a view whose data is NULL or whose row stride is below its width;
+ *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` for a
+ *         view without rows or a width or row count that does not fit; `OPTIMA_EOVERFLOW`
+ *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step.
+ *         Messages about the view name the module and layer.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_trainer *trainer,
                                                                     int32_t side, size_t module,
@@ -510,13 +533,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
                                                                     const optima_tensor *view);
 
 /**
- * @brief Hand over a view of a model's logits (needed when α_pred > 0). Not copied.
+ * @brief Hand over a view of a model's logits (needed when α_pred > 0). Not copied:
+ *        valid until optima_trainer_compute() returns, which forgets it.
  * @param trainer the trainer.
  * @param side one of ::optima_side.
  * @param view rows × the logits width, rows as the hidden states'.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
- *         `OPTIMA_ESHAPE` for a shape that does not fit; `OPTIMA_ESTATE` outside a step
- *         or when no logits are needed.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, an unknown side, NULL data or
+ *         a row stride below the width; `OPTIMA_ESHAPE` for a view without rows or a shape
+ *         that does not fit; `OPTIMA_EOVERFLOW` for an extent that does not fit in memory;
+ *         `OPTIMA_ESTATE` outside a step or when no logits are needed.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
                                                                     int32_t side,
@@ -524,12 +549,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_train
 
 /**
  * @brief Compute this step's distillation losses and gradients.
+ *
+ * Reads the views and logits handed over since the step began or since the last compute,
+ * then forgets them, whatever the result: the host may free them as soon as this call
+ * returns. Computing again in the same step (for instance the retry after
+ * `OPTIMA_ENONFINITE`) needs every view and the logits handed over again; the gradients
+ * of the last successful compute stay available until a view is handed over again.
  * @param trainer the trainer.
  * @param[out] total receives α_pred·KL + α_layer·(1/|A|)·Σ w_m·D_m; may be NULL.
- * @return `OPTIMA_OK`; `OPTIMA_ESTATE` naming the first missing view or outside a step;
- *         the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE` for a
- *         NaN or infinity in a view or a projection (no gradient is then available, and
- *         the step cannot end: begin a new one).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` naming the
+ *         first missing view (also for a second compute without new views) or outside a
+ *         step; the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE`
+ *         for a NaN or infinity in a view or a projection (no gradient is then available
+ *         and the step cannot end: hand over finite views and compute again, or begin a
+ *         new step).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_compute(optima_trainer *trainer,
                                                                  double *total);
@@ -587,7 +620,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_logits_grad(
 
 /**
  * @brief Give the host's evaluation loss (::OPTIMA_REWARD_SOURCE_EVALUATION): before the
- *        first step it is the baseline; during a round, the last one given before the
+ *        first step begins it is the baseline; after that, the last one given before a
  *        round's final optima_trainer_end_step() is the round's reference loss.
  * @param trainer the trainer.
  * @param loss finite.
@@ -601,13 +634,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
  * @brief End the step: train the projections, count the step in its round and, at the
  *        round's end, compute the reward and update the scheduler.
  * @param trainer the trainer.
- * @param task_loss the host's task loss of this step; finite.
+ * @param task_loss the host's task loss of this step; finite, and such that the reference
+ *        loss `task_loss + α_pred · KL` is within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
  * @param[out] round_ended receives 1 when this step ended a round, else 0; may be NULL.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENONFINITE` for a
- *         non-finite task loss or a non-finite reward (neither projections nor scheduler
- *         change; the step may be ended again with a finite loss); `OPTIMA_ESTATE` without
- *         a successful compute, or at a round's end with the evaluation source and no
- *         evaluation submitted; `OPTIMA_ECALLBACK` when the projection callback stopped.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a reference loss beyond
+ *         ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE; `OPTIMA_ENONFINITE` for a non-finite task
+ *         loss (after either refusal neither projections nor scheduler change and the
+ *         step may be ended again); `OPTIMA_ESTATE` without a successful compute, or at a
+ *         round's end with the evaluation source and no evaluation submitted;
+ *         `OPTIMA_ECALLBACK` when the projection callback stopped.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
                                                                   double task_loss,
@@ -704,13 +739,24 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save(optima_trainer *tr
  * @brief Replace the trainer's state with a saved one. The trainer must be configured as
  *        the saved one was (same models, pairs, losses, settings, policy). All or nothing:
  *        on any failure the trainer is unchanged.
+ *
+ * Compared in this order, the first difference named in the message: the models, the
+ * pairs (modules, loss kind, layer mapping, projection sizes), round length, policy,
+ * reward kind and source, optimizer kind, history length; then α_pred, α_layer, the KL
+ * temperature, the optimizer's learning rate, momentum, β1, β2, ε and weight decay, each
+ * pair's weight and the policy seed (`EMISMATCH` naming, e.g., "alpha_pred" or "seed").
+ * Checkpoints of format 1 (liboptima 1.0) did not store this second group: they load
+ * whatever the trainer's values, which then apply.
+ *
+ * The stream must end where the checkpoint ends: @p read is called once more after the
+ * checkpoint's last byte and must report the end (0 bytes).
  * @param trainer the trainer.
  * @param read the source.
  * @param user passed first to @p read.
- * @return `OPTIMA_OK`; `OPTIMA_EFORMAT` (not a checkpoint, truncated); `OPTIMA_ECHECKSUM`
- *         (damaged); `OPTIMA_EVERSION` (a newer format); `OPTIMA_EMISMATCH` (made for
- *         other models or settings, naming what differs); `OPTIMA_ECALLBACK`;
- *         `OPTIMA_ENOMEM`; `OPTIMA_EINVAL` for a NULL argument.
+ * @return `OPTIMA_OK`; `OPTIMA_EFORMAT` (not a checkpoint, truncated, bytes after its
+ *         end); `OPTIMA_ECHECKSUM` (damaged); `OPTIMA_EVERSION` (a newer format);
+ *         `OPTIMA_EMISMATCH` (made for other models or settings, naming what differs);
+ *         `OPTIMA_ECALLBACK`; `OPTIMA_ENOMEM`; `OPTIMA_EINVAL` for a NULL argument.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load(optima_trainer *trainer,
                                                               optima_read_fn read, void *user);
@@ -718,6 +764,13 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load(optima_trainer *tr
 /**
  * @brief optima_trainer_save() to a file, written atomically (temporary file, fsync,
  *        rename): after a crash the path holds the old checkpoint or the new one, whole.
+ *
+ * The temporary file is @p path followed by `.tmp.` and six letters or digits, in the
+ * same directory. A successful save removes every such file of the same @p path: what
+ * saves killed before their rename left behind (so two processes must not save to one
+ * path at once: one of them would fail with `OPTIMA_EIO`, the file staying whole). A new
+ * file gets mode 0666 less the umask, as `fopen` gives; a replaced file keeps its mode
+ * (a read-only 0444 checkpoint stays 0444: only the directory must be writable).
  * @param trainer the trainer.
  * @param path the file.
  * @return as optima_trainer_save(); `OPTIMA_EIO` naming the path.

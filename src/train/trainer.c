@@ -199,7 +199,7 @@ optima_status optima_trainer_add_pair(optima_trainer *t, size_t student_module,
                                       size_t teacher_module, int32_t kind, size_t *pair)
 {
     static const char fn[] = "optima_trainer_add_pair";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));
     OPT_RETURN_ERROR_IF(t->pair_count == OPT_MAX_PAIRS, &t->error, OPTIMA_EINVAL,
                         "%s: the trainer already has %d pairs, the most a scheduler takes", fn,
@@ -228,7 +228,7 @@ optima_status optima_trainer_add_pair(optima_trainer *t, size_t student_module,
 optima_status optima_trainer_pair_count(const optima_trainer *t, size_t *count)
 {
     static const char fn[] = "optima_trainer_pair_count";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, count);
     *count = t->pair_count;
     return OPTIMA_OK;
@@ -245,7 +245,7 @@ static optima_status opt_check_pair(optima_trainer *t, size_t pair, const char *
 optima_status optima_trainer_pair_loss(optima_trainer *t, size_t pair, optima_loss **loss)
 {
     static const char fn[] = "optima_trainer_pair_loss";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, loss);
     OPT_FORWARD_IF_ERROR(opt_check_pair(t, pair, fn));
     *loss = t->pairs[pair].loss;
@@ -260,7 +260,7 @@ static int opt_is_weight(double w)
 optima_status optima_trainer_set_pair_weight(optima_trainer *t, size_t pair, double weight)
 {
     static const char fn[] = "optima_trainer_set_pair_weight";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!opt_is_weight(weight), &t->error, OPTIMA_EINVAL,
                         "%s: argument 'weight' must be finite and >= 0, got %g", fn, weight);
     OPT_FORWARD_IF_ERROR(opt_check_pair(t, pair, fn));
@@ -273,7 +273,7 @@ optima_status optima_trainer_set_pair_weight(optima_trainer *t, size_t pair, dou
 optima_status optima_trainer_set_alpha_pred(optima_trainer *t, double alpha)
 {
     static const char fn[] = "optima_trainer_set_alpha_pred";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!opt_is_weight(alpha), &t->error, OPTIMA_EINVAL,
                         "%s: argument 'alpha' must be finite and >= 0, got %g", fn, alpha);
     OPT_RETURN_ERROR_IF(alpha > 0.0 && t->prediction == NULL, &t->error, OPTIMA_ESTATE,
@@ -285,7 +285,7 @@ optima_status optima_trainer_set_alpha_pred(optima_trainer *t, double alpha)
 optima_status optima_trainer_get_alpha_pred(const optima_trainer *t, double *alpha)
 {
     static const char fn[] = "optima_trainer_get_alpha_pred";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, alpha);
     *alpha = t->alpha_pred;
     return OPTIMA_OK;
@@ -294,7 +294,7 @@ optima_status optima_trainer_get_alpha_pred(const optima_trainer *t, double *alp
 optima_status optima_trainer_set_temperature(optima_trainer *t, double temperature)
 {
     static const char fn[] = "optima_trainer_set_temperature";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(t->prediction == NULL, &t->error, OPTIMA_ESTATE,
                         "%s: the models declare no logits, so there is no KL", fn);
     const optima_status s = optima_loss_set_temperature(t->prediction, temperature);
@@ -305,7 +305,7 @@ optima_status optima_trainer_set_temperature(optima_trainer *t, double temperatu
 optima_status optima_trainer_set_alpha_layer(optima_trainer *t, double alpha)
 {
     static const char fn[] = "optima_trainer_set_alpha_layer";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!opt_is_weight(alpha), &t->error, OPTIMA_EINVAL,
                         "%s: argument 'alpha' must be finite and >= 0, got %g", fn, alpha);
     t->alpha_layer = alpha;
@@ -315,7 +315,7 @@ optima_status optima_trainer_set_alpha_layer(optima_trainer *t, double alpha)
 optima_status optima_trainer_get_alpha_layer(const optima_trainer *t, double *alpha)
 {
     static const char fn[] = "optima_trainer_get_alpha_layer";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, alpha);
     *alpha = t->alpha_layer;
     return OPTIMA_OK;
@@ -324,7 +324,7 @@ optima_status optima_trainer_get_alpha_layer(const optima_trainer *t, double *al
 optima_status optima_trainer_set_round_length(optima_trainer *t, uint32_t steps)
 {
     static const char fn[] = "optima_trainer_set_round_length";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(steps < 1 || steps > OPT_MAX_ROUND_LENGTH, &t->error, OPTIMA_EINVAL,
                         "%s: argument 'steps' must be in [1, %u], got %u", fn,
                         OPT_MAX_ROUND_LENGTH, (unsigned)steps);
@@ -336,7 +336,7 @@ optima_status optima_trainer_set_round_length(optima_trainer *t, uint32_t steps)
 optima_status optima_trainer_get_round_length(const optima_trainer *t, uint32_t *steps)
 {
     static const char fn[] = "optima_trainer_get_round_length";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, steps);
     *steps = t->round_length;
     return OPTIMA_OK;
@@ -345,7 +345,7 @@ optima_status optima_trainer_get_round_length(const optima_trainer *t, uint32_t 
 optima_status optima_trainer_set_policy(optima_trainer *t, int32_t policy, uint64_t seed)
 {
     static const char fn[] = "optima_trainer_set_policy";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(policy < OPTIMA_POLICY_OPTIMA || policy > OPTIMA_POLICY_EXP3, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'policy' is %d, not a known policy", fn,
                         (int)policy);
@@ -358,7 +358,7 @@ optima_status optima_trainer_set_policy(optima_trainer *t, int32_t policy, uint6
 optima_status optima_trainer_get_scheduler(optima_trainer *t, optima_scheduler **scheduler)
 {
     static const char fn[] = "optima_trainer_get_scheduler";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, scheduler);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     *scheduler = t->scheduler;
@@ -368,7 +368,7 @@ optima_status optima_trainer_get_scheduler(optima_trainer *t, optima_scheduler *
 optima_status optima_trainer_set_reward(optima_trainer *t, int32_t kind, int32_t source)
 {
     static const char fn[] = "optima_trainer_set_reward";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(kind != OPTIMA_REWARD_RELATIVE && kind != OPTIMA_REWARD_ABSOLUTE,
                         &t->error, OPTIMA_EINVAL, "%s: argument 'kind' is %d, not a reward kind",
                         fn, (int)kind);
@@ -385,7 +385,7 @@ optima_status optima_trainer_set_reward(optima_trainer *t, int32_t kind, int32_t
 optima_status optima_trainer_set_optimizer(optima_trainer *t, int32_t kind, double learning_rate)
 {
     static const char fn[] = "optima_trainer_set_optimizer";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(kind < OPTIMA_OPTIMIZER_SGD || kind > OPTIMA_OPTIMIZER_HOST, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'kind' is %d, not an optimizer", fn,
                         (int)kind);
@@ -413,7 +413,7 @@ optima_status optima_trainer_set_optimizer_params(optima_trainer *t, double mome
                                                   double weight_decay)
 {
     static const char fn[] = "optima_trainer_set_optimizer_params";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!opt_is_unit_fraction(momentum), &t->error, OPTIMA_EINVAL,
                         "%s: argument 'momentum' must be in [0, 1), got %g", fn, momentum);
     OPT_RETURN_ERROR_IF(!opt_is_unit_fraction(beta1), &t->error, OPTIMA_EINVAL,
@@ -434,7 +434,7 @@ optima_status optima_trainer_set_optimizer_params(optima_trainer *t, double mome
 optima_status optima_trainer_set_projection_callback(optima_trainer *t, optima_projection_fn fn_,
                                                      void *user)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_trainer_set_projection_callback", t);
+    OPT_CHECK_TRAINER("optima_trainer_set_projection_callback", t);
     t->projection_fn = fn_;
     t->projection_user = user;
     return OPTIMA_OK;
@@ -443,7 +443,7 @@ optima_status optima_trainer_set_projection_callback(optima_trainer *t, optima_p
 optima_status optima_trainer_set_history(optima_trainer *t, uint32_t rounds)
 {
     static const char fn[] = "optima_trainer_set_history";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(rounds < 1 || rounds > OPT_MAX_HISTORY, &t->error, OPTIMA_EINVAL,
                         "%s: argument 'rounds' must be in [1, %u], got %u", fn, OPT_MAX_HISTORY,
                         (unsigned)rounds);
@@ -455,7 +455,7 @@ optima_status optima_trainer_set_history(optima_trainer *t, uint32_t rounds)
 optima_status optima_trainer_set_round_log(optima_trainer *t, const char *path, int32_t format)
 {
     static const char fn[] = "optima_trainer_set_round_log";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(format != OPTIMA_LOG_FORMAT_CSV && format != OPTIMA_LOG_FORMAT_JSONL,
                         &t->error, OPTIMA_EINVAL, "%s: argument 'format' is %d, not a log format",
                         fn, (int)format);

@@ -1,10 +1,12 @@
 /* Checkpoints: everything the trainer owns, as a versioned, checksummed stream.
  *
- * Layout (little-endian), format version 1:
+ * Layout (little-endian), format version 2:
  *   header   "OPTMCKPT", u32 version, u32 reserved 0, u64 total length
  *   config   u64 teacher and student fingerprints, pairs (modules, kind, layer pairs with
  *            their layers and projection sizes), round length, policy, reward kind and
  *            source, optimizer kind, history capacity
+ *   settings (format 2 on) f64 α_pred, α_layer, temperature; per pair f64 weight; f64
+ *            learning rate, momentum, β1, β2, ε, weight decay; u64 policy seed
  *   progress u64 steps, rounds; the round in flight; arm; previous reference; evaluation;
  *            per pair u64 projection updates
  *   scheduler u64 length + optima_scheduler_save() bytes
@@ -23,7 +25,8 @@
 #include "trainer_impl.h"
 
 #define OPT_CKPT_MAGIC "OPTMCKPT"
-#define OPT_CKPT_VERSION 1u
+#define OPT_CKPT_VERSION 2u
+#define OPT_CKPT_FIRST_WITH_SETTINGS 2u
 #define OPT_CKPT_HEADER 24u
 #define OPT_CKPT_MAX_BYTES ((uint64_t)1 << 40)
 
@@ -51,6 +54,65 @@ static uint64_t opt_model_fingerprint(const optima_model *m)
         widths = opt_crc32c(widths, b, 8);
     }
     return (uint64_t)names << 32 | widths;
+}
+
+/* ---- the settings section (format 2 on) --------------------------------------------------
+ * The values a host may set that change what training does but not the checkpoint's
+ * shape. Written after the config; compared one by one on load so that the message names
+ * the first that differs. */
+
+typedef struct opt_setting {
+    const char *name;
+    double value;
+} opt_setting;
+
+#define OPT_SETTING_COUNT 9
+
+static void opt_settings_of(const optima_trainer *t, opt_setting out[OPT_SETTING_COUNT])
+{
+    double temperature = 1.0;
+    if (t->prediction != NULL) opt_ignore_status(optima_loss_get_temperature(t->prediction, &temperature));
+    const opt_optimizer_settings *o = &t->optimizer;
+    const opt_setting all[OPT_SETTING_COUNT] = {
+        {"alpha_pred", t->alpha_pred},      {"alpha_layer", t->alpha_layer},
+        {"temperature", temperature},       {"learning_rate", o->learning_rate},
+        {"momentum", o->momentum},          {"beta1", o->beta1},
+        {"beta2", o->beta2},                {"epsilon", o->epsilon},
+        {"weight_decay", o->weight_decay},
+    };
+    memcpy(out, all, sizeof all);
+}
+
+static void opt_write_settings(const optima_trainer *t, opt_writer *w)
+{
+    opt_setting settings[OPT_SETTING_COUNT];
+    opt_settings_of(t, settings);
+    for (size_t i = 0; i < OPT_SETTING_COUNT; ++i) opt_writer_f64(w, settings[i].value);
+    for (size_t p = 0; p < t->pair_count; ++p) opt_writer_f64(w, t->pairs[p].weight);
+    opt_writer_u64(w, t->seed);
+}
+
+static optima_status opt_check_settings(optima_trainer *t, opt_reader *r, const char *fn)
+{
+    opt_setting settings[OPT_SETTING_COUNT];
+    opt_settings_of(t, settings);
+    for (size_t i = 0; i < OPT_SETTING_COUNT; ++i) {
+        const double stored = opt_reader_f64(r);
+        OPT_RETURN_ERROR_IF(r->state == OPT_READER_OK && stored != settings[i].value, &t->error,
+                            OPTIMA_EMISMATCH, "%s: the checkpoint's %s is %.17g, this trainer's %.17g",
+                            fn, settings[i].name, stored, settings[i].value);
+    }
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        const double stored = opt_reader_f64(r);
+        OPT_RETURN_ERROR_IF(r->state == OPT_READER_OK && stored != t->pairs[p].weight, &t->error,
+                            OPTIMA_EMISMATCH, "%s: the checkpoint's pair %zu weight is %.17g, "
+                            "this trainer's %.17g", fn, p, stored, t->pairs[p].weight);
+    }
+    const uint64_t seed = opt_reader_u64(r);
+    OPT_RETURN_ERROR_IF(r->state == OPT_READER_OK && seed != t->seed, &t->error, OPTIMA_EMISMATCH,
+                        "%s: the checkpoint's policy seed is %llu, this trainer's %llu", fn,
+                        (unsigned long long)seed, (unsigned long long)t->seed);
+    return OPTIMA_OK;
 }
 
 /* ---- saving ------------------------------------------------------------------------------ */
@@ -167,6 +229,7 @@ static optima_status opt_serialise(optima_trainer *t, opt_memory_sink *out, cons
     opt_writer_u32(&w, 0);
     opt_writer_u64(&w, 0); /* total length, patched below */
     opt_write_config(t, &w);
+    opt_write_settings(t, &w);
     opt_write_progress(t, &w);
     OPT_FORWARD_IF_ERROR(opt_write_scheduler(t, &w, fn));
     opt_write_history(t, &w);
@@ -182,7 +245,7 @@ static optima_status opt_serialise(optima_trainer *t, opt_memory_sink *out, cons
 optima_status optima_trainer_save(optima_trainer *t, optima_write_fn write, void *user)
 {
     static const char fn[] = "optima_trainer_save";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, write);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     opt_memory_sink buffer = {t->ctx, NULL, 0, 0};
@@ -196,7 +259,7 @@ optima_status optima_trainer_save(optima_trainer *t, optima_write_fn write, void
 optima_status optima_trainer_save_file(optima_trainer *t, const char *path)
 {
     static const char fn[] = "optima_trainer_save_file";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, path);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     opt_memory_sink buffer = {t->ctx, NULL, 0, 0};
@@ -212,6 +275,19 @@ optima_status optima_trainer_save_file(optima_trainer *t, const char *path)
 }
 
 /* ---- loading ----------------------------------------------------------------------------- */
+
+/* The stream must end with the checkpoint: bytes after it mean the host is not reading
+ * what it thinks (two saves concatenated, a file overwritten by a shorter one). */
+static optima_status opt_expect_end(optima_trainer *t, opt_reader *r, const char *fn)
+{
+    uint8_t extra;
+    opt_reader_bytes(r, &extra, 1);
+    OPT_RETURN_ERROR_IF(r->state == OPT_READER_CALLBACK, &t->error, OPTIMA_ECALLBACK,
+                        "%s: the read callback failed", fn);
+    OPT_RETURN_ERROR_IF(r->state == OPT_READER_OK, &t->error, OPTIMA_EFORMAT,
+                        "%s: bytes follow the checkpoint's end; the stream must end with it", fn);
+    return OPTIMA_OK;
+}
 
 static optima_status opt_read_whole(optima_trainer *t, optima_read_fn read, void *user,
                                     uint8_t **data, size_t *size, const char *fn)
@@ -257,6 +333,8 @@ static optima_status opt_read_whole(optima_trainer *t, optima_read_fn read, void
     else if (opt_crc32c(0, sink.data, (size_t)total - 4) != opt_get_u32(sink.data + total - 4))
         s = opt_fail(&t->error, OPTIMA_ECHECKSUM, "%s: the checkpoint is damaged (checksum mismatch)",
                      fn);
+    else
+        s = opt_expect_end(t, &r, fn);
     if (s != OPTIMA_OK) {
         opt_memory_sink_free(&sink);
         return s;
@@ -415,6 +493,8 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
     opt_reader r;
     opt_reader_init(&r, opt_memory_source_read, &src);
     OPT_FORWARD_IF_ERROR(opt_check_config(t, &r, fn));
+    if (opt_get_u32(data + 8) >= OPT_CKPT_FIRST_WITH_SETTINGS)
+        OPT_FORWARD_IF_ERROR(opt_check_settings(t, &r, fn));
     opt_progress g;
     opt_read_progress(t, &r, &g);
     const uint64_t blob_size = opt_reader_u64(&r);
@@ -442,7 +522,7 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
 optima_status optima_trainer_load(optima_trainer *t, optima_read_fn read, void *user)
 {
     static const char fn[] = "optima_trainer_load";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, read);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
     uint8_t *data = NULL;
@@ -456,7 +536,7 @@ optima_status optima_trainer_load(optima_trainer *t, optima_read_fn read, void *
 optima_status optima_trainer_load_file(optima_trainer *t, const char *path)
 {
     static const char fn[] = "optima_trainer_load_file";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, path);
     FILE *f = fopen(path, "rb");
     OPT_RETURN_ERROR_IF(f == NULL, &t->error, OPTIMA_EIO, "%s: cannot open argument 'path' ('%s')",

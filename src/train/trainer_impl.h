@@ -109,6 +109,11 @@ struct optima_trainer {
     int32_t callback_code;
 };
 
+/* The handle is named as the header names it ('trainer'), not as the sources do. */
+#define OPT_CHECK_TRAINER(func, t)                                                  \
+    OPT_RETURN_ERROR_IF((t) == NULL, NULL, OPTIMA_EINVAL, "%s: argument 'trainer' is NULL", \
+                        (func))
+
 /* trainer.c */
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);

@@ -7,11 +7,16 @@
 /* Per-arm statistics go into JSON lines only while they stay readable. */
 #define OPT_LOG_MAX_ARMS 256u
 
+/* Defined for every pair of finite losses: the decrement of two finite numbers is at
+ * worst an infinity, never NaN; the floored denominator is positive; the clip brings an
+ * infinity or a huge ratio into the scheduler's range, so no finite loss wedges a round. */
 static double opt_reward_of(int32_t kind, double previous, double current)
 {
     const double decrement = previous - current;
-    if (kind == OPTIMA_REWARD_ABSOLUTE || previous == 0.0) return decrement;
-    return decrement / fabs(previous);
+    const double reward = kind == OPTIMA_REWARD_ABSOLUTE
+                              ? decrement
+                              : decrement / fmax(fabs(previous), OPTIMA_REWARD_MIN_DENOMINATOR);
+    return fmin(fmax(reward, -OPTIMA_SCHEDULER_MAX_ABS_REWARD), OPTIMA_SCHEDULER_MAX_ABS_REWARD);
 }
 
 optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
@@ -34,10 +39,6 @@ optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int 
     /* Training source, first round: L̄_0 is the reference loss of the first step. */
     const double previous = t->has_previous ? t->previous_reference : reference;
     *reward = opt_reward_of(t->reward_kind, previous, current);
-    OPT_RETURN_ERROR_IF(!isfinite(*reward) || fabs(*reward) > OPTIMA_SCHEDULER_MAX_ABS_REWARD,
-                        &t->error, OPTIMA_ENONFINITE,
-                        "%s: the round's reward is not finite (previous reference %g, current %g)",
-                        fn, previous, current);
     return OPTIMA_OK;
 }
 
@@ -194,7 +195,7 @@ void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r)
 
 optima_status optima_trainer_progress(const optima_trainer *t, uint64_t *steps, uint64_t *rounds)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_trainer_progress", t);
+    OPT_CHECK_TRAINER("optima_trainer_progress", t);
     if (steps != NULL) *steps = t->steps_done;
     if (rounds != NULL) *rounds = t->rounds_done;
     return OPTIMA_OK;
@@ -216,7 +217,7 @@ optima_status optima_trainer_round_record(const optima_trainer *t, uint64_t roun
                                           double *mean_reference)
 {
     static const char fn[] = "optima_trainer_round_record";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     const opt_round_record *r = NULL;
     OPT_FORWARD_IF_ERROR(opt_record_or_fail(t, round, &r, fn));
     if (first_step != NULL) *first_step = r->first_step;
@@ -230,7 +231,7 @@ optima_status optima_trainer_round_pair_loss(const optima_trainer *t, uint64_t r
                                              double *loss, int32_t *active)
 {
     static const char fn[] = "optima_trainer_round_pair_loss";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,

@@ -122,7 +122,7 @@ optima_status optima_trainer_run(optima_trainer *t, const optima_callbacks *call
                                  uint64_t steps)
 {
     static const char fn[] = "optima_trainer_run";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, callbacks);
     optima_callbacks cb;
     opt_read_callbacks(callbacks, &cb);
@@ -142,7 +142,7 @@ optima_status optima_trainer_run(optima_trainer *t, const optima_callbacks *call
 optima_status optima_trainer_callback_code(const optima_trainer *t, int32_t *code)
 {
     static const char fn[] = "optima_trainer_callback_code";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, code);
     *code = t->callback_code;
     return OPTIMA_OK;

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../math/views.h"
 #include "trainer_impl.h"
 
 static const char *opt_side_name(uint32_t side)
@@ -77,7 +78,7 @@ static optima_status opt_check_losses_unchanged(optima_trainer *t, const char *f
 optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
 {
     static const char fn[] = "optima_trainer_begin_step";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
                         &t->error, OPTIMA_ESTATE,
                         "%s: the projection optimizer is the host's, but no callback is set "
@@ -103,7 +104,7 @@ optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_re
                                   size_t *count)
 {
     static const char fn[] = "optima_trainer_plan";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, needed);
     OPT_CHECK_NOT_NULL(NULL, fn, count);
     OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, NULL, OPTIMA_ESTATE,
@@ -116,7 +117,7 @@ optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_re
 optima_status optima_trainer_needs_logits(const optima_trainer *t, int32_t *needed)
 {
     static const char fn[] = "optima_trainer_needs_logits";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, needed);
     *needed = t->alpha_pred > 0.0;
     return OPTIMA_OK;
@@ -139,11 +140,29 @@ static optima_status opt_check_rows(optima_trainer *t, const optima_tensor *view
     return OPTIMA_OK;
 }
 
+/* The faults of a view get the statuses the math gives them (views.c: NULL data and a
+ * short row stride EINVAL, no rows ESHAPE, an extent beyond memory EOVERFLOW); then the
+ * width and the step's row count must fit. */
+static optima_status opt_check_step_view(optima_trainer *t, const optima_tensor *view, size_t width,
+                                         const char *what, const char *fn)
+{
+    const optima_status s = opt_check_view(NULL, fn, "view", view);
+    if (s != OPTIMA_OK) {
+        char message[OPT_MESSAGE_CAPACITY];
+        snprintf(message, sizeof message, "%s", optima_last_error());
+        return opt_fail(&t->error, s, "%s (the view for %s)", message, what);
+    }
+    OPT_RETURN_ERROR_IF(view->cols != width, &t->error, OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu columns, expected %zu", fn, what,
+                        view->cols, width);
+    return opt_check_rows(t, view, what, fn);
+}
+
 optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t module,
                                         size_t layer, const optima_tensor *view)
 {
     static const char fn[] = "optima_trainer_set_hidden";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -161,14 +180,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     char what[OPTIMA_NAME_MAX + 64];
     snprintf(what, sizeof what, "%s module '%s' layer %zu", opt_side_name((uint32_t)side),
              module_name, layer);
-    OPT_RETURN_ERROR_IF(view->cols != t->plan[i].width, &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s has %zu columns, the layer's width is %u", fn,
-                        what, view->cols, (unsigned)t->plan[i].width);
-    OPT_RETURN_ERROR_IF(view->rows == 0 || view->data == NULL || view->row_stride < view->cols,
-                        &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s is empty, NULL or has a row stride below "
-                        "its columns", fn, what);
-    OPT_FORWARD_IF_ERROR(opt_check_rows(t, view, what, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->plan[i].width, what, fn));
     t->rows = view->rows;
     t->views[i] = *view;
     t->view_given[i] = 1;
@@ -179,7 +191,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
 optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const optima_tensor *view)
 {
     static const char fn[] = "optima_trainer_set_logits";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -187,10 +199,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
-    OPT_RETURN_ERROR_IF(view->cols != t->logits_width, &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s has %zu columns, the models declare %zu", fn,
-                        what, view->cols, t->logits_width);
-    OPT_FORWARD_IF_ERROR(opt_check_rows(t, view, what, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->logits_width, what, fn));
     t->rows = view->rows;
     t->logits[side] = *view;
     t->logits_given[side] = 1;
@@ -269,11 +278,19 @@ static optima_status opt_compute_prediction(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
-optima_status optima_trainer_compute(optima_trainer *t, double *total)
+/* The host promised its views only until compute returns: forget them, so that nothing
+ * a later call reads can have been freed. */
+static void opt_forget_views(optima_trainer *t)
 {
-    static const char fn[] = "optima_trainer_compute";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    memset(t->view_given, 0, t->plan_capacity);
+    memset(t->views, 0, t->plan_capacity * sizeof *t->views);
+    memset(t->logits, 0, sizeof t->logits);
+    t->logits_given[0] = t->logits_given[1] = 0;
+    t->rows = 0;
+}
+
+static optima_status opt_compute_step(optima_trainer *t, double *total, const char *fn)
+{
     OPT_FORWARD_IF_ERROR(opt_check_all_given(t, fn));
     t->step_state = OPT_STEP_BEGUN; /* until every loss succeeds */
     OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
@@ -293,6 +310,16 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_compute(optima_trainer *t, double *total)
+{
+    static const char fn[] = "optima_trainer_compute";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    const optima_status s = opt_compute_step(t, total, fn);
+    opt_forget_views(t);
+    return s;
+}
+
 static optima_status opt_require_computed(const optima_trainer *t, const char *fn)
 {
     OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, NULL, OPTIMA_ESTATE,
@@ -303,7 +330,7 @@ static optima_status opt_require_computed(const optima_trainer *t, const char *f
 optima_status optima_trainer_losses(const optima_trainer *t, double *kl, double *layer_term)
 {
     static const char fn[] = "optima_trainer_losses";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (kl != NULL) *kl = t->step_kl;
     if (layer_term != NULL) *layer_term = t->step_layer_term;
@@ -314,7 +341,7 @@ optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pai
                                              int32_t *active)
 {
     static const char fn[] = "optima_trainer_pair_loss_value";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
@@ -334,7 +361,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
                                           optima_tensor *grad)
 {
     static const char fn[] = "optima_trainer_student_grad";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     size_t layers = 0;
     const optima_status s = optima_model_layer_count(t->student, module, &layers);
@@ -354,7 +381,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
 optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor *grad)
 {
     static const char fn[] = "optima_trainer_logits_grad";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (t->alpha_pred <= 0.0) {
@@ -367,10 +394,12 @@ optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor 
 optima_status optima_trainer_submit_evaluation(optima_trainer *t, double loss)
 {
     static const char fn[] = "optima_trainer_submit_evaluation";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!isfinite(loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'loss' is not finite", fn);
-    if (t->steps_done == 0 && t->rounds_done == 0 && t->round.steps == 0) {
+    /* Before the first step begins: once it has, the evaluation is the first round's. */
+    if (t->steps_done == 0 && t->rounds_done == 0 && t->round.steps == 0 &&
+        t->step_state == OPT_STEP_IDLE) {
         t->has_previous = 1; /* the baseline L̄_0, not the first round's reference */
         t->previous_reference = loss;
         return OPTIMA_OK;
@@ -416,14 +445,18 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
 optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32_t *round_ended)
 {
     static const char fn[] = "optima_trainer_end_step";
-    OPT_CHECK_NOT_NULL(NULL, fn, t);
+    OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
                         "%s: this step has no successful optima_trainer_compute", fn);
     OPT_RETURN_ERROR_IF(!isfinite(task_loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'task_loss' is not finite", fn);
+    /* Bounded so that a round's sum of references stays finite (and with it every reward). */
     const double reference = task_loss + t->alpha_pred * t->step_kl;
-    OPT_RETURN_ERROR_IF(!isfinite(reference), &t->error, OPTIMA_ENONFINITE,
-                        "%s: the reference loss (task + alpha_pred * KL) is not finite", fn);
+    OPT_RETURN_ERROR_IF(!(fabs(reference) <= OPTIMA_TRAINER_MAX_ABS_REFERENCE), &t->error,
+                        OPTIMA_EINVAL,
+                        "%s: argument 'task_loss' (%g) makes the reference loss (task + alpha_pred "
+                        "* KL) %g, beyond +-%g", fn, task_loss, reference,
+                        OPTIMA_TRAINER_MAX_ABS_REFERENCE);
     int ends = 0;
     double reward = 0.0;
     OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));

@@ -6,9 +6,11 @@
  * A load must either succeed or fail with a status; it must never crash, leak, or read
  * out of bounds (the target is built with ASan and UBSan).
  *
- * Seeds: when OPTIMA_FUZZ_CORPUS names a directory, LLVMFuzzerInitialize writes a valid
- * checkpoint and a valid scheduler state there first, so mutations start deep inside the
- * formats instead of at the magic number. */
+ * Seeds: when OPTIMA_FUZZ_CORPUS names a directory, LLVMFuzzerInitialize writes valid
+ * checkpoints and a valid scheduler state there first, so mutations start deep inside the
+ * formats instead of at the magic number: one of a fresh trainer, and one after three
+ * completed rounds and a step into the fourth (round records, the round in flight and
+ * trained projections with their moments, which only such a checkpoint holds). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,18 +57,56 @@ static int collect(void *user, const void *data, size_t size)
     return fwrite(data, 1, size, f) == size ? 0 : 1;
 }
 
-static void write_seed(const char *dir, const char *name, uint8_t selector, int trainer)
+/* A seed: the selector byte, then @p trainer's checkpoint, or the scheduler's state when
+ * @p trainer is NULL. */
+static void write_seed(const char *dir, const char *name, uint8_t selector, optima_trainer *trainer)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
     if (f == NULL) return;
     fputc(selector, f);
-    if (trainer)
-        must(optima_trainer_save(g.trainer, collect, f));
+    if (trainer != NULL)
+        must(optima_trainer_save(trainer, collect, f));
     else
         must(optima_scheduler_save(g.scheduler, collect, f));
     fclose(f);
+}
+
+/* The configuration every checkpoint the target loads was made for. */
+static optima_trainer *new_trainer(void)
+{
+    optima_trainer *t = NULL;
+    must(optima_trainer_create(g.ctx, g.teacher, g.student, &t));
+    must(optima_trainer_add_pair(t, 0, 0, OPTIMA_LOSS_MSE, NULL));
+    must(optima_trainer_add_pair(t, 1, 1, OPTIMA_LOSS_COSINE, NULL));
+    must(optima_trainer_set_round_length(t, 2));
+    return t;
+}
+
+/* Steps through the step API on 2-row views, so that rounds complete. */
+static void train(optima_trainer *t, uint64_t steps)
+{
+    static float hidden[16], logits[2][6];
+    for (size_t i = 0; i < 16; ++i) hidden[i] = 0.1f * (float)(i % 7) - 0.3f;
+    for (uint64_t step = 0; step < steps; ++step) {
+        must(optima_trainer_begin_step(t, NULL));
+        const optima_layer_ref *plan = NULL;
+        size_t count = 0;
+        must(optima_trainer_plan(t, &plan, &count));
+        for (size_t i = 0; i < count; ++i) {
+            const optima_tensor v = {hidden, 2, plan[i].width, plan[i].width};
+            must(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
+                                           plan[i].layer, &v));
+        }
+        for (int side = 0; side < 2; ++side) {
+            for (size_t i = 0; i < 6; ++i) logits[side][i] = (float)((i + step + (uint64_t)side) % 5) * 0.2f;
+            const optima_tensor z = {logits[side], 2, 3, 3};
+            must(optima_trainer_set_logits(t, side, &z));
+        }
+        must(optima_trainer_compute(t, NULL));
+        must(optima_trainer_end_step(t, 1.0 / (double)(step + 1), NULL));
+    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -76,10 +116,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     must(optima_context_create(&g.ctx));
     g.teacher = model("teacher", 4);
     g.student = model("student", 2);
-    must(optima_trainer_create(g.ctx, g.teacher, g.student, &g.trainer));
-    must(optima_trainer_add_pair(g.trainer, 0, 0, OPTIMA_LOSS_MSE, NULL));
-    must(optima_trainer_add_pair(g.trainer, 1, 1, OPTIMA_LOSS_COSINE, NULL));
-    must(optima_trainer_set_round_length(g.trainer, 2));
+    g.trainer = new_trainer();
     must(optima_scheduler_create(g.ctx, 3, OPTIMA_POLICY_OPTIMA, 7, &g.scheduler));
     for (int r = 0; r < 5; ++r) {
         uint32_t arm = 0;
@@ -88,9 +125,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     const char *dir = getenv("OPTIMA_FUZZ_CORPUS");
     if (dir != NULL) {
-        write_seed(dir, "seed-trainer", 0, 1);
-        write_seed(dir, "seed-trainer-fixed-crc", 2, 1);
-        write_seed(dir, "seed-scheduler", 1, 0);
+        write_seed(dir, "seed-trainer", 0, g.trainer);
+        write_seed(dir, "seed-trainer-fixed-crc", 2, g.trainer);
+        write_seed(dir, "seed-scheduler", 1, NULL);
+        optima_trainer *trained = new_trainer();
+        train(trained, 7); /* rounds of 2 steps: 3 complete, one step into the fourth */
+        write_seed(dir, "seed-trainer-rounds", 0, trained);
+        write_seed(dir, "seed-trainer-rounds-fixed-crc", 2, trained);
+        optima_trainer_destroy(trained);
     }
     return 0;
 }

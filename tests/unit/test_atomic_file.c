@@ -147,6 +147,77 @@ static void file_reader_reads_what_was_written(void **state)
     fclose(file);
 }
 
+static void touch(const char *dir, const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fputs("debris", f);
+    fclose(f);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* A save killed before its rename leaves state.bin.tmp.XXXXXX behind; the next successful
+ * save of the same target removes every such file, and only those. */
+static void a_successful_commit_removes_stale_temporary_files_of_its_target(void **state)
+{
+    scratch *s = *state;
+    static const char *const stale[] = {"state.bin.tmp.AbC123", "state.bin.tmp.zzzzzz"};
+    static const char *const kept[] = {"other.bin.tmp.ABCDEF", "state.bin.tmp.ABCDEFG",
+                                       "state.bin.tmp.ABCDE", "state.bin.tmp.AB-DEF",
+                                       "xstate.bin.tmp.ABCDEF", "state.bin.bak"};
+    for (size_t i = 0; i < 2; ++i) touch(s->dir, stale[i]);
+    for (size_t i = 0; i < 6; ++i) touch(s->dir, kept[i]);
+    /* a failed save removes nothing but its own file */
+    opt_atomic_file f;
+    assert_int_equal(opt_atomic_file_open(&f, s->path, NULL, "test"), OPTIMA_OK);
+    f.failed = 28;
+    assert_int_equal(opt_atomic_file_commit(&f, NULL, "test"), OPTIMA_EIO);
+    assert_int_equal(entries_in(s->dir), 8);
+    write_content(s->path, "new");
+    for (size_t i = 0; i < 2; ++i) assert_false(exists_in(s->dir, stale[i]));
+    for (size_t i = 0; i < 6; ++i) assert_true(exists_in(s->dir, kept[i]));
+    assert_int_equal(entries_in(s->dir), 7);
+}
+
+static unsigned mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (unsigned)(st.st_mode & 07777);
+}
+
+/* A new file gets 0666 less the umask, as fopen gives; a replaced file keeps its mode. */
+static void new_files_follow_the_umask_and_replaced_files_keep_their_mode(void **state)
+{
+    scratch *s = *state;
+    const mode_t old = umask(022);
+    write_content(s->path, "one");
+    assert_int_equal(mode_of(s->path), 0644);
+    unlink(s->path);
+    umask(077);
+    write_content(s->path, "two");
+    assert_int_equal(mode_of(s->path), 0600);
+    umask(022);
+    assert_int_equal(chmod(s->path, 0444), 0);
+    write_content(s->path, "three");
+    assert_int_equal(mode_of(s->path), 0444);
+    assert_int_equal(chmod(s->path, 0640), 0);
+    write_content(s->path, "four");
+    assert_int_equal(mode_of(s->path), 0640);
+    umask(old);
+    char buf[16];
+    read_file(s->path, buf, sizeof buf);
+    assert_string_equal(buf, "four");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +228,10 @@ int main(void)
         cmocka_unit_test(empty_and_overlong_paths_are_refused),
         cmocka_unit_test_setup_teardown(write_failure_is_reported_at_commit, make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(file_reader_reads_what_was_written, make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(a_successful_commit_removes_stale_temporary_files_of_its_target,
+                                        make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(new_files_follow_the_umask_and_replaced_files_keep_their_mode,
+                                        make_scratch, remove_scratch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

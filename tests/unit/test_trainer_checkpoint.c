@@ -1,40 +1,23 @@
 /* Trainer checkpoints: exact resume, and every damaged stream refused without change. */
 #include <unistd.h>
 
+#include "blob.h"
 #include "trainer_host.h"
 
-#include "core/stream.h"
-
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
-
-static int blob_write(void *user, const void *data, size_t size)
-{
-    blob *b = user;
-    b->data = realloc(b->data, b->size + size);
-    memcpy(b->data + b->size, data, size);
-    b->size += size;
-    return 0;
-}
-
-static blob save(optima_trainer *t)
-{
-    blob b = {NULL, 0};
-    assert_int_equal(optima_trainer_save(t, blob_write, &b), OPTIMA_OK);
-    return b;
-}
-
-static optima_status load(optima_trainer *t, const uint8_t *data, size_t size)
-{
-    opt_memory_source src = {data, size, 0};
-    return optima_trainer_load(t, opt_memory_source_read, &src);
-}
+#include "core/bytes.h"
+#include "core/crc32c.h"
 
 static void run_steps(host *h, optima_trainer *t, uint64_t from, uint64_t to)
 {
     for (uint64_t step = from; step < to; ++step) assert_int_equal(host_step(h, t, step, NULL), OPTIMA_OK);
+}
+
+/* A trainer as host_trainer(OPTIMA, 3) makes it, after @p steps steps. */
+static optima_trainer *trained(fixture *f, uint64_t steps)
+{
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    run_steps(&f->h, t, 0, steps);
+    return t;
 }
 
 static void resume_is_exact_for(fixture *f, int32_t policy, uint64_t n)
@@ -50,10 +33,10 @@ static void resume_is_exact_for(fixture *f, int32_t policy, uint64_t n)
     host_init(&resumed, f->ctx);
     optima_trainer *b = host_trainer(&resumed, policy, 3);
     run_steps(&resumed, b, 0, n);
-    blob cp = save(b);
+    blob cp = blob_of_trainer(b);
     optima_trainer_destroy(b);
     b = host_trainer(&resumed, policy, 3);
-    assert_int_equal(load(b, cp.data, cp.size), OPTIMA_OK);
+    assert_int_equal(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_OK);
     run_steps(&resumed, b, n, 2 * n);
 
     uint64_t ra = 0, rb = 0, sa = 0, sb = 0;
@@ -74,7 +57,7 @@ static void resume_is_exact_for(fixture *f, int32_t policy, uint64_t n)
     host_projections(b, pb);
     assert_memory_equal(pa, pb, sizeof pa);
     /* a second save of both is byte-identical */
-    blob ca = save(a), cb = save(b);
+    blob ca = blob_of_trainer(a), cb = blob_of_trainer(b);
     assert_int_equal(ca.size, cb.size);
     assert_memory_equal(ca.data, cb.data, ca.size);
     free(ca.data);
@@ -100,18 +83,18 @@ static void every_truncation_is_refused_and_changes_nothing(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     run_steps(&f->h, t, 0, 7);
-    blob good = save(t);
+    blob good = blob_of_trainer(t);
     optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     run_steps(&f->h, other, 0, 2);
-    blob before = save(other);
+    blob before = blob_of_trainer(other);
     for (size_t len = 0; len < good.size; ++len) {
-        const optima_status s = load(other, good.data, len);
+        const optima_status s = load_trainer_bytes(other, good.data, len);
         if (s != OPTIMA_EFORMAT) fail_msg("length %zu of %zu gave status %d", len, good.size, (int)s);
     }
-    blob after = save(other);
+    blob after = blob_of_trainer(other);
     assert_int_equal(before.size, after.size);
     assert_memory_equal(before.data, after.data, before.size);
-    assert_int_equal(load(other, good.data, good.size), OPTIMA_OK);
+    assert_int_equal(load_trainer_bytes(other, good.data, good.size), OPTIMA_OK);
     free(good.data);
     free(before.data);
     free(after.data);
@@ -124,20 +107,20 @@ static void every_bit_flip_is_refused_and_changes_nothing(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     run_steps(&f->h, t, 0, 7);
-    blob good = save(t);
+    blob good = blob_of_trainer(t);
     optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
-    blob before = save(other);
+    blob before = blob_of_trainer(other);
     for (size_t i = 0; i < good.size; ++i) {
         for (int bit = 0; bit < 8; bit += 3) {
             good.data[i] ^= (uint8_t)(1u << bit);
-            const optima_status s = load(other, good.data, good.size);
+            const optima_status s = load_trainer_bytes(other, good.data, good.size);
             good.data[i] ^= (uint8_t)(1u << bit);
             if (s == OPTIMA_OK) fail_msg("flipping bit %d of byte %zu was accepted", bit, i);
             if (i >= 24 && s != OPTIMA_ECHECKSUM)
                 fail_msg("flipping bit %d of byte %zu gave status %d", bit, i, (int)s);
         }
     }
-    blob after = save(other);
+    blob after = blob_of_trainer(other);
     assert_memory_equal(before.data, after.data, before.size);
     free(good.data);
     free(before.data);
@@ -150,12 +133,12 @@ static void newer_versions_and_foreign_bytes_are_refused(void **state)
 {
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
-    blob good = save(t);
-    good.data[8] = 2; /* format version 2 */
-    assert_fails_naming(load(t, good.data, good.size), OPTIMA_EVERSION, "version 2");
-    good.data[8] = 1;
+    blob good = blob_of_trainer(t);
+    good.data[8] = 3; /* format version 3 */
+    assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EVERSION, "version 3");
+    good.data[8] = 2;
     good.data[0] = 'X';
-    assert_fails_naming(load(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
+    assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
     free(good.data);
     optima_trainer_destroy(t);
 }
@@ -163,15 +146,14 @@ static void newer_versions_and_foreign_bytes_are_refused(void **state)
 static void checkpoints_for_other_models_or_settings_are_refused(void **state)
 {
     fixture *f = *state;
-    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
-    run_steps(&f->h, t, 0, 4);
-    blob cp = save(t);
+    optima_trainer *t = trained(f, 4);
+    blob cp = blob_of_trainer(t);
 
     optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 4);
-    assert_fails_naming(load(other, cp.data, cp.size), OPTIMA_EMISMATCH, "round length is 3");
+    assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "round length is 3");
     optima_trainer_destroy(other);
     other = host_trainer(&f->h, OPTIMA_POLICY_UCB1, 3);
-    assert_fails_naming(load(other, cp.data, cp.size), OPTIMA_EMISMATCH, "policy");
+    assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "policy");
     optima_trainer_destroy(other);
 
     /* a student with one more layer */
@@ -187,10 +169,159 @@ static void checkpoints_for_other_models_or_settings_are_refused(void **state)
     for (size_t m = 0; m < HOST_MODULES; ++m)
         assert_int_equal(optima_trainer_add_pair(other, m, m, OPTIMA_LOSS_MSE, NULL), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_round_length(other, 3), OPTIMA_OK);
-    assert_fails_naming(load(other, cp.data, cp.size), OPTIMA_EMISMATCH, "different student model");
+    assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "different student model");
     optima_trainer_destroy(other);
     optima_model_destroy(student);
     free(cp.data);
+    optima_trainer_destroy(t);
+}
+
+/* One setting changed on a trainer otherwise configured as host_trainer(OPTIMA, 3). */
+typedef struct setting_case {
+    const char *name; /* what the message must name */
+    int which;
+} setting_case;
+
+static optima_trainer *trainer_differing_in(fixture *f, int which)
+{
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    switch (which) {
+    case 0: assert_int_equal(optima_trainer_set_alpha_pred(t, 0.5), OPTIMA_OK); break;
+    case 1: assert_int_equal(optima_trainer_set_alpha_layer(t, 2.0), OPTIMA_OK); break;
+    case 2: assert_int_equal(optima_trainer_set_temperature(t, 2.0), OPTIMA_OK); break;
+    case 3: assert_int_equal(optima_trainer_set_pair_weight(t, 1, 3.0), OPTIMA_OK); break;
+    case 4: assert_int_equal(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_ADAMW, 0.01), OPTIMA_OK); break;
+    case 5: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.5, 0.9, 0.999, 0.01), OPTIMA_OK); break;
+    case 6: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.9, 0.8, 0.999, 0.01), OPTIMA_OK); break;
+    case 7: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.9, 0.9, 0.99, 0.01), OPTIMA_OK); break;
+    case 8: assert_int_equal(optima_trainer_set_optimizer_params(t, 0.9, 0.9, 0.999, 0.0), OPTIMA_OK); break;
+    case 9: assert_int_equal(optima_trainer_set_policy(t, OPTIMA_POLICY_OPTIMA, 43), OPTIMA_OK); break;
+    default: break;
+    }
+    return t;
+}
+
+static const setting_case setting_cases[] = {
+    {"alpha_pred", 0}, {"alpha_layer", 1}, {"temperature", 2}, {"pair 1 weight", 3},
+    {"learning_rate", 4}, {"momentum", 5}, {"beta1", 6}, {"beta2", 7}, {"weight_decay", 8},
+    {"seed", 9},
+};
+
+/* α_pred, α_layer, T, w_m, the optimizer's settings and the seed are stored: a trainer
+ * that differs in any one refuses the checkpoint, naming that setting, and is unchanged. */
+static void every_setting_is_stored_and_a_difference_named(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = trained(f, 4);
+    blob cp = blob_of_trainer(t);
+    for (size_t i = 0; i < sizeof setting_cases / sizeof *setting_cases; ++i) {
+        optima_trainer *other = trainer_differing_in(f, setting_cases[i].which);
+        blob before = blob_of_trainer(other);
+        assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, setting_cases[i].name);
+        blob after = blob_of_trainer(other);
+        assert_memory_equal(before.data, after.data, before.size);
+        free(before.data);
+        free(after.data);
+        optima_trainer_destroy(other);
+    }
+    optima_trainer *same = trainer_differing_in(f, -1);
+    assert_int_equal(load_trainer_bytes(same, cp.data, cp.size), OPTIMA_OK);
+    optima_trainer_destroy(same);
+    free(cp.data);
+    optima_trainer_destroy(t);
+}
+
+/* A format-1 checkpoint: the same bytes without the settings section, version 1, length
+ * and checksum redone. The settings section starts at the first byte where two
+ * checkpoints differ whose α_pred differ in the lowest bit (α_pred is its first value,
+ * a little-endian f64). */
+static blob as_format_1(fixture *f, const blob *cp)
+{
+    optima_trainer *t = trainer_differing_in(f, -1);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, nextafter(1.0, 2.0)), OPTIMA_OK);
+    blob probe = blob_of_trainer(t);
+    optima_trainer_destroy(t);
+    t = trainer_differing_in(f, -1);
+    blob plain = blob_of_trainer(t);
+    optima_trainer_destroy(t);
+    size_t start = 24;
+    while (probe.data[start] == plain.data[start]) ++start;
+    const size_t settings = 8 * 3 + 8 * HOST_MODULES + 8 * 6 + 8;
+    blob old = {malloc(cp->size - settings), cp->size - settings};
+    memcpy(old.data, cp->data, start);
+    memcpy(old.data + start, cp->data + start + settings, cp->size - start - settings);
+    opt_put_u32(old.data + 8, 1);
+    opt_put_u64(old.data + 16, old.size);
+    opt_put_u32(old.data + old.size - 4, opt_crc32c(0, old.data, old.size - 4));
+    free(probe.data);
+    free(plain.data);
+    return old;
+}
+
+/* Format 1 stored none of these settings: such a checkpoint loads into a trainer whatever
+ * its α, T, weights, optimizer settings and seed (those of the loading trainer apply), and
+ * resumes exactly when they are the same. */
+static void format_1_checkpoints_load_and_compare_what_they_stored(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = trained(f, 5);
+    blob cp = blob_of_trainer(t);
+    blob old = as_format_1(f, &cp);
+    for (size_t i = 0; i < sizeof setting_cases / sizeof *setting_cases; ++i) {
+        optima_trainer *other = trainer_differing_in(f, setting_cases[i].which);
+        assert_int_equal(load_trainer_bytes(other, old.data, old.size), OPTIMA_OK);
+        optima_trainer_destroy(other);
+    }
+    optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 4);
+    assert_fails_naming(load_trainer_bytes(other, old.data, old.size), OPTIMA_EMISMATCH, "round length is 3");
+    optima_trainer_destroy(other);
+    other = trainer_differing_in(f, -1);
+    assert_int_equal(load_trainer_bytes(other, old.data, old.size), OPTIMA_OK);
+    blob again = blob_of_trainer(other);
+    assert_int_equal(again.size, cp.size);
+    assert_memory_equal(again.data, cp.data, cp.size);
+    free(again.data);
+    optima_trainer_destroy(other);
+    free(old.data);
+    free(cp.data);
+    optima_trainer_destroy(t);
+}
+
+/* Bytes after a valid checkpoint mean the stream is not what the host thinks it is: both
+ * loaders refuse them (as the scheduler's buffer loader does) and change nothing. */
+static void bytes_after_a_valid_checkpoint_are_refused(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = trained(f, 4);
+    blob good = blob_of_trainer(t);
+    optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    blob before = blob_of_trainer(other);
+    const size_t extra[3] = {1, 7, 100000};
+    for (size_t k = 0; k < 3; ++k) {
+        uint8_t *longer = calloc(good.size + extra[k], 1);
+        memcpy(longer, good.data, good.size);
+        assert_fails_naming(load_trainer_bytes(other, longer, good.size + extra[k]), OPTIMA_EFORMAT, "follow");
+        free(longer);
+    }
+    char dir[] = "/tmp/optima-ckpt-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/trainer.ckpt", dir);
+    FILE *file = fopen(path, "wb");
+    fwrite(good.data, 1, good.size, file);
+    fputc(0, file);
+    fclose(file);
+    assert_fails_naming(optima_trainer_load_file(other, path), OPTIMA_EFORMAT, "follow");
+    unlink(path);
+    rmdir(dir);
+    blob after = blob_of_trainer(other);
+    assert_int_equal(before.size, after.size);
+    assert_memory_equal(before.data, after.data, before.size);
+    assert_int_equal(load_trainer_bytes(other, good.data, good.size), OPTIMA_OK);
+    free(good.data);
+    free(before.data);
+    free(after.data);
+    optima_trainer_destroy(other);
     optima_trainer_destroy(t);
 }
 
@@ -201,12 +332,11 @@ static void files_are_written_atomically_and_read_back(void **state)
     assert_non_null(mkdtemp(dir));
     char path[128];
     snprintf(path, sizeof path, "%s/trainer.ckpt", dir);
-    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
-    run_steps(&f->h, t, 0, 5);
+    optima_trainer *t = trained(f, 5);
     assert_int_equal(optima_trainer_save_file(t, path), OPTIMA_OK);
     optima_trainer *u = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     assert_int_equal(optima_trainer_load_file(u, path), OPTIMA_OK);
-    blob x = save(t), y = save(u);
+    blob x = blob_of_trainer(t), y = blob_of_trainer(u);
     assert_memory_equal(x.data, y.data, x.size);
     char missing[160];
     snprintf(missing, sizeof missing, "%s/none.ckpt", dir);
@@ -242,7 +372,7 @@ static void refusing_sinks_and_null_arguments(void **state)
     assert_fails_naming(optima_trainer_save(t, NULL, NULL), OPTIMA_EINVAL, "'write'");
     assert_fails_naming(optima_trainer_load(t, NULL, NULL), OPTIMA_EINVAL, "'read'");
     assert_fails_naming(optima_trainer_save_file(t, NULL), OPTIMA_EINVAL, "'path'");
-    assert_fails_naming(optima_trainer_load_file(NULL, "x"), OPTIMA_EINVAL, "'t'");
+    assert_fails_naming(optima_trainer_load_file(NULL, "x"), OPTIMA_EINVAL, "'trainer'");
     optima_trainer_destroy(t);
 }
 
@@ -254,6 +384,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_bit_flip_is_refused_and_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_versions_and_foreign_bytes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(checkpoints_for_other_models_or_settings_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_setting_is_stored_and_a_difference_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(format_1_checkpoints_load_and_compare_what_they_stored, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(bytes_after_a_valid_checkpoint_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(files_are_written_atomically_and_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(refusing_sinks_and_null_arguments, setup, teardown),
     };

@@ -83,11 +83,11 @@ static void settings_refuse_values_out_of_range(void **state)
     assert_fails_naming(optima_trainer_set_history(t, 0), OPTIMA_EINVAL, "'rounds'");
     assert_fails_naming(optima_trainer_set_round_log(t, "/tmp/x", 2), OPTIMA_EINVAL, "'format'");
     assert_fails_naming(optima_trainer_set_round_log(t, "/no/such/dir/log.csv", 0), OPTIMA_EIO, "'path'");
-    assert_fails_naming(optima_trainer_set_alpha_pred(NULL, 1.0), OPTIMA_EINVAL, "'t'");
-    assert_fails_naming(optima_trainer_add_pair(NULL, 0, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_EINVAL, "'t'");
-    assert_fails_naming(optima_trainer_set_projection_callback(NULL, NULL, NULL), OPTIMA_EINVAL, "'t'");
+    assert_fails_naming(optima_trainer_set_alpha_pred(NULL, 1.0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_add_pair(NULL, 0, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_set_projection_callback(NULL, NULL, NULL), OPTIMA_EINVAL, "'trainer'");
     uint64_t steps = 0;
-    assert_fails_naming(optima_trainer_progress(NULL, &steps, NULL), OPTIMA_EINVAL, "'t'");
+    assert_fails_naming(optima_trainer_progress(NULL, &steps, NULL), OPTIMA_EINVAL, "'trainer'");
     const optima_layer_ref *plan = NULL;
     size_t count = 0;
     assert_fails_naming(optima_trainer_plan(t, &plan, &count), OPTIMA_ESTATE, "begin_step");

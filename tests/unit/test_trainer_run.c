@@ -179,7 +179,7 @@ static void bad_callback_tables_are_refused(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 2);
     optima_callbacks cb = host_callbacks();
-    assert_fails_naming(optima_trainer_run(NULL, &cb, &f->h, 1), OPTIMA_EINVAL, "'t'");
+    assert_fails_naming(optima_trainer_run(NULL, &cb, &f->h, 1), OPTIMA_EINVAL, "'trainer'");
     assert_fails_naming(optima_trainer_run(t, NULL, &f->h, 1), OPTIMA_EINVAL, "'callbacks'");
     cb.struct_size = 8;
     assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->struct_size'");

@@ -266,6 +266,116 @@ static void non_finite_losses_change_neither_projections_nor_scheduler(void **st
     optima_trainer_destroy(t);
 }
 
+/* Hand every view of the plan over from copies the test allocates; returns the copies. */
+static float **give_views_from_copies(host *h, optima_trainer *t)
+{
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    float **copies = calloc(count + 1, sizeof *copies);
+    for (size_t i = 0; i < count; ++i) {
+        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
+        copies[i] = malloc(v.rows * v.cols * sizeof(float));
+        memcpy(copies[i], v.data, v.rows * v.cols * sizeof(float));
+        const optima_tensor c = {copies[i], v.rows, v.cols, v.cols};
+        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
+                                                   plan[i].layer, &c), OPTIMA_OK);
+    }
+    return copies;
+}
+
+static void free_copies(float **copies)
+{
+    for (size_t i = 0; copies[i] != NULL; ++i) free(copies[i]);
+    free(copies);
+}
+
+/* A trainer (policy ALL, no KL) with its first step begun and the host's forward done. */
+static optima_trainer *begun_without_logits(fixture *f)
+{
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(&f->h, 0);
+    host_forward(&f->h);
+    return t;
+}
+
+/* set_hidden promises the data need live only until compute returns: a second compute
+ * must not read it (the host may have freed it), it must ask for the views again. */
+static void a_second_compute_reads_no_view_the_host_may_have_freed(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = begun_without_logits(f);
+    float **copies = give_views_from_copies(&f->h, t);
+    double first = 0, second = 0;
+    assert_int_equal(optima_trainer_compute(t, &first), OPTIMA_OK);
+    free_copies(copies); /* allowed: compute has returned */
+    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 0 ('vision') layer 0");
+    /* the views given again: the same step computes the same total and ends */
+    copies = give_views_from_copies(&f->h, t);
+    assert_int_equal(optima_trainer_compute(t, &second), OPTIMA_OK);
+    free_copies(copies);
+    assert_true(first == second);
+    assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_OK);
+    optima_trainer_destroy(t);
+}
+
+/* The documented retry: after ENONFINITE, finite views given again make the step whole. */
+static void compute_after_a_non_finite_view_retries_with_new_views(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = begun_without_logits(f);
+    const float kept = f->h.student_h[0][0];
+    f->h.student_h[0][0] = NAN;
+    float **copies = give_views_from_copies(&f->h, t);
+    assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_ENONFINITE);
+    free_copies(copies);
+    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "was not given");
+    f->h.student_h[0][0] = kept;
+    copies = give_views_from_copies(&f->h, t);
+    double total = 0;
+    assert_int_equal(optima_trainer_compute(t, &total), OPTIMA_OK);
+    free_copies(copies);
+    assert_true(isfinite(total) && total > 0);
+    int32_t ended = 0;
+    assert_int_equal(optima_trainer_end_step(t, 1.0, &ended), OPTIMA_OK);
+    optima_trainer_destroy(t);
+}
+
+/* One status per fault: a view the trainer refuses gets the status math.h gives the same
+ * view (NULL data and a short row stride EINVAL, no rows ESHAPE, an extent beyond memory
+ * EOVERFLOW), and the message names the argument. */
+static void view_faults_get_the_status_the_math_gives_them(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_forward(&f->h);
+    const float *data = f->h.student_h[0];
+    const optima_tensor faults[4] = {
+        {NULL, HOST_ROWS, 4, 4},           /* NULL data */
+        {data, HOST_ROWS, 4, 3},           /* row stride below the width */
+        {data, 0, 4, 4},                   /* no rows */
+        {data, 2, 4, SIZE_MAX / 2},        /* an extent beyond memory */
+    };
+    const optima_status expected[4] = {OPTIMA_EINVAL, OPTIMA_EINVAL, OPTIMA_ESHAPE, OPTIMA_EOVERFLOW};
+    const optima_tensor ok = host_view(data, 4);
+    for (size_t i = 0; i < 4; ++i) {
+        double loss = 0;
+        assert_int_equal(optima_mse(f->ctx, &faults[i], &ok, NULL, NULL, &loss, NULL, 0, NULL, 0),
+                         expected[i]);
+        assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &faults[i]),
+                            expected[i], "'view'");
+        assert_non_null(strstr(optima_trainer_last_error(t), "student module 'vision' layer 0"));
+        const optima_tensor z = {faults[i].data, faults[i].rows, HOST_CLASSES,
+                                 faults[i].row_stride == 3 ? 3 : faults[i].row_stride};
+        assert_fails_naming(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &z), expected[i], "'view'");
+        assert_non_null(strstr(optima_trainer_last_error(t), "student logits"));
+    }
+    optima_trainer_destroy(t);
+}
+
 static void weight_zero_and_alpha_zero_deactivate_layers(void **state)
 {
     fixture *f = *state;
@@ -312,6 +422,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(missing_and_misshaped_views_name_module_and_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(non_finite_losses_change_neither_projections_nor_scheduler, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_second_compute_reads_no_view_the_host_may_have_freed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(compute_after_a_non_finite_view_retries_with_new_views, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(view_faults_get_the_status_the_math_gives_them, setup, teardown),
         cmocka_unit_test_setup_teardown(weight_zero_and_alpha_zero_deactivate_layers, setup, teardown),
         cmocka_unit_test_setup_teardown(steady_state_steps_allocate_nothing, setup, teardown),
     };

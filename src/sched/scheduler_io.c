@@ -9,12 +9,15 @@
  * without them: it loads as one with forced exploration 0 and no change-point memory
  * (neither existed), and the detector's settings are not compared.
  *   header  "OPTSCHED" magic, u32 version, then the configuration that fixes the layout
- *           and meaning (K, policy, arm set, |A|, history, W, the hyperparameters), CRC-32C;
+ *           and meaning (K, policy, arm set, |A|, history, W, the hyperparameters), from
+ *           version 3 the body's length, CRC-32C;
  *   body    the arm masks, the generator, the round count, the pending select, the decay
  *           and window moments, the window's rounds oldest first, the per-arm statistics,
  *           OPTIMA's sweep order, CRC-32C of everything before it.
  * The header has its own checksum so that a damaged header is reported as such rather
- * than as another configuration. Loading reads into temporary tables and changes the
+ * than as another configuration, and (version 3) so that the body's length is known
+ * before the body is read: its CRC is checked before any field is parsed. Loading reads
+ * into temporary tables and changes the
  * scheduler only once everything has been checked. */
 #include <math.h>
 #include <string.h>
@@ -32,6 +35,7 @@ typedef struct opt_sched_header {
     double discount, variance_floor, fixed_variance, exploration, exp3_gamma;
     double forced_exploration, detector_confidence; /* version 3 */
     uint32_t detector_stride;                       /* version 3 */
+    uint64_t body_bytes;                            /* version 3: the body before its CRC */
     uint32_t version;
 } opt_sched_header;
 
@@ -72,7 +76,7 @@ typedef struct opt_sched_state {
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
-static void opt_write_header(opt_writer *w, const opt_sched_header *h)
+static void opt_write_header(opt_writer *w, const opt_sched_header *h, uint64_t body_bytes)
 {
     opt_writer_bytes(w, OPT_SCHED_MAGIC, 8);
     opt_writer_u32(w, OPT_SCHED_FORMAT_VERSION);
@@ -85,6 +89,7 @@ static void opt_write_header(opt_writer *w, const opt_sched_header *h)
     opt_writer_f64(w, h->forced_exploration);
     opt_writer_f64(w, h->detector_confidence);
     opt_writer_u32(w, h->detector_stride);
+    opt_writer_u64(w, body_bytes);
     opt_writer_crc(w);
 }
 
@@ -106,6 +111,14 @@ static void opt_write_change_point(opt_writer *w, const optima_scheduler *s)
         const uint32_t kept = opt_cp_kept_blocks(s, i);
         for (uint32_t b = 0; b < kept; ++b) opt_writer_f64(w, *opt_cp_block(s, i, b));
     }
+}
+
+/* A sink that only counts. */
+static int opt_counting_write(void *user, const void *data, size_t size)
+{
+    (void)data;
+    *(size_t *)user += size;
+    return 0;
 }
 
 static void opt_write_arm(opt_writer *w, const opt_arm *a)
@@ -155,10 +168,16 @@ optima_status optima_scheduler_save(const optima_scheduler *s, optima_write_fn w
     static const char fn[] = "optima_scheduler_save";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
     OPT_CHECK_NOT_NULL(opt_sched_slot(s), fn, write);
+    /* the body's length goes into the checksummed header, so that a loader can check the
+     * body's checksum before it parses a single length-bearing field of it */
+    size_t body_bytes = 0;
+    opt_writer counter;
+    opt_writer_init(&counter, opt_counting_write, &body_bytes);
+    opt_write_body(&counter, s);
     opt_writer w;
     opt_writer_init(&w, write, user);
     const opt_sched_header h = opt_header_of(s);
-    opt_write_header(&w, &h);
+    opt_write_header(&w, &h, (uint64_t)body_bytes - 4u);
     opt_write_body(&w, s);
     OPT_RETURN_ERROR_IF(w.failed, opt_sched_slot(s), OPTIMA_ECALLBACK,
                         "%s: the write callback returned non-zero after %llu bytes", fn,
@@ -166,13 +185,7 @@ optima_status optima_scheduler_save(const optima_scheduler *s, optima_write_fn w
     return OPTIMA_OK;
 }
 
-/* A sink that only counts, and one that fills a caller buffer. */
-static int opt_counting_write(void *user, const void *data, size_t size)
-{
-    (void)data;
-    *(size_t *)user += size;
-    return 0;
-}
+/* A sink that fills a caller buffer. */
 
 typedef struct opt_buffer_sink {
     uint8_t *data;
@@ -249,6 +262,7 @@ static optima_status opt_read_header(optima_scheduler *s, opt_reader *r, opt_sch
     h->forced_exploration = version >= 3 ? opt_reader_f64(r) : 0.0;
     h->detector_confidence = version >= 3 ? opt_reader_f64(r) : s->detector_confidence;
     h->detector_stride = version >= 3 ? opt_reader_u32(r) : s->detector_stride;
+    h->body_bytes = version >= 3 ? opt_reader_u64(r) : 0;
     const int crc = opt_reader_check_crc(r);
     OPT_FORWARD_IF_ERROR(opt_reader_status(s, r, fn, "header"));
     OPT_RETURN_ERROR_IF(crc != 0, &s->error, OPTIMA_ECHECKSUM,
@@ -329,16 +343,17 @@ static void opt_read_change_point(const optima_scheduler *s, opt_reader *r, opt_
     }
 }
 
-/* Read the body into st; masks go to st->arms[i].mask. Returns the reader's verdict. */
-static optima_status opt_read_body(optima_scheduler *s, opt_reader *r, opt_sched_state *st,
-                                   uint32_t version, const char *fn)
+/* The body's fields into st (masks go to st->arms[i].mask), without its CRC. Sets the
+ * two facts a CRC cannot vouch for, to be reported once the CRC has been checked. */
+static void opt_read_fields(const optima_scheduler *s, opt_reader *r, opt_sched_state *st,
+                            uint32_t version, int *window_ok, int *rng_ok)
 {
     const uint32_t n = s->num_arms;
     uint32_t *masks = st->order; /* borrowed until the order is read */
     for (uint32_t i = 0; i < n; ++i) masks[i] = opt_reader_u32(r);
     uint8_t rng[OPT_RNG_STATE_BYTES];
     opt_reader_bytes(r, rng, sizeof rng);
-    const int rng_ok = opt_rng_load(&st->rng, rng) == 0;
+    *rng_ok = opt_rng_load(&st->rng, rng) == 0;
     st->rounds = opt_reader_u64(r);
     st->pending = opt_reader_u32(r);
     st->started = opt_reader_u32(r);
@@ -351,8 +366,8 @@ static optima_status opt_read_body(optima_scheduler *s, opt_reader *r, opt_sched
     win->head = opt_reader_u32(r);
     win->mean = opt_reader_f64(r);
     win->m2 = opt_reader_f64(r);
-    const int window_ok = win->size <= win->capacity && win->head < win->capacity;
-    const uint32_t stored = window_ok ? win->size : 0;
+    *window_ok = win->size <= win->capacity && win->head < win->capacity;
+    const uint32_t stored = *window_ok ? win->size : 0;
     const uint32_t first = (win->head + win->capacity - stored) % win->capacity;
     for (uint32_t i = 0; i < stored; ++i) {
         opt_ring_entry *e = &win->ring[(first + i) % win->capacity];
@@ -366,10 +381,48 @@ static optima_status opt_read_body(optima_scheduler *s, opt_reader *r, opt_sched
     }
     for (uint32_t i = 0; i < n; ++i) st->order[i] = opt_reader_u32(r);
     if (version >= 3) opt_read_change_point(s, r, st);
-    const int crc = opt_reader_check_crc(r);
-    OPT_FORWARD_IF_ERROR(opt_reader_status(s, r, fn, "body"));
-    OPT_RETURN_ERROR_IF(crc != 0, &s->error, OPTIMA_ECHECKSUM,
-                        "%s: the body's checksum does not match its content", fn);
+}
+
+/* The most bytes a version-3 body of this scheduler can hold before its CRC: the window
+ * full and every arm keeping all its detector blocks. */
+static uint64_t opt_max_body_bytes(const optima_scheduler *s)
+{
+    const uint64_t n = s->num_arms;
+    const uint64_t fixed = OPT_RNG_STATE_BYTES + 8 + 4 + 4 + 8 + 24 + 4 + 4 + 8 + 8 + 32;
+    const uint64_t per_arm = 4 + 60 + 4 + 32 + 8 * (uint64_t)OPT_SCHED_DETECTOR_BLOCKS;
+    return fixed + n * per_arm + 12 * (uint64_t)s->window.capacity;
+}
+
+/* Version 3: the whole body is read and its CRC checked before any field is parsed, so a
+ * damaged length-bearing field (the window's size, a detector count) is reported as
+ * damage (ECHECKSUM) instead of misleading the parse; fields that do not fill the stored
+ * length exactly are EFORMAT. Earlier versions are parsed as they stream in. */
+static optima_status opt_read_body(optima_scheduler *s, opt_reader *r, opt_sched_state *st,
+                                   const opt_sched_header *h, uint8_t *body, const char *fn)
+{
+    int window_ok = 0, rng_ok = 0;
+    if (h->version >= 3) {
+        opt_reader_bytes(r, body, (size_t)h->body_bytes);
+        const int crc = opt_reader_check_crc(r);
+        OPT_FORWARD_IF_ERROR(opt_reader_status(s, r, fn, "body"));
+        OPT_RETURN_ERROR_IF(crc != 0, &s->error, OPTIMA_ECHECKSUM,
+                            "%s: the body's checksum does not match its content", fn);
+        opt_memory_source src = {body, (size_t)h->body_bytes, 0};
+        opt_reader fields;
+        opt_reader_init(&fields, opt_memory_source_read, &src);
+        opt_read_fields(s, &fields, st, h->version, &window_ok, &rng_ok);
+        OPT_RETURN_ERROR_IF(fields.state != OPT_READER_OK || src.offset != src.size, &s->error,
+                            OPTIMA_EFORMAT,
+                            "%s: the body's fields do not fill its stored length of %llu bytes",
+                            fn, (unsigned long long)h->body_bytes);
+    } else {
+        opt_read_fields(s, r, st, h->version, &window_ok, &rng_ok);
+        const int crc = opt_reader_check_crc(r);
+        OPT_FORWARD_IF_ERROR(opt_reader_status(s, r, fn, "body"));
+        OPT_RETURN_ERROR_IF(crc != 0, &s->error, OPTIMA_ECHECKSUM,
+                            "%s: the body's checksum does not match its content", fn);
+    }
+    const opt_window *win = &st->window;
     OPT_RETURN_ERROR_IF(!window_ok, &s->error, OPTIMA_EFORMAT,
                         "%s: the stored window (%u rounds, head %u) does not fit W = %u", fn,
                         (unsigned)win->size, (unsigned)win->head, (unsigned)win->capacity);
@@ -507,6 +560,7 @@ typedef struct opt_load_tables {
     opt_ring_entry *ring;
     uint32_t *words; /* order, then scratch */
     double *blocks;  /* the change detector's blocks, when the scheduler has them */
+    uint8_t *body;   /* a version-3 body, read whole before it is parsed */
 } opt_load_tables;
 
 static void opt_free_tables(const optima_scheduler *s, opt_load_tables *t)
@@ -515,6 +569,7 @@ static void opt_free_tables(const optima_scheduler *s, opt_load_tables *t)
     opt_free(s->ctx, t->ring);
     opt_free(s->ctx, t->words);
     opt_free(s->ctx, t->blocks);
+    opt_free(s->ctx, t->body);
 }
 
 static optima_status opt_load_into(optima_scheduler *s, opt_reader *r, opt_load_tables *t,
@@ -523,7 +578,17 @@ static optima_status opt_load_into(optima_scheduler *s, opt_reader *r, opt_load_
     opt_sched_header h;
     OPT_FORWARD_IF_ERROR(opt_read_header(s, r, &h, fn));
     OPT_FORWARD_IF_ERROR(opt_compare_header(s, &h, fn));
+    OPT_RETURN_ERROR_IF(h.body_bytes > opt_max_body_bytes(s), &s->error, OPTIMA_EFORMAT,
+                        "%s: the stored body length %llu exceeds the %llu bytes this "
+                        "configuration can hold", fn, (unsigned long long)h.body_bytes,
+                        (unsigned long long)opt_max_body_bytes(s));
     const uint32_t n = s->num_arms;
+    if (h.version >= 3) {
+        t->body = opt_calloc(s->ctx, (size_t)h.body_bytes + 1, 1);
+        OPT_RETURN_ERROR_IF(t->body == NULL, &s->error, OPTIMA_ENOMEM,
+                            "%s: cannot allocate %llu bytes for the body", fn,
+                            (unsigned long long)h.body_bytes);
+    }
     t->arms = opt_calloc(s->ctx, n, sizeof *t->arms);
     t->ring = opt_calloc(s->ctx, s->window.capacity, sizeof *t->ring);
     t->words = opt_calloc(s->ctx, (size_t)n * 2, sizeof *t->words);
@@ -539,7 +604,7 @@ static optima_status opt_load_into(optima_scheduler *s, opt_reader *r, opt_load_
     st.window.ring = t->ring;
     st.window.capacity = s->window.capacity;
     st.cp.blocks = t->blocks;
-    OPT_FORWARD_IF_ERROR(opt_read_body(s, r, &st, h.version, fn));
+    OPT_FORWARD_IF_ERROR(opt_read_body(s, r, &st, &h, t->body, fn));
     OPT_RETURN_ERROR_IF(exact != NULL && exact->offset != exact->size, &s->error, OPTIMA_EFORMAT,
                         "%s: %zu bytes follow the state", fn, exact->size - exact->offset);
     OPT_FORWARD_IF_ERROR(opt_check_state(s, &st, t->words + n, fn));
@@ -552,7 +617,7 @@ static optima_status opt_load(optima_scheduler *s, optima_read_fn read, void *us
 {
     opt_reader r;
     opt_reader_init(&r, read, user);
-    opt_load_tables t = {NULL, NULL, NULL, NULL};
+    opt_load_tables t = {NULL, NULL, NULL, NULL, NULL};
     const optima_status status = opt_load_into(s, &r, &t, exact, fn);
     opt_free_tables(s, &t);
     return status;

@@ -20,7 +20,7 @@
 
 #define CKPT_VERSION 2u
 #define CKPT_MAX_BYTES ((uint64_t)1 << 40)
-#define SCHED_VERSION 2u
+#define SCHED_VERSION 3u
 
 /* One format under test: how to load bytes into the target, how to save the target (to
  * see that it did not change), and which status a flip at a byte must get. */

@@ -199,7 +199,7 @@ static void every_bit_flip_is_refused_and_changes_nothing(void **state)
 
 /* Rewrite the header's version and its checksum (the header is 8 + 4 + 7*4 + 5*8 bytes up
  * to version 2; version 3 appends 8 + 8 + 4). */
-enum { HEADER_BYTES_V2 = 8 + 4 + 7 * 4 + 5 * 8, HEADER_BYTES = HEADER_BYTES_V2 + 8 + 8 + 4 };
+enum { HEADER_BYTES_V2 = 8 + 4 + 7 * 4 + 5 * 8, HEADER_BYTES = HEADER_BYTES_V2 + 8 + 8 + 4 + 8 };
 
 static void reseal_header(saved *st)
 {
@@ -232,7 +232,7 @@ static void newer_versions_and_other_magic_are_refused(void **state)
 }
 
 /* Rewrite a version-3 stream of a scheduler without the change-point memory as version
- * @p version (1 or 2) wrote it: the header without its last 20 bytes, the body without its
+ * @p version (1 or 2) wrote it: the header without its last 28 bytes, the body without its
  * change-point section (4 * 8 bytes, then 4 * 8 per arm: no blocks without the memory),
  * both checksums recomputed. The body's checksum runs over every byte before it except the
  * header's checksum. */
@@ -414,8 +414,8 @@ static void load_survives_every_allocation_failure(void **state)
     assert_int_equal(attempt_load(&l), OPTIMA_ENOMEM);
     a.fail_at = 0;
     assert_unchanged(t, &before);
-    /* arms, ring, order + scratch, and the change detector's blocks */
-    assert_int_equal(test_allocation_sweep(&a, attempt_load, &l), 4);
+    /* the body, arms, ring, order + scratch, and the change detector's blocks */
+    assert_int_equal(test_allocation_sweep(&a, attempt_load, &l), 5);
     saved after;
     save(t, &after);
     assert_memory_equal(after.data, st.data, st.size);

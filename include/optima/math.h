@@ -14,8 +14,9 @@
  * - Gradients are overwritten, never accumulated. A gradient pointer may be NULL to skip
  *   that gradient; a non-NULL one must hold `rows` rows of `grad_..._stride` floats
  *   (stride at least the width) and must not overlap the inputs.
- * - Every input element is checked before anything is written: a NaN or infinity gives
- *   `OPTIMA_ENONFINITE` and leaves the value and every gradient buffer untouched.
+ * - Nothing is written unless the whole result is finite: a NaN or infinity in an input,
+ *   or a result that overflows float32 (see Range), gives `OPTIMA_ENONFINITE` and leaves
+ *   the value and every gradient buffer untouched.
  * - Matrix products run through BLIS with the context's thread count; everything else
  *   runs on the calling thread.
  * - Errors: `OPTIMA_EINVAL` for a NULL context, view, data or output pointer, a row
@@ -30,9 +31,12 @@
  *   and failures are recorded in the calling thread's slot only, so several threads may
  *   call these functions with one context at once (its allocator hooks must then be
  *   thread-safe, as the C library's are).
- * - Range: the MSE difference Y − Ht and the projection Hs·P are float32, so inputs
- *   large enough to overflow them (beyond about 1e38 in magnitude, or products that
- *   large) give `OPTIMA_ENONFINITE` like a NaN would.
+ * - Range: Y = Hs·P, the MSE and KL differences Y − Ht and zt − zs, and the gradients
+ *   are float32, so inputs large enough to overflow them (beyond about 1e38 in
+ *   magnitude, or products that large) give `OPTIMA_ENONFINITE` like a NaN would. A
+ *   gradient is refused as overflowing when its bound (for MSE and attention, the
+ *   largest factor times the root of the sum of squared differences) exceeds 1.7e38,
+ *   half the float32 range. The cosine of finite inputs never overflows.
  */
 #ifndef OPTIMA_MATH_H
 #define OPTIMA_MATH_H

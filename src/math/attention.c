@@ -11,8 +11,8 @@
 #define OPT_LANES 8
 
 /* Σ over admitted keys of (s − t)²; g = c·(s − t) on admitted keys, 0 on the others. The
- * difference is taken in float64: this loss is not on a hot path, so any finite scores
- * give a finite value. */
+ * difference is taken in float64, so any finite scores give a finite value; the caller
+ * checks the float32 gradient fits before asking for it (opt_gradient_fits). */
 static double opt_attention_row(const float *s, const float *t, const uint8_t *keys, size_t n,
                                 float c, float *g)
 {
@@ -109,6 +109,9 @@ optima_status optima_attention_mse(const optima_context *ctx, const optima_tenso
     OPT_RETURN_ERROR_IF(!isfinite(sum), NULL, OPTIMA_ENONFINITE,
                         "%s: argument 'student' or 'teacher' holds a NaN or an infinity in an "
                         "admitted element (nothing was written)", fn);
+    OPT_RETURN_ERROR_IF(grad != NULL && !opt_gradient_fits(2.0 * inv, sum), NULL,
+                        OPTIMA_ENONFINITE, "%s: the gradient overflows float32 (arguments "
+                        "'student' and 'teacher' differ by too much; nothing was written)", fn);
     if (grad != NULL)
         (void)opt_attention_pass(student, teacher, sh, query_mask, key_mask, (float)(2.0 * inv),
                                  grad, grad_stride);

@@ -139,6 +139,25 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_set_log(optima_context 
                                                                  int32_t level);
 
 /**
+ * @brief The name of the BLIS configuration (kernel set) that runs this context's matrix
+ *        products, as BLIS names it: `"skx"`, `"zen3"`, `"haswell"`, `"generic"`, …
+ *
+ * BLIS picks its configuration for the whole process when it initialises (the context
+ * initialises it if the host did not), from the CPU or from the environment variable
+ * `BLIS_ARCH_TYPE`. The library reads that choice and never changes it. When BLIS runs
+ * `generic` on an x86-64 CPU that a compiled-in configuration suits (AVX-512F/DQ/CD/BW/VL:
+ * `skx`; AVX2 and FMA: `zen3` or `haswell`), the context logs one ::OPTIMA_LOG_WARN
+ * message naming `BLIS_ARCH_TYPE` and the value to set before the process starts; it is
+ * delivered to the first sink set with optima_context_set_log() at a level that admits it.
+ * @param ctx the context.
+ * @param[out] name receives a NUL-terminated string owned by BLIS, valid for the life of
+ *        the process.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_get_blis_arch(const optima_context *ctx,
+                                                                       const char **name);
+
+/**
  * @brief The message of the last call that failed on this context.
  * @param ctx the context, or NULL.
  * @return a NUL-terminated string owned by the context, valid until its next failing

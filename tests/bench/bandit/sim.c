@@ -10,6 +10,7 @@
 
 #include <optima/optima.h>
 
+#include "blis_choice.h"
 #include "core/rng.h"
 
 #define SIM_ARMS 7 /* every environment: 7 arms = all non-empty subsets of 3 modules */
@@ -175,6 +176,7 @@ static int32_t policy_by_name(const char *name)
 
 int main(int argc, char **argv)
 {
+    optima_choose_blis("optima-bandit-sim");
     int seeds = 50;
     const char *env_name = NULL;
     int32_t only_policy = -1;

@@ -105,10 +105,13 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_create_with_allocator(
 OPTIMA_API void optima_context_destroy(optima_context *ctx);
 
 /**
- * @brief Set how many threads BLIS may use for this context's matrix products.
+ * @brief Set how many threads BLIS may use for this context's matrix products, and the
+ *        losses' row passes too.
  *
  * The count lives in a per-context BLIS runtime object: it never changes another context
- * or the process-wide BLIS setting. Default 1.
+ * or the process-wide BLIS setting. The row passes of the losses (math.h) use up to as
+ * many threads of their own, started per call, with results bit-identical for every
+ * count. Default 1.
  * @param ctx the context.
  * @param threads 1 to 1024.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL context or a count out of range.

@@ -17,15 +17,20 @@
  * - Nothing is written unless the whole result is finite: a NaN or infinity in an input,
  *   or a result that overflows float32 (see Range), gives `OPTIMA_ENONFINITE` and leaves
  *   the value and every gradient buffer untouched.
- * - Matrix products run through BLIS with the context's thread count; everything else
- *   runs on the calling thread.
+ * - Matrix products run through BLIS with the context's thread count, and the row passes
+ *   (the losses' element-wise work) split their rows over as many threads (fewer for
+ *   small inputs; POSIX threads started per call). Results are bit-identical for every
+ *   thread count: the rows are cut into blocks that depend only on the row count, and
+ *   the blocks' sums are added in a fixed order. (BLIS's products are not covered by this
+ *   promise: their summation order may change with the thread count.)
  * - Errors: `OPTIMA_EINVAL` for a NULL context, view, data or output pointer, a row
  *   stride below the width or an invalid scalar; `OPTIMA_ESHAPE` for shapes that do not
  *   fit each other or zero rows or columns; `OPTIMA_EOVERFLOW` for a view whose extent
  *   does not fit in memory; `OPTIMA_ENOMEM` when scratch memory cannot be had. The
  *   message names the function and the argument.
  * - Memory: the functions that need scratch memory (those with a projection, and
- *   optima_kl()) allocate it through the context and free it before returning; use an
+ *   optima_kl(): 2 × classes floats per thread) allocate it through the context and free
+ *   it before returning; use an
  *   ::optima_loss handle (loss.h) for steps that never allocate.
  * - Thread safety: reentrant. The context is only read (its allocator and thread count)
  *   and failures are recorded in the calling thread's slot only, so several threads may
@@ -114,7 +119,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_cosine(
  *
  * value = T² · 1/n · Σ_{rows that count} KL(softmax(zt/T) ‖ softmax(zs/T)), computed
  * with stable log-softmax; gradient dvalue/dzs = T/n · (softmax(zs/T) − softmax(zt/T)).
- * Allocates 2 × classes floats of scratch through the context.
+ * Allocates 2 × classes floats of scratch per thread through the context.
  *
  * @param ctx the context; only read.
  * @param student_logits zs, rows × classes.

@@ -20,20 +20,22 @@
 #include "rowloss.h"
 #include "views.h"
 
-static double opt_rows_kernel(int32_t kind, const optima_tensor *y, const optima_tensor *t,
-                              const uint8_t *mask, float coef, float *g, size_t gs)
+static double opt_rows_kernel(const optima_context *ctx, int32_t kind, const optima_tensor *y,
+                              const optima_tensor *t, const uint8_t *mask, float coef, float *g,
+                              size_t gs)
 {
-    return kind == OPTIMA_LOSS_MSE ? opt_mse_rows(y, t, mask, coef, g, gs)
-                                   : opt_cosine_rows(y, t, mask, coef, g, gs);
+    const opt_row_job job = {kind, y, t, mask, coef, g, gs, 0.0, NULL};
+    return opt_row_loss(&job, ctx->threads);
 }
 
 /* Before a stateless pass without projection writes dHs: 0 when it will be finite. */
-static int opt_precheck_rows(const opt_hidden_job *job, float coef)
+static int opt_precheck_rows(const optima_context *ctx, const opt_hidden_job *job, float coef)
 {
     if (!job->untouched || job->grad_student == NULL) return 0;
     if (job->kind == OPTIMA_LOSS_COSINE)
         return opt_view_finite(job->student) && opt_view_finite(job->teacher) ? 0 : -1;
-    const double sum = opt_mse_rows(job->student, job->teacher, job->mask, 0.0f, NULL, 0);
+    const double sum = opt_rows_kernel(ctx, OPTIMA_LOSS_MSE, job->student, job->teacher,
+                                       job->mask, 0.0f, NULL, 0);
     return opt_gradient_fits(coef, sum) ? 0 : -1;
 }
 
@@ -119,8 +121,8 @@ int opt_hidden_loss(const optima_context *ctx, const opt_hidden_job *job, double
     const float coef = (float)(job->grad_scale * slope * inv);
 
     if (p == NULL) {
-        if (opt_precheck_rows(job, coef) != 0) return -1;
-        const double sum = opt_rows_kernel(job->kind, hs, ht, job->mask, coef,
+        if (opt_precheck_rows(ctx, job, coef) != 0) return -1;
+        const double sum = opt_rows_kernel(ctx, job->kind, hs, ht, job->mask, coef,
                                            job->grad_student, job->grad_student_stride);
         if (!isfinite(sum)) return -1;
         *value = sum * inv;
@@ -131,7 +133,7 @@ int opt_hidden_loss(const optima_context *ctx, const opt_hidden_job *job, double
     opt_sgemm(ctx, OPT_NO_TRANS, OPT_NO_TRANS, rows, dt, hs->cols, 1.0f, hs->data,
               hs->row_stride, p->data, p->row_stride, 0.0f, job->work, dt);
     const optima_tensor y = {job->work, rows, dt, dt};
-    const double sum = opt_rows_kernel(job->kind, &y, ht, job->mask, coef,
+    const double sum = opt_rows_kernel(ctx, job->kind, &y, ht, job->mask, coef,
                                        wants_grad ? job->work : NULL, dt);
     if (!isfinite(sum)) return -1;
     if (wants_grad) {

@@ -160,18 +160,19 @@ optima_status optima_kl(const optima_context *ctx, const optima_tensor *student_
         return opt_fail_nonfinite(fn, student_logits, "student_logits", teacher_logits,
                                   "teacher_logits", NULL, NULL);
     optima_status status = OPTIMA_OK;
-    float *scratch = opt_scratch(ctx, fn, 2, student_logits->cols, &status);
+    const size_t rows = student_logits->rows, cols = student_logits->cols;
+    float *scratch = opt_scratch(ctx, fn, 1, opt_row_loss_scratch(ctx->threads, rows, cols),
+                                 &status);
     if (scratch == NULL) return status;
-    const size_t n = opt_mask_count(mask, student_logits->rows);
+    const size_t n = opt_mask_count(mask, rows);
     const double inv = n > 0 ? 1.0 / (double)n : 0.0;
-    const float coef = (float)(temperature * inv);
+    opt_row_job job = {OPTIMA_LOSS_KL, student_logits, teacher_logits, mask,
+                       (float)(temperature * inv), NULL, 0, temperature, scratch};
     double sum = 0.0;
-    if (reach > OPT_FLOAT_SAFE)
-        sum = opt_kl_rows(student_logits, teacher_logits, mask, temperature, coef, NULL, 0,
-                          scratch);
-    if (isfinite(sum))
-        sum = opt_kl_rows(student_logits, teacher_logits, mask, temperature, coef, grad,
-                          grad_stride, scratch);
+    if (reach > OPT_FLOAT_SAFE) sum = opt_row_loss(&job, ctx->threads);
+    job.g = grad;
+    job.gs = grad_stride;
+    if (isfinite(sum)) sum = opt_row_loss(&job, ctx->threads);
     opt_free(ctx, scratch);
     if (!isfinite(sum))
         return opt_fail_nonfinite(fn, student_logits, "student_logits", teacher_logits,

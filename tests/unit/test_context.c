@@ -231,7 +231,9 @@ static int child_log(void)
     if (optima_context_create(&ctx) != OPTIMA_OK ||
         optima_context_get_blis_arch(ctx, &arch) != OPTIMA_OK)
         return 1;
-    printf("%s\n", arch);
+    const opt_cpu cpu = opt_cpu_detect(); /* the child's own view (valgrind's differs) */
+    const opt_blis_arch best = opt_blis_best_arch(&cpu);
+    printf("%s\n%s %d\n", arch, best.name != NULL ? best.name : "none", best.value);
     if (optima_context_set_log(ctx, print_log, NULL, OPTIMA_LOG_ERROR) != OPTIMA_OK ||
         optima_context_set_log(ctx, print_log, NULL, OPTIMA_LOG_DEBUG) != OPTIMA_OK ||
         optima_context_set_log(ctx, print_log, NULL, OPTIMA_LOG_WARN) != OPTIMA_OK)
@@ -248,27 +250,29 @@ static int count_lines(const char *s)
 }
 
 /* Under BLIS_ARCH_TYPE=generic the context warns once, naming the variable and the value
- * of the best configuration, when this CPU has one; under that configuration it is quiet. */
+ * of the best configuration, when the CPU has one; under that configuration it is quiet.
+ * The child reports what it finds the CPU to be (a parent under valgrind sees another). */
 static void generic_blis_is_warned_about_once(void **state)
 {
     (void)state;
-    const opt_cpu cpu = opt_cpu_detect();
-    const opt_blis_arch best = opt_blis_best_arch(&cpu);
     char *out = blis_child_output("log", (int)BLIS_ARCH_GENERIC);
-    assert_true(strncmp(out, "generic\n", 8) == 0);
-    if (best.name == NULL) {
-        assert_int_equal(count_lines(out), 1);
-    } else {
-        char want[64];
-        snprintf(want, sizeof want, "BLIS_ARCH_TYPE=%d ", best.value);
+    char name[32] = "";
+    int value = -1;
+    assert_int_equal(sscanf(out, "generic\n%31s %d\n", name, &value), 2);
+    if (strcmp(name, "none") == 0) {
         assert_int_equal(count_lines(out), 2);
+    } else {
+        char variable[32], quoted[40];
+        snprintf(variable, sizeof variable, "BLIS_ARCH_TYPE=%d ", value);
+        snprintf(quoted, sizeof quoted, "'%s'", name);
+        assert_int_equal(count_lines(out), 3);
         assert_non_null(strstr(out, "\n2 BLIS runs its generic"));
-        assert_non_null(strstr(out, best.name));
-        assert_non_null(strstr(out, want));
+        assert_non_null(strstr(out, quoted));
+        assert_non_null(strstr(out, variable));
         free(out);
-        out = blis_child_output("log", best.value);
-        assert_int_equal(count_lines(out), 1);
-        assert_true(strncmp(out, best.name, strlen(best.name)) == 0);
+        out = blis_child_output("log", value);
+        assert_int_equal(count_lines(out), 2);
+        assert_true(strncmp(out, name, strlen(name)) == 0);
     }
     free(out);
 }

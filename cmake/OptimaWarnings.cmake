@@ -13,6 +13,11 @@ if(OPTIMA_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(OPTIMA_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
 # Fuzzing builds instrument the library for coverage and memory errors; the fuzz targets
 # add libFuzzer's main themselves (tests/fuzz).
 if(OPTIMA_BUILD_FUZZ)

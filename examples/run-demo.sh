@@ -7,6 +7,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 . ./cmake/debian-deps.sh
+. ./examples/common/blis-choice.sh
+optima_choose_blis
 # shellcheck disable=SC2086
 optima_install_debian_deps $OPTIMA_DEMO_PACKAGES
 jobs=$(nproc 2>/dev/null || echo 2)

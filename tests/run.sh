@@ -6,10 +6,13 @@
 #   sh tests/run.sh --sanitize   the same tests under AddressSanitizer + UBSan
 #   sh tests/run.sh --clang      built with clang, warnings as errors
 #   sh tests/run.sh --valgrind   the unit tests under valgrind's memcheck
+#   sh tests/run.sh --tsan       the unit tests under ThreadSanitizer (gcc)
 #   sh tests/run.sh --fuzz       the libFuzzer targets, 20 s each from their own seeds
 set -eu
 cd "$(dirname "$0")/.."
 . ./cmake/debian-deps.sh
+. ./examples/common/blis-choice.sh
+optima_choose_blis
 # shellcheck disable=SC2086
 optima_install_debian_deps $OPTIMA_BUILD_PACKAGES
 
@@ -24,12 +27,16 @@ case "$mode" in
     --clang)    dir=build/clang; export CC=clang ;;
     --valgrind) dir=build/valgrind; flags="$flags -DCMAKE_BUILD_TYPE=Debug -DOPTIMA_VALGRIND=ON"
                 ctest_args="$ctest_args -L unit" ;;
+    --tsan)     dir=build/tsan; flags="$flags -DOPTIMA_TSAN=ON -DOPTIMA_BUILD_BINDINGS=OFF"
+                ctest_args="$ctest_args -L unit"
+                TSAN_OPTIONS="halt_on_error=1 suppressions=$(pwd)/tests/tsan.supp"
+                export TSAN_OPTIONS ;;
     --fuzz)     dir=build/fuzz; export CC=clang; target="--target fuzz_load"
                 # Only the fuzz targets: everything in this build carries libFuzzer's
                 # coverage hooks, which only a fuzzer's executable resolves.
                 flags="$flags -DOPTIMA_BUILD_FUZZ=ON -DOPTIMA_BUILD_SHARED=OFF -DOPTIMA_BUILD_BINDINGS=OFF -DOPTIMA_BUILD_EXAMPLES=OFF"
                 ctest_args="$ctest_args -L fuzz" ;;
-    *) echo "usage: sh tests/run.sh [--sanitize|--clang|--valgrind|--fuzz]" >&2; exit 2 ;;
+    *) echo "usage: sh tests/run.sh [--sanitize|--clang|--valgrind|--tsan|--fuzz]" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086
 cmake -S . -B "$dir" $flags

@@ -20,6 +20,7 @@
 
 #include <optima/optima.h>
 
+#include "blis_choice.h"
 #include "cache.h"
 #include "distill.h"
 #include "fashion.h"
@@ -792,6 +793,7 @@ static int run(demo_run *r)
 
 int main(int argc, char **argv)
 {
+    optima_choose_blis("optima-demo");
     setvbuf(stdout, NULL, _IOLBF, 0); /* interleave with the progress lines on stderr */
     demo_run *r = calloc(1, sizeof *r);
     if (r == NULL) return 1;

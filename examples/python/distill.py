@@ -11,6 +11,8 @@ Run:  OPTIMA_LIBRARY=build/liboptima.so.1 PYTHONPATH=bindings/python \
 """
 
 import argparse
+import os
+import platform
 import sys
 
 import numpy as np
@@ -118,7 +120,35 @@ class Host(optima.RunCallbacks):
         self.rounds.append((arm, reward))
 
 
+def choose_blis():
+    """Before BLIS starts: when BLIS_ARCH_TYPE is unset, pick BLIS's fastest compiled-in
+    configuration for this CPU (Debian's BLIS runs slow generic kernels on CPUs it does not
+    know, such as Zen 5); the rule of the project's C programs (src/core/blis_arch.h)."""
+    if "BLIS_ARCH_TYPE" in os.environ:
+        print(f"BLIS configuration from the environment: BLIS_ARCH_TYPE="
+              f"{os.environ['BLIS_ARCH_TYPE']}", file=sys.stderr)
+        return
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            info = f.read()
+    except OSError:
+        return
+    flags = next((l.split(":", 1)[1].split() for l in info.splitlines()
+                  if l.startswith("flags")), [])
+    if platform.machine() != "x86_64":
+        return
+    if all(f in flags for f in ("avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl")):
+        name, value = "skx", 0
+    elif "avx2" in flags and "fma" in flags:
+        name, value = ("zen3", 6) if "AuthenticAMD" in info else ("haswell", 3)
+    else:
+        return
+    os.environ["BLIS_ARCH_TYPE"] = str(value)
+    print(f"BLIS configuration '{name}' for this CPU (BLIS_ARCH_TYPE={value})", file=sys.stderr)
+
+
 def main(argv):
+    choose_blis()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)

@@ -152,7 +152,38 @@ fn bandit(ctx: &Context) -> optima::Result<()> {
     Ok(())
 }
 
+/// Before BLIS starts: when BLIS_ARCH_TYPE is unset, pick BLIS's fastest compiled-in
+/// configuration for this CPU (Debian's BLIS runs slow generic kernels on CPUs it does
+/// not know, such as Zen 5); the rule of the project's C programs (src/core/blis_arch.h).
+fn choose_blis() {
+    if let Ok(set) = std::env::var("BLIS_ARCH_TYPE") {
+        eprintln!("BLIS configuration from the environment: BLIS_ARCH_TYPE={set}");
+        return;
+    }
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags: Vec<&str> = info
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|f| f.split_whitespace().collect())
+        .unwrap_or_default();
+    let has = |names: &[&str]| names.iter().all(|n| flags.contains(n));
+    let (name, value) = if has(&["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"]) {
+        ("skx", 0)
+    } else if has(&["avx2", "fma"]) {
+        if info.contains("AuthenticAMD") { ("zen3", 6) } else { ("haswell", 3) }
+    } else {
+        return;
+    };
+    std::env::set_var("BLIS_ARCH_TYPE", value.to_string());
+    eprintln!("BLIS configuration '{name}' for this CPU (BLIS_ARCH_TYPE={value})");
+}
+
 fn main() -> optima::Result<()> {
+    choose_blis();
     optima::check_version()?;
     println!("liboptima {}", optima::version_string());
     let ctx = Context::new()?;

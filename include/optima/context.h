@@ -105,10 +105,13 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_create_with_allocator(
 OPTIMA_API void optima_context_destroy(optima_context *ctx);
 
 /**
- * @brief Set how many threads BLIS may use for this context's matrix products.
+ * @brief Set how many threads BLIS may use for this context's matrix products, and the
+ *        losses' row passes too.
  *
  * The count lives in a per-context BLIS runtime object: it never changes another context
- * or the process-wide BLIS setting. Default 1.
+ * or the process-wide BLIS setting. The row passes of the losses (math.h) use up to as
+ * many threads of their own, started per call, with results bit-identical for every
+ * count. Default 1.
  * @param ctx the context.
  * @param threads 1 to 1024.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL context or a count out of range.
@@ -137,6 +140,25 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_get_threads(const optim
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_set_log(optima_context *ctx,
                                                                  optima_log_fn sink, void *user,
                                                                  int32_t level);
+
+/**
+ * @brief The name of the BLIS configuration (kernel set) that runs this context's matrix
+ *        products, as BLIS names it: `"skx"`, `"zen3"`, `"haswell"`, `"generic"`, …
+ *
+ * BLIS picks its configuration for the whole process when it initialises (the context
+ * initialises it if the host did not), from the CPU or from the environment variable
+ * `BLIS_ARCH_TYPE`. The library reads that choice and never changes it. When BLIS runs
+ * `generic` on an x86-64 CPU that a compiled-in configuration suits (AVX-512F/DQ/CD/BW/VL:
+ * `skx`; AVX2 and FMA: `zen3` or `haswell`), the context logs one ::OPTIMA_LOG_WARN
+ * message naming `BLIS_ARCH_TYPE` and the value to set before the process starts; it is
+ * delivered to the first sink set with optima_context_set_log() at a level that admits it.
+ * @param ctx the context.
+ * @param[out] name receives a NUL-terminated string owned by BLIS, valid for the life of
+ *        the process.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if an argument is NULL.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_get_blis_arch(const optima_context *ctx,
+                                                                       const char **name);
 
 /**
  * @brief The message of the last call that failed on this context.

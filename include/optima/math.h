@@ -14,25 +14,34 @@
  * - Gradients are overwritten, never accumulated. A gradient pointer may be NULL to skip
  *   that gradient; a non-NULL one must hold `rows` rows of `grad_..._stride` floats
  *   (stride at least the width) and must not overlap the inputs.
- * - Every input element is checked before anything is written: a NaN or infinity gives
- *   `OPTIMA_ENONFINITE` and leaves the value and every gradient buffer untouched.
- * - Matrix products run through BLIS with the context's thread count; everything else
- *   runs on the calling thread.
+ * - Nothing is written unless the whole result is finite: a NaN or infinity in an input,
+ *   or a result that overflows float32 (see Range), gives `OPTIMA_ENONFINITE` and leaves
+ *   the value and every gradient buffer untouched.
+ * - Matrix products run through BLIS with the context's thread count, and the row passes
+ *   (the losses' element-wise work) split their rows over as many threads (fewer for
+ *   small inputs; POSIX threads started per call). Results are bit-identical for every
+ *   thread count: the rows are cut into blocks that depend only on the row count, and
+ *   the blocks' sums are added in a fixed order. (BLIS's products are not covered by this
+ *   promise: their summation order may change with the thread count.)
  * - Errors: `OPTIMA_EINVAL` for a NULL context, view, data or output pointer, a row
  *   stride below the width or an invalid scalar; `OPTIMA_ESHAPE` for shapes that do not
  *   fit each other or zero rows or columns; `OPTIMA_EOVERFLOW` for a view whose extent
  *   does not fit in memory; `OPTIMA_ENOMEM` when scratch memory cannot be had. The
  *   message names the function and the argument.
  * - Memory: the functions that need scratch memory (those with a projection, and
- *   optima_kl()) allocate it through the context and free it before returning; use an
+ *   optima_kl(): 2 × classes floats per thread) allocate it through the context and free
+ *   it before returning; use an
  *   ::optima_loss handle (loss.h) for steps that never allocate.
  * - Thread safety: reentrant. The context is only read (its allocator and thread count)
  *   and failures are recorded in the calling thread's slot only, so several threads may
  *   call these functions with one context at once (its allocator hooks must then be
  *   thread-safe, as the C library's are).
- * - Range: the MSE difference Y − Ht and the projection Hs·P are float32, so inputs
- *   large enough to overflow them (beyond about 1e38 in magnitude, or products that
- *   large) give `OPTIMA_ENONFINITE` like a NaN would.
+ * - Range: Y = Hs·P, the MSE and KL differences Y − Ht and zt − zs, and the gradients
+ *   are float32, so inputs large enough to overflow them (beyond about 1e38 in
+ *   magnitude, or products that large) give `OPTIMA_ENONFINITE` like a NaN would. A
+ *   gradient is refused as overflowing when its bound (for MSE and attention, the
+ *   largest factor times the root of the sum of squared differences) exceeds 1.7e38,
+ *   half the float32 range. The cosine of finite inputs never overflows.
  */
 #ifndef OPTIMA_MATH_H
 #define OPTIMA_MATH_H
@@ -110,7 +119,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_cosine(
  *
  * value = T² · 1/n · Σ_{rows that count} KL(softmax(zt/T) ‖ softmax(zs/T)), computed
  * with stable log-softmax; gradient dvalue/dzs = T/n · (softmax(zs/T) − softmax(zt/T)).
- * Allocates 2 × classes floats of scratch through the context.
+ * Allocates 2 × classes floats of scratch per thread through the context.
  *
  * @param ctx the context; only read.
  * @param student_logits zs, rows × classes.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blis_arch.h"
 #include "context_impl.h"
 
 #define OPT_MAX_THREADS 1024
@@ -18,6 +19,36 @@ static void opt_libc_free(void *user, void *ptr)
 {
     (void)user;
     free(ptr);
+}
+
+/* Which configuration BLIS runs, and what to advise when it is `generic` on a CPU that a
+ * compiled-in configuration suits. bli_init() first: with BLIS_ARCH_TYPE set,
+ * bli_arch_query_id() aborts the process when BLIS is not initialised yet. Reads BLIS's
+ * state, never changes it (nor the environment): the host may use BLIS itself. */
+static void opt_query_blis(optima_context *ctx)
+{
+    bli_init();
+    const arch_t id = bli_arch_query_id();
+    ctx->blis_arch = bli_arch_string(id);
+    const opt_cpu cpu = opt_cpu_detect();
+    const opt_blis_arch advice = opt_blis_advice(&cpu, (int)id);
+    ctx->blis_advice_name = advice.name;
+    ctx->blis_advice_value = advice.value;
+}
+
+/* The warning of opt_query_blis, sent once, to the first sink that admits it: a context
+ * is created without a sink. */
+static void opt_log_blis_advice(optima_context *ctx)
+{
+    if (ctx->blis_advice_name == NULL || ctx->log_sink == NULL ||
+        ctx->log_level < OPTIMA_LOG_WARN)
+        return;
+    opt_log(ctx, OPTIMA_LOG_WARN,
+            "BLIS runs its generic reference kernels, several times slower than its '%s' "
+            "kernels, which this CPU supports: set the environment variable "
+            "BLIS_ARCH_TYPE=%d before the process starts", ctx->blis_advice_name,
+            ctx->blis_advice_value);
+    ctx->blis_advice_name = NULL;
 }
 
 /* The smallest struct_size a caller may pass: everything up to and including `free`. */
@@ -50,6 +81,7 @@ optima_status optima_context_create_with_allocator(const optima_allocator *alloc
     bli_rntm_init(&ctx->rntm);
     bli_rntm_set_num_threads(1, &ctx->rntm);
     ctx->log_level = OPTIMA_LOG_WARN;
+    opt_query_blis(ctx);
     *out = ctx;
     return OPTIMA_OK;
 }
@@ -101,6 +133,16 @@ optima_status optima_context_set_log(optima_context *ctx, optima_log_fn sink, vo
     ctx->log_sink = sink;
     ctx->log_user = user;
     ctx->log_level = level;
+    opt_log_blis_advice(ctx);
+    return OPTIMA_OK;
+}
+
+optima_status optima_context_get_blis_arch(const optima_context *ctx, const char **name)
+{
+    static const char fn[] = "optima_context_get_blis_arch";
+    OPT_CHECK_NOT_NULL(NULL, fn, ctx);
+    OPT_CHECK_NOT_NULL(NULL, fn, name);
+    *name = ctx->blis_arch;
     return OPTIMA_OK;
 }
 

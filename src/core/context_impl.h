@@ -16,6 +16,9 @@ struct optima_context {
     void *log_user;
     int32_t log_level;
     opt_errslot error;
+    const char *blis_arch;  /* the configuration BLIS runs (a BLIS-owned string) */
+    int blis_advice_value;  /* BLIS_ARCH_TYPE to advise, or -1; see opt_blis_advice */
+    const char *blis_advice_name;
 };
 
 /* Memory for the library's own use: 64-byte aligned (whole cache lines, what BLIS and

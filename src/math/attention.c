@@ -6,13 +6,15 @@
 #include <math.h>
 
 #include "../core/checked.h"
+#include "../core/context_impl.h"
+#include "row_blocks.h"
 #include "views.h"
 
 #define OPT_LANES 8
 
 /* Σ over admitted keys of (s − t)²; g = c·(s − t) on admitted keys, 0 on the others. The
- * difference is taken in float64: this loss is not on a hot path, so any finite scores
- * give a finite value. */
+ * difference is taken in float64, so any finite scores give a finite value; the caller
+ * checks the float32 gradient fits before asking for it (opt_gradient_fits). */
 static double opt_attention_row(const float *s, const float *t, const uint8_t *keys, size_t n,
                                 float c, float *g)
 {
@@ -48,28 +50,42 @@ typedef struct opt_attention_shape {
     size_t examples, heads, queries, keys;
 } opt_attention_shape;
 
-/* One pass over the admitted elements; @p g NULL computes the value only. */
-static double opt_attention_pass(const optima_tensor *s, const optima_tensor *t,
-                                 opt_attention_shape sh, const uint8_t *qmask,
-                                 const uint8_t *kmask, float c, float *g, size_t gs)
+typedef struct opt_attention_job {
+    const optima_tensor *s, *t;
+    opt_attention_shape sh;
+    const uint8_t *qmask, *kmask;
+    float c;
+    float *g; /* NULL: the value only */
+    size_t gs;
+} opt_attention_job;
+
+/* Rows [begin, end): row r is query q = r mod queries of example e = r / (heads·queries). */
+static double opt_attention_block(const void *arg, size_t begin, size_t end, size_t worker)
 {
+    (void)worker;
+    const opt_attention_job *j = arg;
+    const opt_attention_shape sh = j->sh;
     double total = 0.0;
-    for (size_t e = 0; e < sh.examples; ++e) {
-        const uint8_t *keys = kmask != NULL ? kmask + e * sh.keys : NULL;
-        for (size_t h = 0; h < sh.heads; ++h) {
-            for (size_t q = 0; q < sh.queries; ++q) {
-                const size_t r = (e * sh.heads + h) * sh.queries + q;
-                float *gr = g != NULL ? g + r * gs : NULL;
-                if (qmask != NULL && qmask[e * sh.queries + q] == 0) {
-                    if (gr != NULL) for (size_t k = 0; k < sh.keys; ++k) gr[k] = 0.0f;
-                    continue;
-                }
-                total += opt_attention_row(s->data + r * s->row_stride,
-                                           t->data + r * t->row_stride, keys, sh.keys, c, gr);
-            }
+    for (size_t r = begin; r < end; ++r) {
+        const size_t e = r / (sh.heads * sh.queries), q = r % sh.queries;
+        float *gr = j->g != NULL ? j->g + r * j->gs : NULL;
+        if (j->qmask != NULL && j->qmask[e * sh.queries + q] == 0) {
+            if (gr != NULL) for (size_t k = 0; k < sh.keys; ++k) gr[k] = 0.0f;
+            continue;
         }
+        total += opt_attention_row(j->s->data + r * j->s->row_stride,
+                                   j->t->data + r * j->t->row_stride,
+                                   j->kmask != NULL ? j->kmask + e * sh.keys : NULL, sh.keys,
+                                   j->c, gr);
     }
     return total;
+}
+
+/* One pass over the admitted elements on the context's threads (row_blocks.h). */
+static double opt_attention_pass(const optima_context *ctx, const opt_attention_job *job)
+{
+    return opt_row_blocks_sum(ctx->threads, job->s->rows, job->sh.keys, opt_attention_block,
+                              job);
 }
 
 optima_status optima_attention_mse(const optima_context *ctx, const optima_tensor *student,
@@ -105,13 +121,20 @@ optima_status optima_attention_mse(const optima_context *ctx, const optima_tenso
     const double inv = elements > 0.0 ? 1.0 / elements : 0.0;
     /* value first, gradient second: nothing is written unless every admitted element is
      * finite (the pass never reads the others, so this scan is the only check) */
-    const double sum = opt_attention_pass(student, teacher, sh, query_mask, key_mask, 0.0f, NULL, 0);
+    opt_attention_job job = {student, teacher, sh, query_mask, key_mask, 0.0f, NULL, 0};
+    const double sum = opt_attention_pass(ctx, &job);
     OPT_RETURN_ERROR_IF(!isfinite(sum), NULL, OPTIMA_ENONFINITE,
                         "%s: argument 'student' or 'teacher' holds a NaN or an infinity in an "
                         "admitted element (nothing was written)", fn);
-    if (grad != NULL)
-        (void)opt_attention_pass(student, teacher, sh, query_mask, key_mask, (float)(2.0 * inv),
-                                 grad, grad_stride);
+    OPT_RETURN_ERROR_IF(grad != NULL && !opt_gradient_fits(2.0 * inv, sum), NULL,
+                        OPTIMA_ENONFINITE, "%s: the gradient overflows float32 (arguments "
+                        "'student' and 'teacher' differ by too much; nothing was written)", fn);
+    if (grad != NULL) {
+        job.c = (float)(2.0 * inv);
+        job.g = grad;
+        job.gs = grad_stride;
+        (void)opt_attention_pass(ctx, &job);
+    }
     *loss = sum * inv;
     return OPTIMA_OK;
 }

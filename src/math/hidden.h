@@ -19,12 +19,14 @@ typedef struct opt_hidden_job {
     size_t grad_student_stride;
     float *grad_projection;           /* NULL or ds × dt, stride grad_projection_stride */
     size_t grad_projection_stride;
-    int scan_first;                   /* scan the inputs before a gradient is written */
+    int untouched; /* the stateless promise: on failure nothing has been written */
 } opt_hidden_job;
 
 /* Compute the value (mean over counted rows, see math.h) and the gradients asked for.
- * Returns 0, or -1 when an input or the projected student is not finite. With a
- * projection, or with scan_first, nothing has been written when -1 is returned. */
+ * Returns 0; -1 when an input, the projected student or a gradient is not finite in
+ * float32; -2 when scratch memory for a guarded product cannot be had (only with
+ * untouched set). With untouched set nothing has been written on failure; otherwise the
+ * gradients are undefined then. Without untouched this never allocates. */
 int opt_hidden_loss(const optima_context *ctx, const opt_hidden_job *job, double *value);
 
 #endif /* OPT_MATH_HIDDEN_H */

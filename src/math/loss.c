@@ -41,6 +41,7 @@ static void opt_release_rows(optima_loss *loss)
     opt_free(loss->ctx, loss->work);
     loss->work = NULL;
     loss->row_capacity = 0;
+    loss->work_capacity = 0;
     loss->grads_valid = 0;
 }
 

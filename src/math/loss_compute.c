@@ -42,10 +42,13 @@ static optima_status opt_check_batch(optima_loss *loss, const char *fn,
 }
 
 /* Floats of workspace for @p rows: the projected student of the widest projected pair,
- * or the two exponential rows of KL. */
+ * or the two exponential rows of KL per thread. */
 static int opt_work_floats(const optima_loss *loss, size_t rows, size_t *count)
 {
-    if (loss->kind == OPTIMA_LOSS_KL) return opt_mul_overflows(2, loss->pairs[0].ds, count);
+    if (loss->kind == OPTIMA_LOSS_KL) {
+        *count = opt_row_loss_scratch(loss->ctx->threads, rows, loss->pairs[0].ds);
+        return 0;
+    }
     size_t widest = 0;
     for (size_t p = 0; p < loss->pair_count; ++p)
         if (loss->pairs[p].projection != NULL && loss->pairs[p].dt > widest)
@@ -53,14 +56,20 @@ static int opt_work_floats(const optima_loss *loss, size_t rows, size_t *count)
     return opt_mul_overflows(rows, widest, count);
 }
 
-/* Grow every row buffer to @p rows at once; on failure the old buffers stay. */
+/* Grow every row buffer to @p rows at once (and the workspace, which KL also sizes by
+ * the context's threads); on failure the old buffers stay. */
 static optima_status opt_reserve_rows(optima_loss *loss, const char *fn, size_t rows)
 {
-    if (rows <= loss->row_capacity) return OPTIMA_OK;
+    size_t work = 0;
+    const int too_big = opt_work_floats(loss, rows, &work);
+    if (!too_big && rows <= loss->row_capacity && work <= loss->work_capacity) return OPTIMA_OK;
+    if (rows < loss->row_capacity) {
+        rows = loss->row_capacity;
+        (void)opt_work_floats(loss, rows, &work); /* fits: it did for these rows before */
+    }
     const size_t n = loss->pair_count;
     float **fresh = opt_calloc(loss->ctx, n + 1, sizeof(float *));
-    size_t work = 0;
-    int ok = fresh != NULL && !opt_work_floats(loss, rows, &work);
+    int ok = fresh != NULL && !too_big;
     for (size_t p = 0; ok && p < n; ++p) {
         size_t count;
         ok = !opt_mul_overflows(rows, loss->pairs[p].ds, &count) &&
@@ -81,6 +90,7 @@ static optima_status opt_reserve_rows(optima_loss *loss, const char *fn, size_t 
     loss->work = fresh[n];
     opt_free(loss->ctx, fresh);
     loss->row_capacity = rows;
+    loss->work_capacity = work;
     return OPTIMA_OK;
 }
 
@@ -91,8 +101,9 @@ static int opt_run_pair(optima_loss *loss, opt_pair *pr, const optima_tensor *s,
     if (loss->kind == OPTIMA_LOSS_KL) {
         const size_t n = opt_mask_count(mask, s->rows);
         const double inv = n > 0 ? 1.0 / (double)n : 0.0, temp = loss->temperature;
-        const double sum = opt_kl_rows(s, t, mask, temp, (float)(scale * temp * inv),
-                                       pr->grad_student, pr->ds, loss->work);
+        const opt_row_job job = {OPTIMA_LOSS_KL, s, t, mask, (float)(scale * temp * inv),
+                                 pr->grad_student, pr->ds, temp, loss->work};
+        const double sum = opt_row_loss(&job, loss->ctx->threads);
         if (!isfinite(sum)) return -1;
         pr->value = temp * temp * sum * inv;
         return 0;

@@ -32,6 +32,7 @@ struct optima_loss {
     size_t row_capacity; /* rows the gradient buffers and the workspace hold */
     size_t last_rows;    /* rows of the last successful compute */
     float *work;
+    size_t work_capacity; /* floats in work */
     int grads_valid;
     opt_errslot error;
 };

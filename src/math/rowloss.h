@@ -26,4 +26,22 @@ double opt_cosine_rows(const optima_tensor *y, const optima_tensor *t, const uin
 double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8_t *mask,
                    double temperature, float coef, float *g, size_t gs, float *scratch);
 
+/* One of the kernels above over every row of its views, on the context's threads. */
+typedef struct opt_row_job {
+    int32_t kind;                /* OPTIMA_LOSS_MSE, OPTIMA_LOSS_COSINE or OPTIMA_LOSS_KL */
+    const optima_tensor *y, *t;  /* student (y, or zs) and teacher (t, or zt) */
+    const uint8_t *mask;
+    float coef;
+    float *g;                    /* NULL or rows × cols at stride gs */
+    size_t gs;
+    double temperature;          /* KL only */
+    float *scratch;              /* KL only: opt_row_loss_scratch floats */
+} opt_row_job;
+
+/* Σ_r w_r ℓ_r, the same bits for every thread count (row_blocks.h). */
+double opt_row_loss(const opt_row_job *job, int32_t threads);
+
+/* Floats of scratch KL needs for @p rows × @p cols on @p threads threads. */
+size_t opt_row_loss_scratch(int32_t threads, size_t rows, size_t cols);
+
 #endif /* OPT_MATH_ROWLOSS_H */

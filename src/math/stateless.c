@@ -20,7 +20,11 @@ static optima_status opt_fail_nonfinite(const char *fn, const optima_tensor *a, 
     const char *which = !opt_view_finite(a) ? an
                         : !opt_view_finite(b) ? bn
                         : (c != NULL && !opt_view_finite(c)) ? cn
-                                                             : "the result";
+                                                             : NULL;
+    if (which == NULL)
+        return opt_fail(NULL, OPTIMA_ENONFINITE,
+                        "%s: the result or its gradient overflows float32 (arguments '%s' and "
+                        "'%s' are too large; nothing was written)", fn, an, bn);
     return opt_fail(NULL, OPTIMA_ENONFINITE,
                     "%s: argument '%s' holds a NaN or an infinity (nothing was written)", fn,
                     which);
@@ -98,6 +102,9 @@ static optima_status opt_hidden_public(const char *fn, int32_t kind, const optim
     double value = 0.0;
     const int bad = opt_hidden_loss(ctx, &job, &value);
     opt_free(ctx, job.work);
+    if (bad == -2)
+        return opt_fail(NULL, OPTIMA_ENOMEM, "%s: cannot allocate scratch for a gradient "
+                        "(nothing was written)", fn);
     if (bad) return opt_fail_nonfinite(fn, student, "student", teacher, "teacher", projection,
                                        "projection");
     *loss = value;
@@ -144,16 +151,28 @@ optima_status optima_kl(const optima_context *ctx, const optima_tensor *student_
     OPT_FORWARD_IF_ERROR(opt_check_temperature(NULL, fn, temperature));
     OPT_FORWARD_IF_ERROR(opt_check_output(NULL, fn, "grad", grad, grad_stride,
                                           student_logits->rows, student_logits->cols));
-    if (grad != NULL && (!opt_view_finite(student_logits) || !opt_view_finite(teacher_logits)))
+    /* Only zt − zs (float32) can overflow, and only when |zt| + |zs| can exceed the
+     * float32 range; then the value is taken first, without writing. */
+    const double reach = grad == NULL ? 0.0
+                                      : (double)opt_view_max_abs(student_logits) +
+                                            (double)opt_view_max_abs(teacher_logits);
+    if (!isfinite(reach))
         return opt_fail_nonfinite(fn, student_logits, "student_logits", teacher_logits,
                                   "teacher_logits", NULL, NULL);
     optima_status status = OPTIMA_OK;
-    float *scratch = opt_scratch(ctx, fn, 2, student_logits->cols, &status);
+    const size_t rows = student_logits->rows, cols = student_logits->cols;
+    float *scratch = opt_scratch(ctx, fn, 1, opt_row_loss_scratch(ctx->threads, rows, cols),
+                                 &status);
     if (scratch == NULL) return status;
-    const size_t n = opt_mask_count(mask, student_logits->rows);
+    const size_t n = opt_mask_count(mask, rows);
     const double inv = n > 0 ? 1.0 / (double)n : 0.0;
-    const double sum = opt_kl_rows(student_logits, teacher_logits, mask, temperature,
-                                   (float)(temperature * inv), grad, grad_stride, scratch);
+    opt_row_job job = {OPTIMA_LOSS_KL, student_logits, teacher_logits, mask,
+                       (float)(temperature * inv), NULL, 0, temperature, scratch};
+    double sum = 0.0;
+    if (reach > OPT_FLOAT_SAFE) sum = opt_row_loss(&job, ctx->threads);
+    job.g = grad;
+    job.gs = grad_stride;
+    if (isfinite(sum)) sum = opt_row_loss(&job, ctx->threads);
     opt_free(ctx, scratch);
     if (!isfinite(sum))
         return opt_fail_nonfinite(fn, student_logits, "student_logits", teacher_logits,

@@ -1,13 +1,14 @@
 /* Checks of views and output buffers, and the finiteness scan. */
 #include "views.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <optima/math.h>
 
 #include "../core/checked.h"
 #include "clones.h"
-#include "vec16.h"
 
 /* Elements spanned by rows × cols at row stride @p stride; non-zero on overflow, also when
  * the span in bytes would not fit. */
@@ -50,29 +51,40 @@ optima_status opt_check_output(opt_errslot *slot, const char *fn, const char *na
     return OPTIMA_OK;
 }
 
-/* x·0 is 0 for finite x and NaN for NaN or ±∞, and a NaN stays in a sum: one multiply
- * and one add per element, on 16-lane vectors (vec16.h) with two independent sums so
- * that the adds' latency does not bound the scan, which must keep up with memory. */
+/* The largest |x| as the bits of a float: for non-negative floats the bit patterns are
+ * ordered like the values, and every ∞ or NaN pattern is above FLT_MAX's, so an integer
+ * maximum (vectorised, no -ffast-math needed) answers both questions in one pass that
+ * keeps up with memory. */
 OPT_VECTOR_CLONES
-int opt_view_finite(const optima_tensor *view)
+float opt_view_max_abs(const optima_tensor *view)
 {
-    const size_t n = view->cols;
-    opt_v16f a = {0}, b = {0};
-    float rest = 0.0f;
+    uint32_t top = 0;
     for (size_t r = 0; r < view->rows; ++r) {
         const float *x = view->data + r * view->row_stride;
-        size_t i = 0;
-        for (; n - i >= 2 * OPT_V16; i += 2 * OPT_V16) {
-            opt_v16f u, v;
-            opt_v16_load(&u, x + i);
-            opt_v16_load(&v, x + i + OPT_V16);
-            a += u * 0.0f;
-            b += v * 0.0f;
+        uint32_t row_top = 0;
+        for (size_t i = 0; i < view->cols; ++i) {
+            uint32_t bits;
+            memcpy(&bits, &x[i], sizeof bits);
+            bits &= 0x7fffffffu;
+            row_top = bits > row_top ? bits : row_top;
         }
-        for (; i < n; ++i) rest += x[i] * 0.0f;
+        top = row_top > top ? row_top : top;
     }
-    a += b;
-    return opt_v16_sum(&a) + (double)rest == 0.0;
+    if (top >= 0x7f800000u) return INFINITY;
+    float m;
+    memcpy(&m, &top, sizeof m);
+    return m;
+}
+
+int opt_view_finite(const optima_tensor *view)
+{
+    return opt_view_max_abs(view) < INFINITY;
+}
+
+int opt_gradient_fits(double coef, double sum_squares)
+{
+    const double c = fabs(coef) > 1.0 ? fabs(coef) : 1.0;
+    return isfinite(sum_squares) && c * sqrt(sum_squares) <= OPT_FLOAT_SAFE;
 }
 
 size_t opt_mask_count(const uint8_t *mask, size_t rows)

@@ -1,5 +1,8 @@
 /* The context: creation with default and host allocators, settings, logging, errors. */
+#include "blis_child.h"
 #include "testutil.h"
+
+#include "core/blis_arch.h"
 
 static void create_and_destroy_with_defaults(void **state)
 {
@@ -149,6 +152,8 @@ static void log_setting_is_validated(void **state)
     log_record r;
     memset(&r, 0, sizeof r);
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    log_record absorbed; /* BLIS's configuration warning, if this machine runs generic */
+    assert_int_equal(optima_context_set_log(ctx, record_log, &absorbed, OPTIMA_LOG_WARN), OPTIMA_OK);
     assert_int_equal(optima_context_set_log(ctx, record_log, &r, OPTIMA_LOG_DEBUG), OPTIMA_OK);
     assert_fails_naming(optima_context_set_log(ctx, record_log, &r, 0), OPTIMA_EINVAL, "'level'");
     assert_fails_naming(optima_context_set_log(ctx, record_log, &r, 5), OPTIMA_EINVAL, "'level'");
@@ -164,8 +169,117 @@ static void last_error_of_null_context_is_empty(void **state)
     assert_string_equal(optima_context_last_error(NULL), "");
 }
 
-int main(void)
+static void blis_arch_names_what_blis_runs(void **state)
 {
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    const char *name = NULL;
+    assert_int_equal(optima_context_get_blis_arch(ctx, &name), OPTIMA_OK);
+    assert_non_null(name);
+    assert_string_equal(name, bli_arch_string(bli_arch_query_id()));
+    assert_fails_naming(optima_context_get_blis_arch(NULL, &name), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming(optima_context_get_blis_arch(ctx, NULL), OPTIMA_EINVAL, "'name'");
+    optima_context_destroy(ctx);
+}
+
+static opt_cpu cpu_with(int amd, int avx2_fma, int avx512_parts)
+{
+    opt_cpu c = {1, amd, avx2_fma, avx2_fma, avx512_parts > 0, avx512_parts > 1,
+                 avx512_parts > 2, avx512_parts > 3, avx512_parts > 4};
+    return c;
+}
+
+/* The advice is due exactly when BLIS runs generic on a CPU with the features of a
+ * compiled-in configuration. */
+static void blis_advice_follows_the_cpu(void **state)
+{
+    (void)state;
+    const int generic = (int)BLIS_ARCH_GENERIC;
+    opt_cpu c = cpu_with(1, 1, 5);
+    assert_string_equal(opt_blis_advice(&c, generic).name, "skx");
+    assert_int_equal(opt_blis_advice(&c, generic).value, (int)BLIS_ARCH_SKX);
+    assert_int_equal((int)BLIS_ARCH_SKX, 0); /* the numbers the docs quote */
+    assert_null(opt_blis_advice(&c, (int)BLIS_ARCH_ZEN3).name);
+    assert_null(opt_blis_advice(&c, (int)BLIS_ARCH_SKX).name);
+    c = cpu_with(1, 1, 4); /* AVX-512 without VL: not skx */
+    assert_string_equal(opt_blis_advice(&c, generic).name, "zen3");
+    assert_int_equal(opt_blis_advice(&c, generic).value, 6);
+    c = cpu_with(0, 1, 0);
+    assert_string_equal(opt_blis_advice(&c, generic).name, "haswell");
+    assert_int_equal(opt_blis_advice(&c, generic).value, 3);
+    c = cpu_with(1, 0, 0);
+    assert_null(opt_blis_advice(&c, generic).name);
+    c.avx2 = 1; /* AVX2 without FMA */
+    assert_null(opt_blis_advice(&c, generic).name);
+    c = cpu_with(0, 1, 5);
+    c.x86_64 = 0;
+    assert_null(opt_blis_advice(&c, generic).name);
+}
+
+/* Child: the configuration, then every message a sink gets over two set_log calls. */
+static void print_log(void *user, int32_t level, const char *message)
+{
+    (void)user;
+    printf("%d %s\n", (int)level, message);
+}
+
+static int child_log(void)
+{
+    optima_context *ctx = NULL;
+    const char *arch = NULL;
+    if (optima_context_create(&ctx) != OPTIMA_OK ||
+        optima_context_get_blis_arch(ctx, &arch) != OPTIMA_OK)
+        return 1;
+    const opt_cpu cpu = opt_cpu_detect(); /* the child's own view (valgrind's differs) */
+    const opt_blis_arch best = opt_blis_best_arch(&cpu);
+    printf("%s\n%s %d\n", arch, best.name != NULL ? best.name : "none", best.value);
+    if (optima_context_set_log(ctx, print_log, NULL, OPTIMA_LOG_ERROR) != OPTIMA_OK ||
+        optima_context_set_log(ctx, print_log, NULL, OPTIMA_LOG_DEBUG) != OPTIMA_OK ||
+        optima_context_set_log(ctx, print_log, NULL, OPTIMA_LOG_WARN) != OPTIMA_OK)
+        return 1;
+    optima_context_destroy(ctx);
+    return 0;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s != '\0'; ++s) n += *s == '\n';
+    return n;
+}
+
+/* Under BLIS_ARCH_TYPE=generic the context warns once, naming the variable and the value
+ * of the best configuration, when the CPU has one; under that configuration it is quiet.
+ * The child reports what it finds the CPU to be (a parent under valgrind sees another). */
+static void generic_blis_is_warned_about_once(void **state)
+{
+    (void)state;
+    char *out = blis_child_output("log", (int)BLIS_ARCH_GENERIC);
+    char name[32] = "";
+    int value = -1;
+    assert_int_equal(sscanf(out, "generic\n%31s %d\n", name, &value), 2);
+    if (strcmp(name, "none") == 0) {
+        assert_int_equal(count_lines(out), 2);
+    } else {
+        char variable[32], quoted[40];
+        snprintf(variable, sizeof variable, "BLIS_ARCH_TYPE=%d ", value);
+        snprintf(quoted, sizeof quoted, "'%s'", name);
+        assert_int_equal(count_lines(out), 3);
+        assert_non_null(strstr(out, "\n2 BLIS runs its generic"));
+        assert_non_null(strstr(out, quoted));
+        assert_non_null(strstr(out, variable));
+        free(out);
+        out = blis_child_output("log", value);
+        assert_int_equal(count_lines(out), 2);
+        assert_true(strncmp(out, name, strlen(name)) == 0);
+    }
+    free(out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--child") == 0) return child_log();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(create_and_destroy_with_defaults),
         cmocka_unit_test(create_refuses_null_out),
@@ -176,6 +290,9 @@ int main(void)
         cmocka_unit_test(threads_setting_is_validated),
         cmocka_unit_test(log_setting_is_validated),
         cmocka_unit_test(last_error_of_null_context_is_empty),
+        cmocka_unit_test(blis_arch_names_what_blis_runs),
+        cmocka_unit_test(blis_advice_follows_the_cpu),
+        cmocka_unit_test(generic_blis_is_warned_about_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,6 +125,7 @@ PROTOTYPES += _status_fns("optima_context_", [
     ("set_threads", [_vp, _i32]),
     ("get_threads", [_vp, _i32p]),
     ("set_log", [_vp, LOG_FN, _vp, _i32]),
+    ("get_blis_arch", [_vp, _p(_str)]),
 ])
 PROTOTYPES += _status_fns("optima_model_", [
     ("create", [_vp, _str, _p(_vp)]),

@@ -45,6 +45,12 @@ class Context(Handle):
     def threads(self, value):
         self._call("optima_context_set_threads", arg("threads", value))
 
+    @property
+    def blis_arch(self):
+        """The name of the BLIS configuration this process runs (``"skx"``, ``"zen3"``,
+        ``"generic"``, ...): chosen by BLIS at start-up or by ``BLIS_ARCH_TYPE``."""
+        return self._peek("optima_context_get_blis_arch", ctypes.c_char_p).decode()
+
     def set_log(self, sink, level=LogLevel.WARN):
         """Send messages at ``level`` or more severe to ``sink(level, message)``.
 

@@ -18,6 +18,16 @@ class ContextTest(unittest.TestCase):
             self.assertIn("'threads'", ctx.last_error)
             self.assertEqual(ctx.threads, 2)
 
+    def test_blis_arch_names_the_configuration_blis_runs(self):
+        import os
+        with optima.Context() as ctx:
+            name = ctx.blis_arch
+            self.assertIsInstance(name, str)
+            self.assertTrue(name)
+            # the test scripts pin generic or a named configuration through the variable
+            if os.environ.get("BLIS_ARCH_TYPE") == "25":
+                self.assertEqual(name, "generic")
+
     def test_non_integer_setting_is_a_type_error_not_a_crash(self):
         with optima.Context() as ctx:
             with self.assertRaises(TypeError):

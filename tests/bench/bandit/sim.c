@@ -11,6 +11,7 @@
 
 #include <optima/optima.h>
 
+#include "blis_choice.h"
 #include "core/rng.h"
 #include "replay.h"
 
@@ -302,6 +303,7 @@ static int history_by_name(const char *name)
 
 int main(int argc, char **argv)
 {
+    optima_choose_blis("optima-bandit-sim");
     int seeds = 50, first_seed = 0;
     const char *env_name = NULL, *trace = SIM_DEFAULT_TRACE;
     int32_t only_policy = -1;

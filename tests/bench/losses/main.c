@@ -5,9 +5,14 @@
  *     memcpy (bytes read + bytes written per second).
  * One JSON line per case and thread count:
  *   {"case": NAME, "threads": N, "ms": MEDIAN_MS, "limit_ms": LIMIT_MS, "ratio": LIMIT/MS}
+ * Every line also names the BLIS configuration in use ("blis"); the GEMM-bound cases add
+ * "generic_limit_ms", the same bare products under BLIS's generic kernels, timed in a
+ * child process (BLIS reads BLIS_ARCH_TYPE once per process).
  * Every timed call starts from cold caches (a 96 MiB buffer is written in between).
  * Flags: --repeat N (timed runs per figure, default 7), --case NAME (only that case),
- *        --threads N (only that thread count; default 1 and 2).
+ *        --threads N (only that thread count; default 1 and 2); --limit-only (print only
+ *        the limit's milliseconds of the one case and thread count given: the child's
+ *        mode).
  * Cases are a table: add a row to add a case. The trainer's case (trainer_overhead.c)
  * prints an extra field, "overhead". */
 #define _POSIX_C_SOURCE 200809L
@@ -15,11 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <blis.h>
 
 #include "bench_time.h"
 
 #include <optima/optima.h>
 
+#include "blis_choice.h"
 #include "core/rng.h"
 #include "math/gemm.h"
 #include "trainer_overhead.h"
@@ -212,8 +221,25 @@ static float *random_floats(size_t n, uint64_t seed, double scale)
     return x;
 }
 
+/* The bare products of case @p name at @p threads under BLIS's generic kernels, timed
+ * by this program run again with BLIS_ARCH_TYPE set; a negative number on failure. */
+static double generic_limit_ms(const char *name, int threads, int repeat)
+{
+    char self[4096], cmd[4200];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return -1.0;
+    self[n] = '\0';
+    snprintf(cmd, sizeof cmd, "BLIS_ARCH_TYPE=%d '%s' --limit-only --case %s --threads %d "
+             "--repeat %d", (int)BLIS_ARCH_GENERIC, self, name, threads, repeat);
+    FILE *child = popen(cmd, "r");
+    if (child == NULL) return -1.0;
+    double ms = -1.0;
+    if (fscanf(child, "%lf", &ms) != 1) ms = -1.0;
+    return pclose(child) == 0 ? ms : -1.0;
+}
+
 static void run_case(const bench_case *c, optima_context *ctx, int threads, int repeat,
-                     double bandwidth)
+                     double bandwidth, int limit_only)
 {
     bench_data d = {ctx, c->rows, c->ds, c->dt, NULL, NULL, NULL, NULL, NULL, bandwidth, NULL};
     if (c->handle_kind != 0) d.loss = make_handle(ctx, c->handle_kind, c->ds, c->dt);
@@ -223,10 +249,19 @@ static void run_case(const bench_case *c, optima_context *ctx, int threads, int 
     d.p = random_floats(c->ds * c->dt, 3, 0.1);
     d.gs = random_floats(c->rows * c->ds, 4, 1.0);
     d.gp = random_floats(c->ds * c->dt + c->rows * c->dt, 5, 1.0);
-    const double ms = median_ms(c->run, &d, repeat);
-    const double limit = c->limit_ms(&d, repeat);
-    printf("{\"case\": \"%s\", \"threads\": %d, \"ms\": %.3f, \"limit_ms\": %.3f, \"ratio\": %.3f}\n",
-           c->name, threads, ms, limit, limit / ms);
+    if (limit_only) {
+        printf("%.3f\n", c->limit_ms(&d, repeat));
+    } else {
+        const double ms = median_ms(c->run, &d, repeat);
+        const double limit = c->limit_ms(&d, repeat);
+        const char *blis = "?";
+        check(optima_context_get_blis_arch(ctx, &blis));
+        printf("{\"case\": \"%s\", \"threads\": %d, \"ms\": %.3f, \"limit_ms\": %.3f, "
+               "\"ratio\": %.3f, \"blis\": \"%s\"", c->name, threads, ms, limit, limit / ms, blis);
+        if (c->limit_ms == gemm_limit)
+            printf(", \"generic_limit_ms\": %.3f", generic_limit_ms(c->name, threads, repeat));
+        printf("}\n");
+    }
     fflush(stdout);
     free(d.hs);
     free(d.ht);
@@ -238,14 +273,17 @@ static void run_case(const bench_case *c, optima_context *ctx, int threads, int 
 
 int main(int argc, char **argv)
 {
-    int repeat = 7, only_threads = 0;
+    optima_choose_blis("optima-bench");
+    int repeat = 7, only_threads = 0, limit_only = 0;
     const char *only = NULL;
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) only = argv[++i];
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) only_threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--limit-only") == 0) limit_only = 1;
         else {
-            fprintf(stderr, "usage: %s [--repeat N] [--case NAME] [--threads N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--repeat N] [--case NAME] [--threads N] [--limit-only]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -254,14 +292,18 @@ int main(int argc, char **argv)
     if (g_flush == NULL) return 1;
     optima_context *ctx = NULL;
     check(optima_context_create(&ctx));
-    const double bandwidth = copy_bandwidth(repeat);
+    if (limit_only && (only == NULL || only_threads == 0)) {
+        fprintf(stderr, "%s: --limit-only needs --case and --threads\n", argv[0]);
+        return 2;
+    }
+    const double bandwidth = limit_only ? 1.0 : copy_bandwidth(repeat);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         if (only != NULL && strcmp(only, cases[i].name) != 0) continue;
         for (int threads = 1; threads <= 2; ++threads)
             if (only_threads == 0 || only_threads == threads)
-                run_case(&cases[i], ctx, threads, repeat, bandwidth);
+                run_case(&cases[i], ctx, threads, repeat, bandwidth, limit_only);
     }
-    for (int threads = 1; threads <= 2; ++threads)
+    for (int threads = 1; threads <= 2 && !limit_only; ++threads)
         if ((only == NULL || strcmp(only, "trainer_overhead") == 0) &&
             (only_threads == 0 || only_threads == threads))
             bench_trainer_overhead(ctx, threads, repeat);

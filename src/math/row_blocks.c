@@ -1,0 +1,77 @@
+/* See row_blocks.h. POSIX threads, started per call: a thread costs tens of microseconds,
+ * against milliseconds for the work that gets one, and keeps no pool alive between
+ * calls (no global state, nothing for the host to shut down). */
+#include "row_blocks.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Work below this many floats per thread stays on one thread. */
+#define OPT_FLOATS_PER_THREAD ((size_t)1 << 16)
+
+/* What every thread of one call shares: blocks are claimed one at a time from `next`, so
+ * a thread the scheduler starts late (the machine may be busy) leaves its blocks to the
+ * others instead of holding them up. Which thread takes a block does not change its sum,
+ * and the sums are added in block order: the bits do not depend on the claiming. */
+typedef struct opt_share {
+    opt_row_block_fn fn;
+    const void *job;
+    size_t rows, blocks;
+    atomic_size_t next; /* the next unclaimed block */
+    double *sums;       /* one per block */
+} opt_share;
+
+typedef struct opt_worker {
+    opt_share *share;
+    size_t worker;
+} opt_worker;
+
+static size_t opt_block_start(size_t b, size_t rows, size_t blocks)
+{
+    return (size_t)((unsigned long long)b * rows / blocks);
+}
+
+static void *opt_run_share(void *arg)
+{
+    const opt_worker *w = arg;
+    opt_share *s = w->share;
+    for (size_t b; (b = atomic_fetch_add(&s->next, 1)) < s->blocks;)
+        s->sums[b] = s->fn(s->job, opt_block_start(b, s->rows, s->blocks),
+                           opt_block_start(b + 1, s->rows, s->blocks), w->worker);
+    return NULL;
+}
+
+int32_t opt_row_blocks_threads(int32_t threads, size_t rows, size_t row_floats)
+{
+    const size_t blocks = rows < OPT_ROW_BLOCKS ? rows : OPT_ROW_BLOCKS;
+    const size_t work = rows * row_floats;
+    size_t useful = work / OPT_FLOATS_PER_THREAD;
+    if (useful < 1) useful = 1;
+    if (useful > blocks) useful = blocks;
+    return threads < 1 ? 1 : (size_t)threads < useful ? threads : (int32_t)useful;
+}
+
+double opt_row_blocks_sum(int32_t threads, size_t rows, size_t row_floats,
+                          opt_row_block_fn fn, const void *job)
+{
+    const size_t blocks = rows < OPT_ROW_BLOCKS ? rows : OPT_ROW_BLOCKS;
+    const size_t used = (size_t)opt_row_blocks_threads(threads, rows, row_floats);
+    double sums[OPT_ROW_BLOCKS];
+    opt_share share = {fn, job, rows, blocks, 0, sums};
+    atomic_init(&share.next, 0);
+    opt_worker workers[OPT_ROW_BLOCKS];
+    pthread_t ids[OPT_ROW_BLOCKS];
+    int started[OPT_ROW_BLOCKS] = {0};
+    for (size_t t = 0; t < used; ++t) {
+        workers[t].share = &share;
+        workers[t].worker = t;
+    }
+    for (size_t t = 1; t < used; ++t)
+        started[t] = pthread_create(&ids[t], NULL, opt_run_share, &workers[t]) == 0;
+    opt_run_share(&workers[0]);
+    for (size_t t = 1; t < used; ++t)
+        if (started[t]) pthread_join(ids[t], NULL);
+    double total = 0.0;
+    for (size_t b = 0; b < blocks; ++b) total += sums[b];
+    return total;
+}

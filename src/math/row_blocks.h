@@ -1,0 +1,30 @@
+/* Private header: a row kernel's rows split over the context's threads, with the same
+ * bits for every thread count. Not installed.
+ *
+ * The rows are cut into a fixed number of contiguous blocks that depends only on the
+ * row count (OPT_ROW_BLOCKS, fewer when there are fewer rows); each block's sum is taken
+ * in row order by one thread, and the blocks' sums are added in block order by the
+ * caller's thread. Which thread computes a block never changes what it computes. */
+#ifndef OPT_MATH_ROW_BLOCKS_H
+#define OPT_MATH_ROW_BLOCKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPT_ROW_BLOCKS 64
+
+/* Σ over rows [begin, end) of the job's kernel, writing what it writes for those rows;
+ * @p worker (0 … threads − 1) tells per-thread scratch apart. */
+typedef double (*opt_row_block_fn)(const void *job, size_t begin, size_t end, size_t worker);
+
+/* Σ over all @p rows of @p fn, on up to @p threads threads (the caller's included): fewer
+ * when the work, rows × @p row_floats, is too small to pay for a thread. Threads that
+ * cannot be started leave their blocks to the caller's thread. */
+double opt_row_blocks_sum(int32_t threads, size_t rows, size_t row_floats,
+                          opt_row_block_fn fn, const void *job);
+
+/* The number of threads opt_row_blocks_sum uses for this work: what per-thread scratch
+ * must be sized for. */
+int32_t opt_row_blocks_threads(int32_t threads, size_t rows, size_t row_floats);
+
+#endif /* OPT_MATH_ROW_BLOCKS_H */

@@ -10,6 +10,7 @@ alone never imports torch. ::
 
 The losses (``optima.torch.functional``) run in the library on CPU float32 tensors and as
 the same formulas in torch elsewhere; :func:`backend_for` says which a call will use.
+One module per concept (``functional``: the stateless losses), each re-exported here.
 """
 
 try:

@@ -294,6 +294,26 @@ class BackendTest(_Case):
         self.assertEqual(ot.mse(s, t, backend="torch").grad_fn.__class__.__name__,
                          "DivBackward0")
 
+    def test_another_device_takes_the_torch_path_and_stays_there(self):
+        # The meta device (shapes only) stands in for CUDA: no copy to the CPU, results
+        # and gradients on the inputs' device, a CPU mask moved along.
+        s = torch.empty(2, 3, 4, device="meta", requires_grad=True)
+        t = torch.empty(2, 3, 5, device="meta")
+        p = torch.empty(4, 5, device="meta", requires_grad=True)
+        mask = torch.ones(2, 3, dtype=torch.bool)
+        self.assertEqual(ot.backend_for(s, t, p), "torch")
+        for fn in (ot.mse, ot.cosine):
+            with self.subTest(fn=fn.__name__):
+                s.grad, p.grad = None, None
+                loss = fn(s, t, p, mask)
+                loss.backward()
+                self.assertEqual((loss.device.type, loss.shape), ("meta", ()))
+                self.assertEqual((s.grad.device.type, s.grad.shape), ("meta", s.shape))
+                self.assertEqual((p.grad.device.type, p.grad.shape), ("meta", p.shape))
+        self.assertEqual(ot.kl(s, s.detach(), 2.0, mask).device.type, "meta")
+        with self.assertRaisesRegex(optima.ArgumentError, "'student'.*on meta"):
+            ot.mse(s, t, p, mask, backend="library")
+
     def test_non_contiguous_input_falls_back_to_torch_with_the_same_numbers(self):
         s, t = self.randn(5, 4).t().requires_grad_(), self.randn(4, 5)
         self.assertEqual(ot.backend_for(s), "torch")

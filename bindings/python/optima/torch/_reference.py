@@ -16,7 +16,7 @@ def _row_mean(per_row, mask):
     """Mean of ``per_row`` over the rows that count; 0 (with zero gradients) when none."""
     if mask is None:
         return per_row.mean()
-    weight = mask.to(per_row.dtype)
+    weight = mask.to(per_row.device, per_row.dtype)
     return (per_row * weight).sum() / weight.sum().clamp_min(1)
 
 

@@ -85,8 +85,8 @@ def backend_for(*tensors):
     """``"library"`` when every given tensor (None skipped) can be read by liboptima in
     place (CPU, float32, rows contiguous), else ``"torch"``: what the losses do with
     ``backend=None``."""
-    present = {"tensor %d" % i: t for i, t in enumerate(tensors) if t is not None}
-    return "library" if all(_library.readable(t) for t in present.values()) else "torch"
+    readable = all(_library.readable(t) for t in tensors if t is not None)
+    return "library" if readable else "torch"
 
 
 # ---- argument checks, shared by both backends ------------------------------------------
@@ -109,10 +109,11 @@ def _choose(tensors, mask, backend):
     if backend == "torch":
         return "torch"
     for name, t in tensors.items():
-        if t is not None and not _library.readable(t):
+        reason = None if t is None else _library.why(t)
+        if reason is not None:
             if backend == "library":
                 raise ArgumentError("optima: argument '%s' cannot be read by the library in "
-                                    "place (backend='library'): %s" % (name, _library.why(t)))
+                                    "place (backend='library'): %s" % (name, reason))
             return "torch"
     if mask is not None and mask.device.type != "cpu":
         if backend == "library":
@@ -126,7 +127,7 @@ def _check_tensor(value, name):
     if not isinstance(value, torch.Tensor):
         raise ArgumentTypeError("optima: argument '%s' must be a torch.Tensor, got %s"
                                 % (name, type(value).__name__))
-    if not (value.is_floating_point()):
+    if not value.is_floating_point():
         raise ArgumentTypeError("optima: argument '%s' must hold floating-point numbers, "
                                 "got %s" % (name, value.dtype))
 

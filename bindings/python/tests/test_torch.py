@@ -5,6 +5,7 @@ reductions), independently of optima.torch's own torch backend; both backends ar
 them. Skipped when PyTorch is not installed (Debian: python3-torch).
 """
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -277,6 +278,33 @@ class BackendTest(_Case):
                 array, view = _library._view(x, "student")
                 self.assertEqual(array.ctypes.data, x.data_ptr())
                 self.assertEqual(view.row_stride, x.stride(-2))
+
+    def test_the_c_call_reads_the_tensors_memory_and_computes_only_the_needed_gradients(self):
+        wide = self.randn(3, 4, 10)
+        s = wide[..., :6].requires_grad_()  # padded rows: a row stride of 10
+        t, p = self.randn(3, 4, 5), self.randn(6, 5, grad=True)
+        calls = []
+        real_invoke = _library.invoke
+
+        def spy(name, args, *rest, **kw):
+            views = [a._obj for a in args[1:4]]  # byref() of the three optima_tensor views
+            calls.append(([(ctypes.addressof(v.data.contents), v.rows, v.cols, v.row_stride)
+                           for v in views], args[6] is not None, args[8] is not None))
+            return real_invoke(name, args, *rest, **kw)
+
+        _library.invoke = spy
+        try:
+            ot.mse(s, t, p)
+            with torch.no_grad():
+                ot.mse(s, t, p)
+            ot.mse(s, t, p.detach())
+            ot.mse(s.detach(), t, p)
+        finally:
+            _library.invoke = real_invoke
+        self.assertEqual(calls[0][0], [(s.data_ptr(), 12, 6, 10), (t.data_ptr(), 12, 5, 5),
+                                       (p.data_ptr(), 6, 5, 5)])
+        self.assertEqual([c[1:] for c in calls],
+                         [(True, True), (False, False), (True, False), (False, True)])
 
     def test_padded_rows_give_the_numbers_of_contiguous_ones(self):
         wide_s, wide_t = self.randn(2, 5, 9), self.randn(2, 5, 7)

@@ -3,7 +3,8 @@
 A CPU float32 tensor's memory is handed to the library as an optima_tensor view through
 NumPy (``tensor.detach().numpy()`` shares the memory; the binding's ``strict=True`` check
 then guarantees no copy is made). The library computes the value and, in the same call,
-the gradients autograd will need, into fresh torch tensors; backward only scales them by
+the gradients autograd will need (none under torch.no_grad(); inside forward grad mode is
+always off, so the caller's mode is passed in), into fresh torch tensors; backward only scales them by
 the incoming gradient. Every C call goes through optima._handle.invoke (the call guard).
 """
 
@@ -78,13 +79,14 @@ class _HiddenLoss(torch.autograd.Function):
     """optima_mse / optima_cosine: value, and dHs and dP when autograd needs them."""
 
     @staticmethod
-    def forward(ctx, fn_name, student, teacher, projection, mask, context):
+    def forward(ctx, fn_name, student, teacher, projection, mask, context, grad_enabled):
         s, sv = _view(student, "student")
         t, tv = _view(teacher, "teacher")
         p, pv = (None, None) if projection is None else _view(projection, "projection")
         m, mp = _mask(mask, s.shape[0])
-        g_s, gs_ptr = _grad_buffer(student, ctx.needs_input_grad[1])
-        g_p, gp_ptr = _grad_buffer(projection, p is not None and ctx.needs_input_grad[3])
+        g_s, gs_ptr = _grad_buffer(student, grad_enabled and ctx.needs_input_grad[1])
+        g_p, gp_ptr = _grad_buffer(projection, grad_enabled and p is not None
+                                   and ctx.needs_input_grad[3])
         value = ctypes.c_double()
         invoke(fn_name, (context or default_context(), ctypes.byref(sv), ctypes.byref(tv),
                          None if pv is None else ctypes.byref(pv), mp, ctypes.byref(value),
@@ -97,18 +99,19 @@ class _HiddenLoss(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_output):
         g_s, g_p = ctx.grads
-        return None, _scaled(g_s, grad_output), None, _scaled(g_p, grad_output), None, None
+        return (None, _scaled(g_s, grad_output), None, _scaled(g_p, grad_output), None, None,
+                None)
 
 
 class _KlLoss(torch.autograd.Function):
     """optima_kl: value, and dzs when autograd needs it."""
 
     @staticmethod
-    def forward(ctx, student_logits, teacher_logits, temperature, mask, context):
+    def forward(ctx, student_logits, teacher_logits, temperature, mask, context, grad_enabled):
         s, sv = _view(student_logits, "student_logits")
         t, tv = _view(teacher_logits, "teacher_logits")
         m, mp = _mask(mask, s.shape[0])
-        grad, g_ptr = _grad_buffer(student_logits, ctx.needs_input_grad[0])
+        grad, g_ptr = _grad_buffer(student_logits, grad_enabled and ctx.needs_input_grad[0])
         value = ctypes.c_double()
         invoke("optima_kl", (context or default_context(), ctypes.byref(sv), ctypes.byref(tv),
                              arg("temperature", temperature), mp, ctypes.byref(value), g_ptr,
@@ -120,14 +123,16 @@ class _KlLoss(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_output):
-        return _scaled(ctx.grad, grad_output), None, None, None, None
+        return _scaled(ctx.grad, grad_output), None, None, None, None, None
 
 
 def hidden(kind, student, teacher, projection, mask, context):
     """optima_mse or optima_cosine (``kind``) as an autograd-connected scalar."""
-    return _HiddenLoss.apply("optima_" + kind, student, teacher, projection, mask, context)
+    return _HiddenLoss.apply("optima_" + kind, student, teacher, projection, mask, context,
+                             torch.is_grad_enabled())
 
 
 def kl(student_logits, teacher_logits, temperature, mask, context):
     """optima_kl as an autograd-connected scalar."""
-    return _KlLoss.apply(student_logits, teacher_logits, temperature, mask, context)
+    return _KlLoss.apply(student_logits, teacher_logits, temperature, mask, context,
+                         torch.is_grad_enabled())

@@ -23,6 +23,7 @@ optima_install_debian_deps() {
 OPTIMA_DEMO_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openmp-dev zlib1g-dev \
 dataset-fashion-mnist gnuplot-nox"
 
-# What building and testing the library needs (the demo's smoke test included).
+# What building and testing the library needs (the demo's smoke test included;
+# python3-torch for the tests of the optima.torch module).
 OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang libclang-rt-14-dev valgrind \
-python3 python3-numpy cargo abigail-tools"
+python3 python3-numpy python3-torch cargo abigail-tools"

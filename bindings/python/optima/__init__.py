@@ -1,7 +1,8 @@
 """Python bindings of liboptima (module-wise adaptive knowledge distillation).
 
-The shared library is found through $OPTIMA_LIBRARY, next to this package, or the system
-loader; its version must have the major number this package was written for.
+The shared library is found through $OPTIMA_LIBRARY, next to this package, in the library
+directory recorded by ``cmake --install``, or through the system loader (optima._locate);
+its version must have the major number this package was written for.
 
 Quick tour::
 

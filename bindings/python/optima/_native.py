@@ -7,8 +7,8 @@ Python value is refused with a TypeError instead of reaching C.
 """
 
 import ctypes
-import ctypes.util
-import os
+
+from ._locate import load_library
 
 #: The library version this package was written for (OPTIMA_VERSION_NUMBER of 1.1.0).
 #: A library with the same major version and at least this number is accepted.
@@ -261,36 +261,6 @@ PROTOTYPES += _status_fns("optima_trainer_", [
 
 # ---- loading -------------------------------------------------------------------------
 
-def _candidates():
-    """Where to look for the library, in order: $OPTIMA_LIBRARY, next to the package,
-    then the system loader (LD_LIBRARY_PATH, ld.so.cache)."""
-    explicit = os.environ.get("OPTIMA_LIBRARY")
-    if explicit:
-        return [explicit], True
-    here = os.path.dirname(os.path.abspath(__file__))
-    paths = [os.path.join(here, _SONAME), os.path.join(os.path.dirname(here), _SONAME)]
-    found = [p for p in paths if os.path.exists(p)]
-    found.append(_SONAME)
-    system = ctypes.util.find_library("optima")
-    if system:
-        found.append(system)
-    return found, False
-
-
-def _load():
-    candidates, explicit = _candidates()
-    errors = []
-    for path in candidates:
-        try:
-            return ctypes.CDLL(path), path
-        except OSError as exc:
-            errors.append("%s: %s" % (path, exc))
-        if explicit:
-            break
-    raise ImportError("optima: cannot load liboptima (set OPTIMA_LIBRARY to the path of "
-                      "liboptima.so.1): " + "; ".join(errors))
-
-
 def _declare(library):
     for name, restype, argtypes in PROTOTYPES:
         try:
@@ -312,7 +282,7 @@ def _check_version(library, path):
     return found
 
 
-lib, LIBRARY_PATH = _load()
+lib, LIBRARY_PATH = load_library(_SONAME)
 lib.optima_version_number.restype = ctypes.c_uint32
 lib.optima_version_number.argtypes = []
 lib.optima_version_string.restype = ctypes.c_char_p

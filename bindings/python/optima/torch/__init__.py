@@ -1,0 +1,24 @@
+"""PyTorch front end of liboptima: the distillation losses as autograd-connected tensors.
+
+Importable only where PyTorch is installed (Debian: ``python3-torch``); ``import optima``
+alone never imports torch. ::
+
+    import optima.torch as ot
+    loss = task + ot.mse(student_hidden, teacher_hidden, projection, mask=padding_mask)
+    loss = loss + ot.kl(student_logits, teacher_logits, temperature=2.0)
+    loss.backward()          # gradients reach the student and the projection
+
+The losses (``optima.torch.functional``) run in the library on CPU float32 tensors and as
+the same formulas in torch elsewhere; :func:`backend_for` says which a call will use.
+One module per concept (``functional``: the stateless losses), each re-exported here.
+"""
+
+try:
+    from .functional import backend_for, cosine, kl, mse
+except ImportError as _exc:
+    if (_exc.name or "").split(".")[0] != "torch":
+        raise
+    raise ImportError("optima.torch needs PyTorch (Debian: apt-get install python3-torch); "
+                      "the rest of the optima package works without it") from _exc
+
+__all__ = ["backend_for", "cosine", "kl", "mse"]

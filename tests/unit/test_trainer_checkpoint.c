@@ -151,9 +151,9 @@ static void newer_versions_and_foreign_bytes_are_refused(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     blob good = save(t);
-    good.data[8] = 2; /* format version 2 */
-    assert_fails_naming(load(t, good.data, good.size), OPTIMA_EVERSION, "version 2");
-    good.data[8] = 1;
+    good.data[8] = 4; /* format version 4 */
+    assert_fails_naming(load(t, good.data, good.size), OPTIMA_EVERSION, "version 4");
+    good.data[8] = 3;
     good.data[0] = 'X';
     assert_fails_naming(load(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
     free(good.data);

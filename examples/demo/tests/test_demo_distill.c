@@ -58,7 +58,8 @@ static const demo_distill_settings settings = {1.0, 2.0, 1.0, 3, 1e-3};
 
 static demo_distiller *distiller(fixture *f, int32_t policy, int layerwise, uint32_t module)
 {
-    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log, NULL};
+    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log, NULL,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                               sizeof f->err);
     assert_non_null(d);
@@ -105,7 +106,7 @@ static int watch_hook(void *user, demo_distill_step *st)
 
 static void train_watched(fixture *f, watch *w, size_t steps)
 {
-    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0};
+    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
     demo_train_result res;
     assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx, watch_hook, w,
                                 NULL, NULL, &res, f->err, sizeof f->err), 0);
@@ -282,7 +283,8 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     fixture *f = *state;
     demo_distill_settings bad = settings;
     bad.temperature = 0.0;
-    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, NULL};
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, NULL,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_temperature"));
     assert_non_null(strstr(f->err, "'temperature'"));
@@ -290,7 +292,8 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     bad.round_length = 0;
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_round_length"));
-    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL, NULL};
+    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL, NULL,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &fixed, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "optima_scheduler_set_fixed_arm"));
@@ -411,11 +414,12 @@ static void the_evaluation_reward_is_the_task_loss_on_the_fixed_batch_after_each
     fixture *f = *state;
     eval_fixture e;
     eval_setup(f, &e);
-    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, f->log, &e.eval};
+    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, f->log, &e.eval,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     eval_watch w = {NULL, f, &e, 0, {0}};
     w.d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err, sizeof f->err);
     assert_non_null(w.d);
-    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0};
+    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
     demo_train_result res;
     assert_int_equal(demo_train(f->student, f->teacher, &f->train, &tc, &f->ctx, eval_watch_hook,
                                 &w, NULL, NULL, &res, f->err, sizeof f->err), 0);
@@ -452,7 +456,8 @@ static void the_evaluation_reward_leaves_all_training_bit_identical(void **state
     train_watched(f, &a, 12);
     demo_model *const first = f->student;
     f->student = again;
-    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, &e.eval};
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, &e.eval,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     watch b = {demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                      sizeof f->err), 0, {0}, {0}, 0, {0}};
     assert_non_null(b.d);
@@ -477,7 +482,8 @@ static void an_empty_evaluation_set_is_refused(void **state)
     eval_fixture e;
     eval_setup(f, &e);
     e.eval.count = 0;
-    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, NULL, &e.eval};
+    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, NULL, &e.eval,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "empty evaluation set"));

@@ -7,10 +7,10 @@
 /* Per-arm statistics go into JSON lines only while they stay readable. */
 #define OPT_LOG_MAX_ARMS 256u
 
-static double opt_reward_of(int32_t kind, double previous, double current)
+static double opt_reward_of(int absolute, double previous, double current)
 {
     const double decrement = previous - current;
-    if (kind == OPTIMA_REWARD_ABSOLUTE || previous == 0.0) return decrement;
+    if (absolute || previous == 0.0) return decrement;
     return decrement / fabs(previous);
 }
 
@@ -38,9 +38,7 @@ static optima_status opt_round_base(optima_trainer *t, double reference, double 
     }
     /* Training source, first round: L̄_0 is the reference loss of the first step. */
     const double previous = t->has_previous ? t->previous_reference : reference;
-    const int32_t kind = t->reward_kind == OPTIMA_REWARD_DETRENDED ? OPTIMA_REWARD_RELATIVE
-                                                                    : t->reward_kind;
-    *base = opt_reward_of(kind, previous, current);
+    *base = opt_reward_of(t->reward_kind == OPTIMA_REWARD_ABSOLUTE, previous, current);
     OPT_RETURN_ERROR_IF(!isfinite(*base), &t->error, OPTIMA_ENONFINITE,
                         "%s: the round's reward is not finite (previous reference %g, current %g)",
                         fn, previous, current);

@@ -2,11 +2,13 @@
 """How much of a round's reward the arm explains, from optima-demo's round logs.
 
     /usr/bin/python3 examples/demo/reward_f.py DIR [DIR ...] [--policy RANDOM] [--first 1]
+                                                 [--arms]
 
 For each `<POLICY>-seed<k>-rounds.csv` in the directories, splits the rewards of rounds
 `--first`..end by arm and prints the one-way ANOVA F statistic (between-arm over
 within-arm mean squares), its p-value, and eta^2 (the share of the rewards' variance the
-arm explains), for:
+arm explains); then the same over every seed's rounds pooled ("pooled"). With --arms, also
+each arm's mean reward in residual standard deviations (pooled over seeds). For:
 
   recorded   the reward the trainer recorded (whatever --reward/--reward-kind the run had)
   mean-W     the recorded reward minus the mean of the previous W rounds' rewards (the
@@ -121,18 +123,36 @@ def read_log(path):
     return [int(r["arm"]) for r in rows], [float(r["reward"]) for r in rows]
 
 
+def report(d, run, name, groups):
+    f, p, eta2, df1, df2 = f_test(list(groups.values()))
+    print("%s\t%s\t%s\tF=%.3f\tp=%.4f\teta2=%.4f\tdf=(%d,%d)" %
+          (d, run, name, f, p, eta2, df1, df2))
+
+
+def arm_means(d, name, groups):
+    """Each arm's mean, in standard deviations of the within-arm residuals."""
+    within = [v - sum(g) / len(g) for g in groups.values() for v in g]
+    sd = math.sqrt(sum(r * r for r in within) / (len(within) - len(groups)))
+    means = sorted(((sum(g) / len(g), a, len(g)) for a, g in groups.items()), reverse=True)
+    print("%s\tarms\t%s\t%s" % (d, name, "  ".join(
+        "arm %d: %+.3f (%+.2f sd, n=%d)" % (a, m, m / sd, n) for m, a, n in means)))
+
+
 def main(argv):
-    dirs, policy, first = [], "RANDOM", 1
+    dirs, policy, first, show_arms = [], "RANDOM", 1, False
     i = 0
     while i < len(argv):
         if argv[i] == "--policy":
             policy, i = argv[i + 1], i + 2
         elif argv[i] == "--first":
             first, i = int(argv[i + 1]), i + 2
+        elif argv[i] == "--arms":
+            show_arms, i = True, i + 1
         else:
             dirs.append(argv[i])
             i += 1
     for d in dirs:
+        pooled = {}
         logs = sorted(glob.glob(os.path.join(d, "%s-seed*-rounds.csv" % policy)))
         for path in logs:
             arms, rewards = read_log(path)
@@ -140,10 +160,12 @@ def main(argv):
                 groups = {}
                 for a, v in list(zip(arms, values))[first:]:
                     groups.setdefault(a, []).append(v)
-                f, p, eta2, df1, df2 = f_test(list(groups.values()))
-                print("%s\t%s\t%s\tF=%.3f\tp=%.4f\teta2=%.4f\tdf=(%d,%d)" %
-                      (d, os.path.basename(path).replace("-rounds.csv", ""), name, f, p, eta2,
-                       df1, df2))
+                    pooled.setdefault(name, {}).setdefault(a, []).append(v)
+                report(d, os.path.basename(path).replace("-rounds.csv", ""), name, groups)
+        for name, groups in pooled.items():
+            report(d, "pooled", name, groups)
+            if show_arms:
+                arm_means(d, name, groups)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <optima/scheduler.h>
+#include <optima/trainer.h>
 
 #include "../core/stream.h"
 #include "reward_trend.h"
@@ -37,8 +38,7 @@ void opt_reward_state_write(const opt_reward_state *s, opt_writer *w);
 /* Restores the section of `size` bytes at `section` (NULL: a format without it, the state
  * starts empty) into *out, a copy of the trainer's state; the trainer is not changed.
  * OPTIMA_EMISMATCH for another trend setting, OPTIMA_EFORMAT for a damaged section. */
-struct optima_trainer;
-optima_status opt_reward_state_restore(struct optima_trainer *t, const uint8_t *section,
+optima_status opt_reward_state_restore(optima_trainer *t, const uint8_t *section,
                                        size_t size, opt_reward_state *out, const char *fn);
 
 #endif /* OPT_TRAIN_REWARD_STATE_H */

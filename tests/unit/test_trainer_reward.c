@@ -7,7 +7,7 @@
 
 #include "core/bytes.h"
 #include "core/crc32c.h"
-#include "core/stream.h"
+#include "trainer_blob.h"
 #include "train/trainer_impl.h"
 
 /* ---- the trend model alone ------------------------------------------------------------ */
@@ -193,58 +193,12 @@ static void detrended_rewards_are_deterministic(void **state)
     scripted sa = script(0.01), sb = script(0.01);
     scripted_run(f, a, &sa, 0, 100 * ROUND);
     scripted_run(f, b, &sb, 0, 100 * ROUND);
-    for (uint64_t r = 0; r < 100; ++r) {
-        uint32_t arm_a = 0, arm_b = 1;
-        double ra = 0, rb = 1;
-        assert_int_equal(optima_trainer_round_record(a, r, NULL, &arm_a, &ra, NULL), OPTIMA_OK);
-        assert_int_equal(optima_trainer_round_record(b, r, NULL, &arm_b, &rb, NULL), OPTIMA_OK);
-        assert_int_equal(arm_a, arm_b);
-        assert_true(ra == rb);
-    }
+    assert_same_rounds(a, b, 100);
     optima_trainer_destroy(a);
     optima_trainer_destroy(b);
 }
 
 /* ---- checkpoints ---------------------------------------------------------------------- */
-
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
-
-static int blob_write(void *user, const void *data, size_t size)
-{
-    blob *b = user;
-    b->data = realloc(b->data, b->size + size);
-    memcpy(b->data + b->size, data, size);
-    b->size += size;
-    return 0;
-}
-
-static blob save(optima_trainer *t)
-{
-    blob b = {NULL, 0};
-    assert_int_equal(optima_trainer_save(t, blob_write, &b), OPTIMA_OK);
-    return b;
-}
-
-static optima_status load(optima_trainer *t, const uint8_t *data, size_t size)
-{
-    opt_memory_source src = {data, size, 0};
-    return optima_trainer_load(t, opt_memory_source_read, &src);
-}
-
-static void assert_same_rounds(optima_trainer *a, optima_trainer *b, uint64_t rounds)
-{
-    for (uint64_t r = 0; r < rounds; ++r) {
-        uint32_t arm_a = 0, arm_b = 1;
-        double ra = 0, rb = 1;
-        assert_int_equal(optima_trainer_round_record(a, r, NULL, &arm_a, &ra, NULL), OPTIMA_OK);
-        assert_int_equal(optima_trainer_round_record(b, r, NULL, &arm_b, &rb, NULL), OPTIMA_OK);
-        assert_int_equal(arm_a, arm_b);
-        assert_true(ra == rb);
-    }
-}
 
 /* N steps (mid-round: N is odd with rounds of 2), save, load into a new trainer, N more:
  * the same arms and detrended rewards as 2N uninterrupted steps, bit for bit. */
@@ -261,10 +215,10 @@ static void save_and_restore_mid_run_is_exact(void **state)
                                          OPTIMA_REWARD_TREND_MEAN);
     scripted sb = script(0.01);
     scripted_run(f, b, &sb, 0, n);
-    blob cp = save(b);
+    blob cp = blob_save(b);
     optima_trainer_destroy(b);
     b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 6, OPTIMA_REWARD_TREND_MEAN);
-    assert_int_equal(load(b, cp.data, cp.size), OPTIMA_OK);
+    assert_int_equal(blob_load(b, cp.data, cp.size), OPTIMA_OK);
     scripted_run(f, b, &sb, n, 2 * n);
     assert_same_rounds(a, b, n); /* 2n steps = n rounds of 2 */
     free(cp.data);
@@ -280,16 +234,16 @@ static void another_trend_setting_is_refused(void **state)
                                          OPTIMA_REWARD_TREND_MEAN);
     scripted s = script(0.0);
     scripted_run(f, a, &s, 0, 10);
-    blob cp = save(a);
+    blob cp = blob_save(a);
     optima_trainer *b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 7,
                                          OPTIMA_REWARD_TREND_MEAN);
-    assert_fails_naming(load(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
+    assert_fails_naming(blob_load(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
     uint64_t steps = 1;
     assert_int_equal(optima_trainer_progress(b, &steps, NULL), OPTIMA_OK);
     assert_int_equal(steps, 0);
     optima_trainer_destroy(b);
     b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 6, OPTIMA_REWARD_TREND_LINEAR);
-    assert_fails_naming(load(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
+    assert_fails_naming(blob_load(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
     optima_trainer_destroy(b);
     free(cp.data);
     optima_trainer_destroy(a);
@@ -305,7 +259,7 @@ static void format_1_checkpoints_still_load(void **state)
                                          OPTIMA_REWARD_TREND_MEAN);
     scripted s = script(0.0);
     scripted_run(f, a, &s, 0, 20);
-    blob cp = save(a);
+    blob cp = blob_save(a);
     assert_int_equal(opt_get_u32(cp.data + 8), 3);
     const size_t section = 16 + 8 * 8 + 8;
     const size_t size = cp.size - section;
@@ -315,7 +269,7 @@ static void format_1_checkpoints_still_load(void **state)
     opt_put_u32(cp.data + size - 4, opt_crc32c(0, cp.data, size - 4));
     optima_trainer *b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_RELATIVE, 8,
                                          OPTIMA_REWARD_TREND_MEAN);
-    assert_int_equal(load(b, cp.data, size), OPTIMA_OK);
+    assert_int_equal(blob_load(b, cp.data, size), OPTIMA_OK);
     assert_same_rounds(a, b, 10);
     assert_int_equal(b->reward.trend.count, 0);
     free(cp.data);

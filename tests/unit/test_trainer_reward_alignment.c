@@ -5,7 +5,7 @@
 
 #include "trainer_host.h"
 
-#include "core/stream.h"
+#include "trainer_blob.h"
 
 #define ROUND 2u
 
@@ -212,20 +212,6 @@ static void other_sources_ignore_task_gradients(void **state)
 
 /* ---- save and restore with a round in flight ------------------------------------------ */
 
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
-
-static int blob_write(void *user, const void *data, size_t size)
-{
-    blob *b = user;
-    b->data = realloc(b->data, b->size + size);
-    memcpy(b->data + b->size, data, size);
-    b->size += size;
-    return 0;
-}
-
 /* Step k hands signs that vary with k, so every round's reward differs. */
 static task_script script_of(uint64_t step)
 {
@@ -249,21 +235,12 @@ static void save_and_restore_mid_round_is_exact(void **state)
     run_aligned(f, a, 0, 2 * n);
     optima_trainer *b = alignment_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED);
     run_aligned(f, b, 0, n);
-    blob cp = {NULL, 0};
-    assert_int_equal(optima_trainer_save(b, blob_write, &cp), OPTIMA_OK);
+    blob cp = blob_save(b);
     optima_trainer_destroy(b);
     b = alignment_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED);
-    opt_memory_source src = {cp.data, cp.size, 0};
-    assert_int_equal(optima_trainer_load(b, opt_memory_source_read, &src), OPTIMA_OK);
+    assert_int_equal(blob_load(b, cp.data, cp.size), OPTIMA_OK);
     run_aligned(f, b, n, 2 * n);
-    for (uint64_t r = 0; r < n; ++r) {
-        uint32_t arm_a = 0, arm_b = 1;
-        double ra = 0, rb = 1;
-        assert_int_equal(optima_trainer_round_record(a, r, NULL, &arm_a, &ra, NULL), OPTIMA_OK);
-        assert_int_equal(optima_trainer_round_record(b, r, NULL, &arm_b, &rb, NULL), OPTIMA_OK);
-        assert_int_equal(arm_a, arm_b);
-        assert_true(ra == rb);
-    }
+    assert_same_rounds(a, b, n);
     free(cp.data);
     optima_trainer_destroy(a);
     optima_trainer_destroy(b);

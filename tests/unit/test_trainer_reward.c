@@ -3,11 +3,9 @@
  * effect, an arm effect survives, determinism, save/restore mid-run, older checkpoints. */
 #include <math.h>
 
-#include "trainer_host.h"
-
 #include "core/bytes.h"
 #include "core/crc32c.h"
-#include "trainer_blob.h"
+#include "reward_testutil.h"
 #include "train/trainer_impl.h"
 
 /* ---- the trend model alone ------------------------------------------------------------ */
@@ -91,19 +89,9 @@ static optima_trainer *scripted_trainer(fixture *f, int32_t policy, int32_t kind
 static void scripted_step(fixture *f, optima_trainer *t, uint64_t step, scripted *s)
 {
     uint32_t arm = 0;
-    assert_int_equal(optima_trainer_begin_step(t, &arm), OPTIMA_OK);
+    host_begin_and_give(&f->h, t, step, &arm, 0);
+    /* the arm is known now: the round's reference falls by the script's decrement */
     if (step % ROUND == 0 && step > 0) s->reference *= 1.0 - scripted_decrement(s, step / ROUND, arm);
-    host_next_batch(&f->h, step);
-    host_forward(&f->h);
-    const optima_layer_ref *plan = NULL;
-    size_t count = 0;
-    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
-    for (size_t i = 0; i < count; ++i) {
-        const optima_tensor v = host_hidden_view(&f->h, plan[i].side, plan[i].module, plan[i].layer);
-        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
-                                                   plan[i].layer, &v),
-                         OPTIMA_OK);
-    }
     assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
     assert_int_equal(optima_trainer_end_step(t, s->reference, NULL), OPTIMA_OK);
 }

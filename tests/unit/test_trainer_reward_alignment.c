@@ -3,9 +3,7 @@
  * and save/restore with a round in flight. */
 #include <math.h>
 
-#include "trainer_host.h"
-
-#include "trainer_blob.h"
+#include "reward_testutil.h"
 
 #define ROUND 2u
 
@@ -25,22 +23,7 @@ static optima_trainer *alignment_trainer(fixture *f, int32_t policy, int32_t kin
 
 static void begin_and_compute(fixture *f, optima_trainer *t, uint64_t step)
 {
-    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
-    host_next_batch(&f->h, step);
-    host_forward(&f->h);
-    const optima_layer_ref *plan = NULL;
-    size_t count = 0;
-    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
-    for (size_t i = 0; i < count; ++i) {
-        const optima_tensor v = host_hidden_view(&f->h, plan[i].side, plan[i].module, plan[i].layer);
-        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
-                                                   plan[i].layer, &v),
-                         OPTIMA_OK);
-    }
-    const optima_tensor zs = host_view(f->h.student_z, HOST_CLASSES);
-    const optima_tensor zt = host_view(f->h.teacher_z, HOST_CLASSES);
-    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
-    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+    host_begin_and_give(&f->h, t, step, NULL, 1);
     assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
 }
 

@@ -28,6 +28,7 @@ struct demo_distiller {
     eval_batch *eval;                /* NULL: the reward comes from the training loss */
     uint32_t round_length;
     int pending;                     /* a round's final step waits for its end_step */
+    int alignment;                   /* hand the task gradients to the trainer */
     double pending_loss;             /* ... with this task loss */
     char err[1024];
 };
@@ -113,6 +114,13 @@ static int configure(demo_distiller *d, const demo_distill_settings *s, const de
         SET(optima_trainer_set_round_log(t, c->round_log, OPTIMA_LOG_FORMAT_CSV),
             "optima_trainer_set_round_log");
     }
+    const int32_t source = c->evaluation != NULL ? OPTIMA_REWARD_SOURCE_EVALUATION
+                           : c->alignment        ? OPTIMA_REWARD_SOURCE_ALIGNMENT
+                                                 : OPTIMA_REWARD_SOURCE_TRAINING;
+    SET(optima_trainer_set_reward(t, c->reward_kind, source), "optima_trainer_set_reward");
+    if (c->trend_window != 0)
+        SET(optima_trainer_set_reward_trend(t, c->trend_window, c->trend_model),
+            "optima_trainer_set_reward_trend");
 #undef SET
     if (c->policy != OPTIMA_POLICY_FIXED) return 0;
     /* The single-module arms: arm m plays module m alone. */
@@ -209,6 +217,7 @@ demo_distiller *demo_distiller_create(const demo_model *teacher, demo_model *stu
     }
     d->student_weights = student;
     d->round_length = settings->round_length;
+    d->alignment = choice->alignment;
     int ok = !failed(d, optima_context_create(&d->ctx), "optima_context_create", NULL) &&
              !failed(d, optima_context_set_threads(d->ctx, choice->threads),
                      "optima_context_set_threads", NULL) &&
@@ -217,11 +226,7 @@ demo_distiller *demo_distiller_create(const demo_model *teacher, demo_model *stu
              !failed(d, optima_trainer_create(d->ctx, d->teacher, d->student, &d->trainer),
                      "optima_trainer_create", NULL) &&
              add_pairs(d, choice->seed) == 0 && configure(d, settings, choice) == 0 &&
-             (choice->evaluation == NULL ||
-              (eval_create(d, student, choice->evaluation) == 0 &&
-               !failed(d, optima_trainer_set_reward(d->trainer, OPTIMA_REWARD_RELATIVE,
-                                                    OPTIMA_REWARD_SOURCE_EVALUATION),
-                       "optima_trainer_set_reward", optima_trainer_last_error(d->trainer))));
+             (choice->evaluation == NULL || eval_create(d, student, choice->evaluation) == 0);
     if (ok) return d;
     snprintf(err, errlen, "distiller: %s", d->err);
     demo_distiller_destroy(d);
@@ -320,6 +325,26 @@ static int take_grads(demo_distiller *d, demo_distill_step *st, const optima_lay
     return 0;
 }
 
+/* Alignment reward: the task loss's own gradient at every student layer of the plan. */
+static int give_task_grads(demo_distiller *d, const demo_distill_step *st,
+                           const optima_layer_ref *need, size_t count)
+{
+    optima_trainer *t = d->trainer;
+    for (size_t i = 0; d->alignment && i < count; ++i) {
+        if (need[i].side != OPTIMA_SIDE_STUDENT) continue;
+        const optima_tensor *g = &st->task_hidden_grad[need[i].module][need[i].layer];
+        if (g->data == NULL) {
+            snprintf(d->err, sizeof d->err, "the alignment reward needs the loop's task gradients "
+                     "(demo_train_config.task_hidden_grads)");
+            return -1;
+        }
+        if (failed(d, optima_trainer_set_task_grad(t, need[i].module, need[i].layer, g),
+                   "optima_trainer_set_task_grad", optima_trainer_last_error(t)))
+            return -1;
+    }
+    return 0;
+}
+
 /* Evaluation reward: before the first step, the baseline; before a new round's first step,
  * the end of the round deferred by the previous call, now that the host has applied its
  * last update. */
@@ -371,7 +396,8 @@ int demo_distiller_hook(void *user, demo_distill_step *st)
         give_views(d, st, need, count) != 0 ||
         failed(d, optima_trainer_compute(t, &total), "optima_trainer_compute",
                optima_trainer_last_error(t)) ||
-        take_grads(d, st, need, count) != 0 || end_or_defer(d, (double)st->task_loss) != 0)
+        take_grads(d, st, need, count) != 0 || give_task_grads(d, st, need, count) != 0 ||
+        end_or_defer(d, (double)st->task_loss) != 0)
         return 1;
     st->distill_loss = (float)total;
     return 0;

@@ -23,7 +23,12 @@
  * (evaluate, submit_evaluation, end_step, then begin_step of the new round), and
  * demo_distiller_finish() ends the last round after training. Nothing else changes: for
  * the same arms the student trains bit for bit as with the training reward; only the
- * rewards, and so the arms an adaptive policy picks, differ. */
+ * rewards, and so the arms an adaptive policy picks, differ.
+ *
+ * With the alignment reward (demo_distill_choice.alignment) the hook also hands the
+ * trainer, after compute, the task loss's gradient at every student layer the plan lists
+ * (optima_trainer_set_task_grad); the loop computes it with one more student backward
+ * (demo_train_config.task_hidden_grads). */
 #ifndef DEMO_DISTILL_H
 #define DEMO_DISTILL_H
 
@@ -67,6 +72,11 @@ typedef struct demo_distill_choice {
     const char *round_log;/* CSV round log written by the trainer, or NULL */
     const demo_distill_eval *evaluation; /* NULL: rewards from the training loss (the
                                           * library's default); else the evaluation reward */
+    int32_t reward_kind;  /* OPTIMA_REWARD_RELATIVE (default) or _DETRENDED */
+    int alignment;        /* 1: OPTIMA_REWARD_SOURCE_ALIGNMENT (needs evaluation = NULL and
+                           * the loop's task_hidden_grads) */
+    uint32_t trend_window;/* OPTIMA_REWARD_DETRENDED: rounds of the trend (0: library default) */
+    int32_t trend_model;  /* OPTIMA_REWARD_TREND_MEAN or _LINEAR */
 } demo_distill_choice;
 
 typedef struct demo_distiller demo_distiller;

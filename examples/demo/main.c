@@ -81,6 +81,12 @@ typedef struct options {
     size_t seeds, steps, teacher_steps;
     int threads, quick, with_teacher, plot;
     int eval_reward; /* --reward evaluation */
+    int align_reward; /* --reward alignment */
+    int32_t reward_kind; /* --reward-kind: OPTIMA_REWARD_RELATIVE or _DETRENDED */
+    size_t trend_window; /* --trend-window (0: the library's default) */
+    int32_t trend_model; /* --trend-model */
+    int score_validation; /* --score validation: train on the training images minus the
+                           * validation split, report accuracy on that split */
     int wanted[P_COUNT];
     demo_distill_settings distill;
 } options;
@@ -94,8 +100,10 @@ static void usage(FILE *f)
             "usage: optima-demo [--out DIR] [--seeds N] [--steps N] [--policies LIST]\n"
             "                   [--threads N] [--teacher-steps N] [--alpha-pred A]\n"
             "                   [--temperature T] [--alpha-layer A] [--round-length R]\n"
-            "                   [--reward train|evaluation] [--with-teacher] [--no-plot]\n"
-            "                   [--quick] [--data DIR]\n"
+            "                   [--reward train|evaluation|alignment]\n"
+            "                   [--reward-kind relative|detrended] [--trend-window W]\n"
+            "                   [--trend-model mean|linear] [--score test|validation]\n"
+            "                   [--with-teacher] [--no-plot] [--quick] [--data DIR]\n"
             "  --out DIR          results, logs, plot and the teacher cache (default demo-out)\n"
             "  --seeds N          student runs per policy (default 3)\n"
             "  --steps N          student training steps (default %u)\n"
@@ -113,6 +121,16 @@ static void usage(FILE *f)
             "                     evaluation  the student's task loss at the round's end on a\n"
             "                                 fixed batch of %u questions about the last %u\n"
             "                                 training images\n"
+            "                     alignment   the cosine between the layerwise gradients and\n"
+            "                                 the task loss's at the student's hidden states\n"
+            "  --reward-kind K    relative (the library's default) or detrended: minus the\n"
+            "                     trend of the last rounds' rewards, over every arm\n"
+            "  --trend-window W   rounds of the detrended reward's trend (library default 8)\n"
+            "  --trend-model M    mean (default) or linear\n"
+            "  --score SPLIT      what the students are scored on (default test): test, or\n"
+            "                     validation: every student trains on the training images\n"
+            "                     minus the last %u and is scored on questions about those\n"
+            "                     (the split BEST_SINGLE chooses on); for choosing settings\n"
             "  --with-teacher     NONE also runs the teacher forward and an idle hook (same\n"
             "                     results: measures the time distillation adds)\n"
             "  --no-plot          do not run gnuplot\n"
@@ -120,7 +138,8 @@ static void usage(FILE *f)
             "  --data DIR         Fashion-MNIST directory (default %s)\n",
             1000u, 3000u, default_distill.alpha_pred, default_distill.temperature,
             default_distill.alpha_layer, (unsigned)default_distill.round_length,
-            VQA_TYPES * EVAL_REWARD_IMAGES, EVAL_REWARD_IMAGES, QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
+            VQA_TYPES * EVAL_REWARD_IMAGES, EVAL_REWARD_IMAGES, VALIDATION_IMAGES,
+            QUICK_TEST_IMAGES, DEMO_FASHION_DEFAULT_DIR);
 }
 
 static int parse_count(const char *flag, const char *s, size_t lo, size_t hi, size_t *out)
@@ -184,23 +203,61 @@ static int parse_distill_flag(const char *a, const char *v, demo_distill_setting
     return 0;
 }
 
-static int parse_reward(const char *v, int *evaluation)
+static int parse_score(const char *v, int *validation)
 {
-    if (v != NULL && (strcmp(v, "train") == 0 || strcmp(v, "evaluation") == 0)) {
-        *evaluation = strcmp(v, "evaluation") == 0;
+    if (v != NULL && (strcmp(v, "test") == 0 || strcmp(v, "validation") == 0)) {
+        *validation = strcmp(v, "validation") == 0;
         return 0;
     }
-    fprintf(stderr, "optima-demo: --reward expects 'train' or 'evaluation', got '%s'\n",
+    fprintf(stderr, "optima-demo: --score expects 'test' or 'validation', got '%s'\n",
             v ? v : "");
     return -1;
+}
+
+static int parse_reward(const char *v, options *o)
+{
+    if (v != NULL && (strcmp(v, "train") == 0 || strcmp(v, "evaluation") == 0 ||
+                      strcmp(v, "alignment") == 0)) {
+        o->eval_reward = strcmp(v, "evaluation") == 0;
+        o->align_reward = strcmp(v, "alignment") == 0;
+        return 0;
+    }
+    fprintf(stderr, "optima-demo: --reward expects 'train', 'evaluation' or 'alignment', got "
+            "'%s'\n", v ? v : "");
+    return -1;
+}
+
+/* Maps v to values[i] for names[i]; -1 with a message naming the flag otherwise. */
+static int parse_name(const char *flag, const char *v, const char *const names[2],
+                      const int32_t values[2], int32_t *out)
+{
+    for (int i = 0; i < 2; ++i)
+        if (v != NULL && strcmp(v, names[i]) == 0) return *out = values[i], 0;
+    fprintf(stderr, "optima-demo: %s expects '%s' or '%s', got '%s'\n", flag, names[0], names[1],
+            v ? v : "");
+    return -1;
+}
+
+static int parse_reward_kind(const char *v, int32_t *kind)
+{
+    static const char *const names[2] = {"relative", "detrended"};
+    static const int32_t values[2] = {OPTIMA_REWARD_RELATIVE, OPTIMA_REWARD_DETRENDED};
+    return parse_name("--reward-kind", v, names, values, kind);
+}
+
+static int parse_trend_model(const char *v, int32_t *model)
+{
+    static const char *const names[2] = {"mean", "linear"};
+    static const int32_t values[2] = {OPTIMA_REWARD_TREND_MEAN, OPTIMA_REWARD_TREND_LINEAR};
+    return parse_name("--trend-model", v, names, values, model);
 }
 
 /* Returns 0 to run, 1 to exit successfully (--help), -1 on a usage error. */
 static int parse_args(int argc, char **argv, options *o)
 {
     size_t threads = 2, seeds_set = 0, steps_set = 0, teacher_set = 0;
-    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, 1, 0, {0},
-                   default_distill};
+    *o = (options){"demo-out", DEMO_FASHION_DEFAULT_DIR, 3, 1000, 3000, 2, 0, 0, 1, 0, 0, 0,
+                   OPTIMA_REWARD_RELATIVE, 0, OPTIMA_REWARD_TREND_MEAN, {0}, default_distill};
     for (int p = 0; p < P_COUNT; ++p) o->wanted[p] = 1;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -219,7 +276,11 @@ static int parse_args(int argc, char **argv, options *o)
             rc = parse_count(a, v, 1, 10000000, &o->teacher_steps), teacher_set = 1;
         else if (strcmp(a, "--threads") == 0) rc = parse_count(a, v, 1, 256, &threads);
         else if (strcmp(a, "--policies") == 0) rc = parse_policies(v, o->wanted);
-        else if (strcmp(a, "--reward") == 0) rc = parse_reward(v, &o->eval_reward);
+        else if (strcmp(a, "--reward") == 0) rc = parse_reward(v, o);
+        else if (strcmp(a, "--reward-kind") == 0) rc = parse_reward_kind(v, &o->reward_kind);
+        else if (strcmp(a, "--trend-window") == 0) rc = parse_count(a, v, 1, 256, &o->trend_window);
+        else if (strcmp(a, "--trend-model") == 0) rc = parse_trend_model(v, &o->trend_model);
+        else if (strcmp(a, "--score") == 0) rc = parse_score(v, &o->score_validation);
         else if (strcmp(a, "--quick") == 0) o->quick = 1, used = 0;
         else if (strcmp(a, "--with-teacher") == 0) o->with_teacher = 1, used = 0;
         else if (strcmp(a, "--no-plot") == 0) o->plot = 0, used = 0;
@@ -253,13 +314,14 @@ static demo_model_config config_of(uint32_t li, uint32_t wi, uint32_t lq, uint32
 
 static demo_train_config teacher_recipe(size_t steps)
 {
-    const demo_train_config t = {steps, BATCH, 1e-3f, 0.05f, 0.01f, TEACHER_SEED, 50};
+    const demo_train_config t = {steps, BATCH, 1e-3f, 0.05f, 0.01f, TEACHER_SEED, 50, 0};
     return t;
 }
 
-static demo_train_config student_recipe(size_t steps, uint64_t seed)
+/* task_grads: the hook also gets the task gradient at the hidden states (alignment). */
+static demo_train_config student_recipe(size_t steps, uint64_t seed, int task_grads)
 {
-    const demo_train_config t = {steps, BATCH, 2e-3f, 0.05f, 0.01f, seed, 50};
+    const demo_train_config t = {steps, BATCH, 2e-3f, 0.05f, 0.01f, seed, 50, task_grads};
     return t;
 }
 
@@ -295,8 +357,11 @@ typedef struct demo_run {
     options opt;
     nn_ctx ctx;
     demo_fashion data;
-    demo_split test;          /* the evaluated part of the test split */
-    vqa_question *questions;  /* 4 per test image */
+    demo_split fit;           /* what students train on: the training images, or with
+                               * --score validation those before the validation split */
+    demo_split test;          /* the scored images: the test split, or the validation split */
+    vqa_question *questions;  /* 4 per scored image */
+    const char *scored;       /* "test" or "validation" */
     demo_split reward_images; /* --reward evaluation: the last training images ... */
     vqa_question *reward_questions; /* ... and the fixed questions about them */
     demo_distill_eval reward_eval;
@@ -339,18 +404,23 @@ static void json_config(FILE *f, const demo_run *r)
     const options *o = &r->opt;
     const demo_distill_settings *d = &o->distill;
     fprintf(f, "  \"config\": {\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
-               "\"test_questions\": %zu, \"quick\": %s, \"with_teacher\": %s,\n"
+               "\"scored_on\": \"%s\", \"test_questions\": %zu, \"quick\": %s, "
+               "\"with_teacher\": %s,\n"
                "    \"distill\": {\"alpha_pred\": %g, \"temperature\": %g, \"alpha_layer\": %g, "
                "\"round_length\": %u, \"projection_lr\": %g, \"layer_loss\": \"MSE\", "
                "\"reward\": \"%s\"",
-            o->threads, o->steps, o->seeds, BATCH, r->nq, o->quick ? "true" : "false",
+            o->threads, o->steps, o->seeds, BATCH, r->scored, r->nq, o->quick ? "true" : "false",
             o->with_teacher ? "true" : "false", d->alpha_pred, d->temperature, d->alpha_layer,
-            (unsigned)d->round_length, d->projection_lr, o->eval_reward ? "evaluation" : "train");
+            (unsigned)d->round_length, d->projection_lr,
+            o->eval_reward ? "evaluation" : o->align_reward ? "alignment" : "train");
     if (o->eval_reward)
         fprintf(f, ", \"reward_evaluation\": {\"loss\": \"task cross-entropy\", \"images\": "
-                   "\"the last %zu training images\", \"questions\": %zu, \"question_seed\": %u}",
+                   "\"the last %zu images students train on\", \"questions\": %zu, \"question_seed\": %u}",
                 r->reward_images.count, r->reward_eval.count, EVAL_REWARD_QUESTION_SEED);
-    fprintf(f, "}},\n");
+    fprintf(f, ", \"reward_kind\": \"%s\", \"trend_window\": %zu, \"trend_model\": \"%s\"}},\n",
+            o->reward_kind == OPTIMA_REWARD_DETRENDED ? "detrended" : "relative",
+            o->trend_window ? o->trend_window : 8,
+            o->trend_model == OPTIMA_REWARD_TREND_LINEAR ? "linear" : "mean");
 }
 
 static void json_teacher(FILE *f, const teacher_report *t)
@@ -497,10 +567,10 @@ static int evaluate(demo_run *r, demo_model *m, demo_accuracy *acc)
     return evaluate_on(r, m, &r->test, r->questions, r->nq, acc);
 }
 
-static void print_accuracy(const char *who, const demo_accuracy *a)
+static void print_accuracy(const char *who, const char *scored, const demo_accuracy *a)
 {
-    printf("%s test accuracy %.4f (what %.4f, is_class %.4f, footwear %.4f, upper_body %.4f)\n",
-           who, demo_accuracy_overall(a), demo_accuracy_of(a, VQA_WHAT),
+    printf("%s %s accuracy %.4f (what %.4f, is_class %.4f, footwear %.4f, upper_body %.4f)\n",
+           who, scored, demo_accuracy_overall(a), demo_accuracy_of(a, VQA_WHAT),
            demo_accuracy_of(a, VQA_IS_CLASS), demo_accuracy_of(a, VQA_FOOTWEAR),
            demo_accuracy_of(a, VQA_UPPER));
 }
@@ -550,7 +620,7 @@ static int prepare_teacher(demo_run *r)
     const double t0 = demo_now();
     if (evaluate(r, r->teacher, &r->teacher_rep.acc) != 0) return -1;
     r->teacher_rep.eval_seconds = demo_now() - t0;
-    print_accuracy("teacher", &r->teacher_rep.acc);
+    print_accuracy("teacher", r->scored, &r->teacher_rep.acc);
     return 0;
 }
 
@@ -581,7 +651,9 @@ static demo_distiller *make_distiller(demo_run *r, const student_job *j, demo_mo
     const policy *p = &policies[j->policy];
     const demo_distill_choice c = {p->scheduler, p->layerwise, j->module,
                                    STUDENT_SEED_BASE + j->k, r->opt.threads, log,
-                                   r->opt.eval_reward ? &r->reward_eval : NULL};
+                                   r->opt.eval_reward ? &r->reward_eval : NULL,
+                                   r->opt.reward_kind, r->opt.align_reward,
+                                   (uint32_t)r->opt.trend_window, r->opt.trend_model};
     demo_distiller *d = demo_distiller_create(r->teacher, s, &r->opt.distill, &c, err, sizeof err);
     if (d == NULL) fprintf(stderr, "optima-demo: policy %s: %s\n", p->name, err);
     return d;
@@ -597,7 +669,8 @@ static demo_model *train_student(demo_run *r, const student_job *j, demo_progres
     demo_model *s = demo_model_create(&cfg, BATCH, seed, err, sizeof err);
     if (s == NULL) return fprintf(stderr, "optima-demo: student: %s\n", err), NULL;
     r->student_params = demo_model_params(s)->total;
-    const demo_train_config rec = student_recipe(r->opt.steps, seed);
+    const demo_train_config rec =
+        student_recipe(r->opt.steps, seed, policies[j->policy].distils && r->opt.align_reward);
     demo_distiller *d = NULL;
     demo_distill_fn hook = r->opt.with_teacher ? idle_hook : NULL;
     if (policies[j->policy].distils) {
@@ -631,7 +704,7 @@ static demo_model *train_student(demo_run *r, const student_job *j, demo_progres
 static int run_student(demo_run *r, int p, size_t k)
 {
     run_stats *st = &r->runs[p];
-    student_job j = {p, k, r->best.module, &r->data.train, "", "", st->rounds_per_mask,
+    student_job j = {p, k, r->best.module, &r->fit, "", "", st->rounds_per_mask,
                      &st->eval_secs[st->n]};
     snprintf(j.tag, sizeof j.tag, "%s-seed%zu", policies[p].name, k + 1);
     snprintf(j.label, sizeof j.label, "%s seed %zu/%zu", policies[p].name, k + 1, r->opt.seeds);
@@ -647,7 +720,7 @@ static int run_student(demo_run *r, int p, size_t k)
     for (int t = 0; t < VQA_TYPES; ++t) st->per_type[st->n][t] = demo_accuracy_of(&acc, t);
     st->n += 1;
     char summary[128];
-    snprintf(summary, sizeof summary, "test accuracy %.4f, loss %.4f", st->acc[st->n - 1],
+    snprintf(summary, sizeof summary, "%s accuracy %.4f, loss %.4f", r->scored, st->acc[st->n - 1],
              (double)res.final_loss);
     demo_progress_end(&prog, summary);
     return 0;
@@ -716,13 +789,13 @@ static int make_dirs(const char *path)
 }
 
 /* --reward evaluation: the fixed batch of the evaluation reward, 4 questions about each of
- * the last EVAL_REWARD_IMAGES training images. They stay in the training set: holding them
- * out would change every policy's batches. */
+ * the last EVAL_REWARD_IMAGES images students train on. They stay in the training set:
+ * holding them out would change every policy's batches. */
 static int reward_set(demo_run *r)
 {
-    const size_t images = EVAL_REWARD_IMAGES, first = r->data.train.count - images;
-    r->reward_images = (demo_split){images, r->data.train.pixels + first * DEMO_FASHION_PIXELS,
-                                    r->data.train.labels + first};
+    const size_t images = EVAL_REWARD_IMAGES, first = r->fit.count - images;
+    r->reward_images = (demo_split){images, r->fit.pixels + first * DEMO_FASHION_PIXELS,
+                                    r->fit.labels + first};
     r->reward_questions = malloc(VQA_TYPES * images * sizeof *r->reward_questions);
     if (r->reward_questions == NULL ||
         vqa_test_set(r->reward_images.labels, images, EVAL_REWARD_QUESTION_SEED,
@@ -735,20 +808,36 @@ static int reward_set(demo_run *r)
     return 0;
 }
 
+/* The split students train on and the split they are scored on. --score validation holds
+ * out the last training images (the split BEST_SINGLE chooses its module on), so settings
+ * are compared without looking at the test set. */
+static void choose_scored_split(demo_run *r)
+{
+    r->fit = r->data.train;
+    r->test = r->data.test;
+    r->scored = "test";
+    if (r->opt.quick) r->test.count = QUICK_TEST_IMAGES;
+    if (!r->opt.score_validation) return;
+    const size_t held_out = r->opt.quick ? QUICK_VALIDATION_IMAGES : VALIDATION_IMAGES;
+    r->fit.count = r->data.train.count - held_out;
+    r->test = (demo_split){held_out, r->data.train.pixels + r->fit.count * DEMO_FASHION_PIXELS,
+                           r->data.train.labels + r->fit.count};
+    r->scored = "validation";
+}
+
 static int load_data(demo_run *r)
 {
     char err[2048];
     if (demo_fashion_load(r->opt.data, &r->data, err, sizeof err) != 0)
         return fprintf(stderr, "optima-demo: %s\n", err), -1;
-    r->test = r->data.test;
-    if (r->opt.quick) r->test.count = QUICK_TEST_IMAGES;
+    choose_scored_split(r);
     r->nq = VQA_TYPES * r->test.count;
     r->questions = malloc(r->nq * sizeof *r->questions);
-    if (r->questions == NULL ||
-        vqa_test_set(r->test.labels, r->test.count, TEST_QUESTION_SEED, r->questions) != 0)
+    const uint32_t seed = r->opt.score_validation ? VALIDATION_QUESTION_SEED : TEST_QUESTION_SEED;
+    if (r->questions == NULL || vqa_test_set(r->test.labels, r->test.count, seed, r->questions) != 0)
         return fprintf(stderr, "optima-demo: out of memory\n"), -1;
-    printf("data: %zu training images, %zu test questions (%zu images x 4 types)\n",
-           r->data.train.count, r->nq, r->test.count);
+    printf("data: students train on %zu images, %zu %s questions (%zu images x 4 types)\n",
+           r->fit.count, r->nq, r->scored, r->test.count);
     return r->opt.eval_reward ? reward_set(r) : 0;
 }
 

@@ -219,14 +219,17 @@ static void add_into(float *dst, const float *src, size_t count)
 }
 
 /* Backward through a stack whose output gradient is in s->dh[0]; returns the buffer that
- * holds d(loss)/d(h[0]). extra[l] (may be NULL) is added at block l's output. */
+ * holds d(loss)/d(h[0]). extra[l] (may be NULL) is added at block l's output; capture[l]
+ * (may be NULL) receives the gradient at block l's output, extra included. */
 static float *stack_backward(demo_stack *s, const nn_ctx *c, size_t n,
-                             const float *const *extra, nn_block_scratch *scratch)
+                             const float *const *extra, float *const *capture,
+                             nn_block_scratch *scratch)
 {
     const size_t count = n * s->width;
     int cur = 0;
     for (size_t l = s->layers; l-- > 0;) {
         if (extra != NULL) add_into(s->dh[cur], extra[l], count);
+        if (capture != NULL) memcpy(capture[l], s->dh[cur], count * sizeof(float));
         nn_block_backward(&s->blocks[l], c, s->h[l], s->dh[cur], n, &s->caches[l], scratch,
                           s->dh[1 - cur]);
         cur = 1 - cur;
@@ -234,8 +237,10 @@ static float *stack_backward(demo_stack *s, const nn_ctx *c, size_t n,
     return s->dh[cur];
 }
 
-void demo_model_backward(demo_model *m, const nn_ctx *c, const float *dlogits,
-                         const demo_model_extra *extra)
+/* The backward of demo_model_backward, with optional captures of the hidden gradients. */
+static void model_backward(demo_model *m, const nn_ctx *c, const float *dlogits,
+                           const demo_model_extra *extra,
+                           float *(*capture)[DEMO_MAX_LAYERS])
 {
     demo_stack *img = &m->stack[DEMO_IMAGE], *q = &m->stack[DEMO_QUESTION],
                *fu = &m->stack[DEMO_FUSION];
@@ -246,16 +251,28 @@ void demo_model_backward(demo_model *m, const nn_ctx *c, const float *dlogits,
     nn_layernorm_backward(&m->final_ln, stack_output(fu), m->dnormed, n, m->ln_mean,
                           m->ln_rstd, fu->dh[0], 0);
     float *dfu0 = stack_backward(fu, c, n, extra ? extra->hidden[DEMO_FUSION] : NULL,
-                                 &m->scratch);
+                                 capture ? capture[DEMO_FUSION] : NULL, &m->scratch);
     nn_linear_backward(&m->fusion_in, c, m->concat, dfu0, n, m->dconcat, 0);
     for (size_t i = 0; i < n; ++i) {
         memcpy(img->dh[0] + i * di, m->dconcat + i * dc, di * sizeof(float));
         memcpy(q->dh[0] + i * dq, m->dconcat + i * dc + di, dq * sizeof(float));
     }
     float *dimg0 = stack_backward(img, c, n, extra ? extra->hidden[DEMO_IMAGE] : NULL,
-                                  &m->scratch);
+                                  capture ? capture[DEMO_IMAGE] : NULL, &m->scratch);
     nn_linear_backward(&m->image_in, c, m->pixels, dimg0, n, NULL, 0);
     float *dq0 = stack_backward(q, c, n, extra ? extra->hidden[DEMO_QUESTION] : NULL,
-                                &m->scratch);
+                                capture ? capture[DEMO_QUESTION] : NULL, &m->scratch);
     nn_embedding_pool_backward(&m->words, m->tokens, n, m->cfg.seq_len, (uint8_t)m->cfg.pad, dq0);
+}
+
+void demo_model_backward(demo_model *m, const nn_ctx *c, const float *dlogits,
+                         const demo_model_extra *extra)
+{
+    model_backward(m, c, dlogits, extra, NULL);
+}
+
+void demo_model_hidden_grads(demo_model *m, const nn_ctx *c, const float *dlogits,
+                             float *out[DEMO_MODULES][DEMO_MAX_LAYERS])
+{
+    model_backward(m, c, dlogits, NULL, out);
 }

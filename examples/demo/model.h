@@ -67,4 +67,11 @@ const float *demo_model_logits(const demo_model *m);
 void demo_model_backward(demo_model *m, const nn_ctx *c, const float *dlogits,
                          const demo_model_extra *extra);
 
+/* d(loss)/d(hidden) of the last forward for every layer: a backward from dlogits alone
+ * (no extra gradients) that copies the gradient reaching each block's output into
+ * out[module][layer] (n x width each). The parameter gradients it leaves are those of
+ * dlogits alone; the next demo_model_backward() zeroes them again. */
+void demo_model_hidden_grads(demo_model *m, const nn_ctx *c, const float *dlogits,
+                             float *out[DEMO_MODULES][DEMO_MAX_LAYERS]);
+
 #endif

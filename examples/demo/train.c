@@ -80,6 +80,7 @@ static optima_tensor view(const float *data, size_t rows, size_t cols)
 /* Distillation buffers: the hook's gradients wrt every student layer and the logits. */
 typedef struct distill_buffers {
     float *hidden[DEMO_MODULES][DEMO_MAX_LAYERS];
+    float *task[DEMO_MODULES][DEMO_MAX_LAYERS]; /* the task gradients, when asked for */
     float *logits;
     size_t size[DEMO_MODULES];
 } distill_buffers;
@@ -87,11 +88,12 @@ typedef struct distill_buffers {
 static void distill_free(distill_buffers *d)
 {
     for (int m = 0; m < DEMO_MODULES; ++m)
-        for (int l = 0; l < DEMO_MAX_LAYERS; ++l) free(d->hidden[m][l]);
+        for (int l = 0; l < DEMO_MAX_LAYERS; ++l) free(d->hidden[m][l]), free(d->task[m][l]);
     free(d->logits);
 }
 
-static int distill_init(distill_buffers *d, const demo_model *student, size_t batch)
+static int distill_init(distill_buffers *d, const demo_model *student, size_t batch,
+                        int task_grads)
 {
     memset(d, 0, sizeof *d);
     const size_t answers = demo_model_get_config(student)->answers;
@@ -99,7 +101,9 @@ static int distill_init(distill_buffers *d, const demo_model *student, size_t ba
     for (int m = 0; m < DEMO_MODULES; ++m) {
         d->size[m] = batch * demo_model_width(student, m);
         for (size_t l = 0; l < demo_model_layers(student, m); ++l)
-            if ((d->hidden[m][l] = calloc(d->size[m], sizeof(float))) == NULL) return -1;
+            if ((d->hidden[m][l] = calloc(d->size[m], sizeof(float))) == NULL ||
+                (task_grads && (d->task[m][l] = calloc(d->size[m], sizeof(float))) == NULL))
+                return -1;
     }
     return 0;
 }
@@ -120,6 +124,8 @@ static int run_hook(demo_distill_fn hook, void *user, demo_model *teacher, demo_
                                             demo_model_width(student, m));
             memset(d->hidden[m][l], 0, n * demo_model_width(student, m) * sizeof(float));
             st->student_hidden_grad[m][l] = d->hidden[m][l];
+            if (d->task[m][l] != NULL)
+                st->task_hidden_grad[m][l] = view(d->task[m][l], n, demo_model_width(student, m));
         }
     }
     memset(d->logits, 0, n * answers * sizeof(float));
@@ -150,7 +156,8 @@ static int loop_init(loop_state *s, demo_model *student, const demo_split *train
     const size_t answers = demo_model_get_config(student)->answers;
     if (batcher_init(&s->batches, train, cfg->batch, cfg->seed) != 0) return -1;
     if (nn_adamw_init(&s->opt, demo_model_params(student), cfg->weight_decay) != 0) return -1;
-    if (distilling && distill_init(&s->distill, student, cfg->batch) != 0) return -1;
+    if (distilling && distill_init(&s->distill, student, cfg->batch, cfg->task_hidden_grads) != 0)
+        return -1;
     s->dlogits = malloc(cfg->batch * answers * sizeof(float));
     return s->dlogits ? 0 : -1;
 }
@@ -185,12 +192,14 @@ static void log_row(FILE *csv, size_t step, double loss_sum, double distill_sum,
 
 /* Stages 4 and 5: the hook's gradients join the task gradient, then backward and AdamW. */
 static int distill_stage(demo_distill_fn hook, void *user, demo_model *teacher,
-                         demo_model *student, loop_state *s, demo_distill_step *st,
-                         demo_model_extra *extra)
+                         demo_model *student, const nn_ctx *c, loop_state *s,
+                         demo_distill_step *st, demo_model_extra *extra)
 {
     const size_t n = st->batch, answers = demo_model_get_config(student)->answers;
     st->teacher_logits = view(demo_model_logits(teacher), n, answers);
     st->student_logits = view(demo_model_logits(student), n, answers);
+    if (s->distill.task[0][0] != NULL) /* the task's own gradient, before the hook adds its */
+        demo_model_hidden_grads(student, c, s->dlogits, s->distill.task);
     const int status = run_hook(hook, user, teacher, student, &s->distill, st);
     if (status != 0) return status;
     for (size_t i = 0; i < n * answers; ++i) s->dlogits[i] += s->distill.logits[i];
@@ -235,7 +244,7 @@ int demo_train(demo_model *student, demo_model *teacher, const demo_split *train
             st.steps = cfg->steps;
             st.batch = n;
             st.task_loss = loss;
-            status = distill_stage(hook, hook_user, teacher, student, &s, &st, &extra);
+            status = distill_stage(hook, hook_user, teacher, student, c, &s, &st, &extra);
             if (status != 0) break;
         }
         demo_model_backward(student, c, s.dlogits, hook ? &extra : NULL);   /* 5. backward */

@@ -43,6 +43,9 @@ typedef struct demo_distill_step {
      * row-major; student_logits_grad is batch x 12 and is added to the task gradient. */
     float *student_hidden_grad[DEMO_MODULES][DEMO_MAX_LAYERS];
     float *student_logits_grad;
+    /* With demo_train_config.task_hidden_grads: d(task loss)/d(student hidden) for every
+     * layer (the task's share of the gradient, no distillation in it); else empty views. */
+    optima_tensor task_hidden_grad[DEMO_MODULES][DEMO_MAX_LAYERS];
     float distill_loss; /* optional, for the logs: set by the hook (0 before the call) */
 } demo_distill_step;
 
@@ -58,6 +61,8 @@ typedef struct demo_train_config {
     float weight_decay; /* AdamW, decoupled */
     uint64_t seed;      /* batches and questions (weights are seeded at creation) */
     size_t log_every;   /* steps between CSV rows, 0 = no CSV */
+    int task_hidden_grads; /* 1: the hook gets the task gradient at every student layer,
+                            * computed by one more student backward per step */
 } demo_train_config;
 
 typedef struct demo_train_result {

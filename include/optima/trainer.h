@@ -42,6 +42,10 @@
  * so no finite loss can keep a round from ending. For the first round, L̄_0 is the
  * reference loss of the first step (training source) or the evaluation submitted before
  * the first step begins (evaluation source).
+ * Since 1.1, ::OPTIMA_REWARD_DETRENDED subtracts the common trend of the last rounds'
+ * rewards (optima_trainer_set_reward_trend()), and ::OPTIMA_REWARD_SOURCE_ALIGNMENT rewards
+ * the cosine between the layerwise gradients and the task loss's gradients that the host
+ * hands in (optima_trainer_set_task_grad()).
  *
  * **Data-parallel training** can plug in later: the only values that would need a
  * reduction across processes are the task loss given to optima_trainer_end_step(), the
@@ -95,13 +99,40 @@ enum optima_side {
 /** @brief How a round's reward is computed from the reference loss. */
 enum optima_reward_kind {
     OPTIMA_REWARD_RELATIVE = 0, /**< (L̄_{t−1} − L̄_t) / |L̄_{t−1}| (default). */
-    OPTIMA_REWARD_ABSOLUTE = 1  /**< L̄_{t−1} − L̄_t. */
+    OPTIMA_REWARD_ABSOLUTE = 1, /**< L̄_{t−1} − L̄_t. */
+    /**
+     * The base reward minus what the common trend predicts for this round (since 1.1):
+     * the base is the relative decrement (or, with ::OPTIMA_REWARD_SOURCE_ALIGNMENT, the
+     * round's mean alignment), the trend is estimated from the base rewards of the last
+     * rounds, whatever arm played them (optima_trainer_set_reward_trend()). The first
+     * round's reward is 0.
+     */
+    OPTIMA_REWARD_DETRENDED = 2
+};
+
+/** @brief How ::OPTIMA_REWARD_DETRENDED predicts a round's base reward (since 1.1). */
+enum optima_reward_trend {
+    /** The mean of the last W rounds' base rewards (default). */
+    OPTIMA_REWARD_TREND_MEAN = 0,
+    /**
+     * The least-squares line through the last W rounds' base rewards against the round
+     * index, one round ahead; the mean while fewer than 3 rounds are kept.
+     */
+    OPTIMA_REWARD_TREND_LINEAR = 1
 };
 
 /** @brief Where a round's reference loss comes from. */
 enum optima_reward_source {
     OPTIMA_REWARD_SOURCE_TRAINING = 0,  /**< Task loss + α_pred·KL of the round's steps (default). */
-    OPTIMA_REWARD_SOURCE_EVALUATION = 1 /**< The host's evaluation loss at the round's end. */
+    OPTIMA_REWARD_SOURCE_EVALUATION = 1, /**< The host's evaluation loss at the round's end. */
+    /**
+     * The alignment of the layerwise gradients with the task loss's (since 1.1; step API
+     * only): the mean over the round's steps of the mean over active pairs of the cosine
+     * between the task gradients the host hands with optima_trainer_set_task_grad() and the
+     * layerwise gradients at the pair's student layers. With ::OPTIMA_REWARD_RELATIVE or
+     * ::OPTIMA_REWARD_ABSOLUTE the reward is that mean itself, in [−1, 1].
+     */
+    OPTIMA_REWARD_SOURCE_ALIGNMENT = 2
 };
 
 /** @brief The optimizer that trains the projections. */
@@ -412,6 +443,34 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reward(optima_train
                                                                     int32_t source);
 
 /**
+ * @brief Choose the trend model of ::OPTIMA_REWARD_DETRENDED (since 1.1). Default
+ *        ::OPTIMA_REWARD_TREND_MEAN over 8 rounds. Before freezing.
+ *
+ * The trend keeps the base rewards of the last @p window completed rounds, whatever arm
+ * played them; the reward of round t is its base reward minus the trend's prediction for
+ * round t, made from rounds before t only (0 for the first round). The kept rewards are
+ * part of the checkpoint. Ignored by the other reward kinds.
+ * @param trainer the trainer.
+ * @param window W, the rounds kept: 1 to 256.
+ * @param model one of ::optima_reward_trend.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer, a window out of range or an
+ *         unknown model; `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reward_trend(optima_trainer *trainer,
+                                                                          uint32_t window,
+                                                                          int32_t model);
+
+/**
+ * @brief Read the trend model of ::OPTIMA_REWARD_DETRENDED (since 1.1).
+ * @param trainer the trainer.
+ * @param[out] window receives W.
+ * @param[out] model receives one of ::optima_reward_trend.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_reward_trend(
+    const optima_trainer *trainer, uint32_t *window, int32_t *model);
+
+/**
  * @brief Choose the projection optimizer and its learning rate. Default AdamW, 1e-3.
  *        Other hyperparameters keep their values (defaults: momentum 0.9; betas 0.9,
  *        0.999; ε 1e-8; weight decay 0.01). Before freezing.
@@ -631,6 +690,32 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
     optima_trainer *trainer, double loss);
 
 /**
+ * @brief Hand the task loss's gradient at a student hidden state this step distils, for
+ *        ::OPTIMA_REWARD_SOURCE_ALIGNMENT (since 1.1).
+ *
+ * Call it after optima_trainer_compute() and before optima_trainer_end_step(), once for
+ * every student layer the plan lists. The trainer accumulates, for the layer's pair,
+ * ⟨g_task, g_layer⟩, ‖g_task‖² and ‖g_layer‖² against the layerwise gradient it computed
+ * there (optima_trainer_student_grad()); the pair's cosine is taken over all its layers.
+ * "Task loss" is whatever the host calls its main objective (the demo: the cross-entropy
+ * alone); the gradient must not include the distillation terms. The view is read during
+ * the call only and not kept. With the other sources the call is accepted and unused. A
+ * new compute (after a view changed) forgets the gradients handed in.
+ * @param trainer the trainer.
+ * @param module a student module index.
+ * @param layer a layer index in that module.
+ * @param view d(task loss)/d(hidden state): the step's rows × the layer's width.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a layer
+ *         the plan does not list; `OPTIMA_ESHAPE` for a view of another shape, with NULL
+ *         data or a row stride below its columns; `OPTIMA_ESTATE` without a successful
+ *         compute, or for a layer already handed in this step; `OPTIMA_ENONFINITE` for a
+ *         NaN or infinity in the view (nothing changes).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_task_grad(optima_trainer *trainer,
+                                                                       size_t module, size_t layer,
+                                                                       const optima_tensor *view);
+
+/**
  * @brief End the step: train the projections, count the step in its round and, at the
  *        round's end, compute the reward and update the scheduler.
  * @param trainer the trainer.
@@ -640,9 +725,11 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a reference loss beyond
  *         ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE; `OPTIMA_ENONFINITE` for a non-finite task
  *         loss (after either refusal neither projections nor scheduler change and the
- *         step may be ended again); `OPTIMA_ESTATE` without a successful compute, or at a
- *         round's end with the evaluation source and no evaluation submitted;
- *         `OPTIMA_ECALLBACK` when the projection callback stopped.
+ *         step may be ended again); `OPTIMA_ESTATE` without a successful compute, at a
+ *         round's end with the evaluation source and no evaluation submitted, or with the
+ *         alignment source when a planned student layer got no
+ *         optima_trainer_set_task_grad(); `OPTIMA_ECALLBACK` when the projection callback
+ *         stopped.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
                                                                   double task_loss,
@@ -664,6 +751,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer
  * @param steps how many steps to run.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, a bad table (size, reserved,
  *         a required callback missing, no evaluate with the evaluation source);
+ *         `OPTIMA_ESTATE` with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (step API only);
  *         `OPTIMA_ECALLBACK`; any error of the step API.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_run(optima_trainer *trainer,

@@ -42,6 +42,7 @@ optima_status optima_trainer_create(optima_context *ctx, const optima_model *tea
     t->policy = OPTIMA_POLICY_OPTIMA;
     t->reward_kind = OPTIMA_REWARD_RELATIVE;
     t->reward_source = OPTIMA_REWARD_SOURCE_TRAINING;
+    opt_reward_trend_init(&t->reward.trend);
     t->optimizer_kind = OPTIMA_OPTIMIZER_ADAMW;
     opt_optimizer_defaults(&t->optimizer, OPT_OPTIMIZER_ADAMW);
     t->history_capacity = OPT_DEFAULT_HISTORY;
@@ -369,11 +370,13 @@ optima_status optima_trainer_set_reward(optima_trainer *t, int32_t kind, int32_t
 {
     static const char fn[] = "optima_trainer_set_reward";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_RETURN_ERROR_IF(kind != OPTIMA_REWARD_RELATIVE && kind != OPTIMA_REWARD_ABSOLUTE,
+    OPT_RETURN_ERROR_IF(kind != OPTIMA_REWARD_RELATIVE && kind != OPTIMA_REWARD_ABSOLUTE &&
+                            kind != OPTIMA_REWARD_DETRENDED,
                         &t->error, OPTIMA_EINVAL, "%s: argument 'kind' is %d, not a reward kind",
                         fn, (int)kind);
     OPT_RETURN_ERROR_IF(source != OPTIMA_REWARD_SOURCE_TRAINING &&
-                            source != OPTIMA_REWARD_SOURCE_EVALUATION,
+                            source != OPTIMA_REWARD_SOURCE_EVALUATION &&
+                            source != OPTIMA_REWARD_SOURCE_ALIGNMENT,
                         &t->error, OPTIMA_EINVAL,
                         "%s: argument 'source' is %d, not a reward source", fn, (int)source);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));

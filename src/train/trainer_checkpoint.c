@@ -1,6 +1,7 @@
 /* Checkpoints: everything the trainer owns, as a versioned, checksummed stream.
  *
- * Layout (little-endian), format version 2:
+ * Layout (little-endian), format version 3 (1 lacks the settings and the reward
+ * section, 2 the reward section; no release wrote 2):
  *   header   "OPTMCKPT", u32 version, u32 reserved 0, u64 total length
  *   config   u64 teacher and student fingerprints, pairs (modules, kind, layer pairs with
  *            their layers and projection sizes), round length, policy, reward kind and
@@ -12,6 +13,7 @@
  *   scheduler u64 length + optima_scheduler_save() bytes
  *   history  u64 kept + records, oldest first
  *   tensors  per pair, per layer pair with a projection: the projection, then its moments
+ *   reward   (version 3) the reward state's section, reward_checkpoint.c
  *   u32 CRC-32C of every byte before it
  * Loading reads the whole stream, checks length and CRC, compares the configuration, and
  * only then changes the trainer. */
@@ -25,8 +27,10 @@
 #include "trainer_impl.h"
 
 #define OPT_CKPT_MAGIC "OPTMCKPT"
-#define OPT_CKPT_VERSION 2u
+#define OPT_CKPT_VERSION 3u
 #define OPT_CKPT_FIRST_WITH_SETTINGS 2u
+/* The first version with the reward section. */
+#define OPT_CKPT_VERSION_REWARD 3u
 #define OPT_CKPT_HEADER 24u
 #define OPT_CKPT_MAX_BYTES ((uint64_t)1 << 40)
 
@@ -234,6 +238,7 @@ static optima_status opt_serialise(optima_trainer *t, opt_memory_sink *out, cons
     OPT_FORWARD_IF_ERROR(opt_write_scheduler(t, &w, fn));
     opt_write_history(t, &w);
     opt_write_tensors(t, &w);
+    opt_reward_state_write(&t->reward, &w);
     opt_writer_u32(&w, 0); /* CRC, patched below */
     OPT_RETURN_ERROR_IF(w.failed, &t->error, OPTIMA_ENOMEM,
                         "%s: cannot allocate the checkpoint's buffer", fn);
@@ -487,13 +492,14 @@ static void opt_apply_progress(optima_trainer *t, const opt_progress *g)
     t->step_state = OPT_STEP_IDLE;
 }
 
-static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t size, const char *fn)
+static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t size,
+                                 uint32_t version, const char *fn)
 {
     opt_memory_source src = {data, size - 4, OPT_CKPT_HEADER};
     opt_reader r;
     opt_reader_init(&r, opt_memory_source_read, &src);
     OPT_FORWARD_IF_ERROR(opt_check_config(t, &r, fn));
-    if (opt_get_u32(data + 8) >= OPT_CKPT_FIRST_WITH_SETTINGS)
+    if (version >= OPT_CKPT_FIRST_WITH_SETTINGS)
         OPT_FORWARD_IF_ERROR(opt_check_settings(t, &r, fn));
     opt_progress g;
     opt_read_progress(t, &r, &g);
@@ -504,11 +510,20 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
     src.offset += (size_t)blob_size;
     const uint64_t kept = opt_reader_u64(&r);
     const uint64_t expected_kept = g.rounds_done < t->history_capacity ? g.rounds_done : t->history_capacity;
+    const uint64_t body = kept * opt_record_bytes(t) + opt_tensor_bytes(t);
+    const int has_reward = version >= OPT_CKPT_VERSION_REWARD;
     OPT_RETURN_ERROR_IF(r.state != OPT_READER_OK || kept != expected_kept ||
                             g.round.steps >= t->round_length ||
-                            src.size - src.offset != kept * opt_record_bytes(t) + opt_tensor_bytes(t),
+                            (has_reward ? src.size - src.offset < body
+                                        : src.size - src.offset != body),
                         &t->error, OPTIMA_EFORMAT, "%s: the checkpoint's sections are inconsistent",
                         fn);
+    /* The reward section is last: read it ahead of the records and tensors, which are
+     * applied in place below. */
+    opt_reward_state reward;
+    OPT_FORWARD_IF_ERROR(opt_reward_state_restore(
+        t, has_reward ? data + src.offset + body : NULL,
+        has_reward ? (size_t)(src.size - src.offset - body) : 0, &reward, fn));
     /* From here on nothing can fail but the scheduler, which is all-or-nothing itself. */
     const optima_status s = optima_scheduler_load_from_buffer(t->scheduler, blob, (size_t)blob_size);
     if (s != OPTIMA_OK)
@@ -516,6 +531,7 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
     opt_apply_progress(t, &g);
     opt_apply_history(t, &r, kept);
     opt_apply_tensors(t, &r);
+    t->reward = reward;
     return OPTIMA_OK;
 }
 
@@ -528,7 +544,7 @@ optima_status optima_trainer_load(optima_trainer *t, optima_read_fn read, void *
     uint8_t *data = NULL;
     size_t size = 0;
     OPT_FORWARD_IF_ERROR(opt_read_whole(t, read, user, &data, &size, fn));
-    const optima_status s = opt_restore(t, data, size, fn);
+    const optima_status s = opt_restore(t, data, size, opt_get_u32(data + 8), fn);
     opt_free(t->ctx, data);
     return s;
 }

@@ -9,6 +9,7 @@
 
 #include "../core/context_impl.h"
 #include "projection_optimizer.h"
+#include "reward_state.h"
 
 #define OPT_MAX_PAIRS OPTIMA_SCHEDULER_MAX_MODULES
 
@@ -106,6 +107,7 @@ struct optima_trainer {
     int has_evaluation;      /* an evaluation was submitted since the last round ended */
     double evaluation;
     opt_round_record *history; /* ring of history_capacity records */
+    opt_reward_state reward;   /* the detrended reward's trend, the gradient alignment */
     int32_t callback_code;
 };
 
@@ -125,6 +127,10 @@ void opt_trainer_forget_round(optima_trainer *t);
 optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
                                        double *reward, const char *fn);
 void opt_trainer_count_step(optima_trainer *t, double reference, int ends, double reward);
+/* reward_alignment.c */
+void opt_alignment_reset_step(optima_trainer *t);
+optima_status opt_alignment_check_step(optima_trainer *t, const char *fn);
+double opt_alignment_of_step(const optima_trainer *t);
 const opt_round_record *opt_trainer_find_record(const optima_trainer *t, uint64_t round);
 void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r);
 

@@ -7,23 +7,33 @@
 /* Per-arm statistics go into JSON lines only while they stay readable. */
 #define OPT_LOG_MAX_ARMS 256u
 
-/* Defined for every pair of finite losses: the decrement of two finite numbers is at
- * worst an infinity, never NaN; the floored denominator is positive; the clip brings an
- * infinity or a huge ratio into the scheduler's range, so no finite loss wedges a round. */
-static double opt_reward_of(int32_t kind, double previous, double current)
+/* Into the scheduler's range: an infinite decrement or a huge ratio is clipped, so no
+ * finite loss can wedge a round. */
+static double opt_clip_reward(double reward)
 {
-    const double decrement = previous - current;
-    const double reward = kind == OPTIMA_REWARD_ABSOLUTE
-                              ? decrement
-                              : decrement / fmax(fabs(previous), OPTIMA_REWARD_MIN_DENOMINATOR);
     return fmin(fmax(reward, -OPTIMA_SCHEDULER_MAX_ABS_REWARD), OPTIMA_SCHEDULER_MAX_ABS_REWARD);
 }
 
-optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
-                                       double *reward, const char *fn)
+/* Defined for every pair of finite losses: the decrement of two finite numbers is at
+ * worst an infinity, never NaN; the floored denominator is positive. */
+static double opt_reward_of(int absolute, double previous, double current)
 {
-    *ends = t->round.steps + 1 >= t->round_length;
-    if (!*ends) return OPTIMA_OK;
+    const double decrement = previous - current;
+    const double reward =
+        absolute ? decrement : decrement / fmax(fabs(previous), OPTIMA_REWARD_MIN_DENOMINATOR);
+    return opt_clip_reward(reward);
+}
+
+/* The base reward of the round ending with this step: the decrement of the reference loss
+ * (relative for OPTIMA_REWARD_DETRENDED), or the round's mean gradient alignment. */
+static optima_status opt_round_base(optima_trainer *t, double reference, double *base,
+                                    const char *fn)
+{
+    const double steps = (double)(t->round.steps + 1);
+    if (t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT) {
+        *base = (t->reward.round_alignment_sum + opt_alignment_of_step(t)) / steps;
+        return OPTIMA_OK;
+    }
     double current;
     if (t->reward_source == OPTIMA_REWARD_SOURCE_EVALUATION) {
         OPT_RETURN_ERROR_IF(!t->has_previous, &t->error, OPTIMA_ESTATE,
@@ -34,17 +44,35 @@ optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int 
                             "the round (optima_trainer_submit_evaluation)", fn);
         current = t->evaluation;
     } else {
-        current = (t->round.reference_sum + reference) / (double)(t->round.steps + 1);
+        current = (t->round.reference_sum + reference) / steps;
     }
     /* Training source, first round: L̄_0 is the reference loss of the first step. */
     const double previous = t->has_previous ? t->previous_reference : reference;
-    *reward = opt_reward_of(t->reward_kind, previous, current);
+    *base = opt_reward_of(t->reward_kind == OPTIMA_REWARD_ABSOLUTE, previous, current);
+    return OPTIMA_OK;
+}
+
+optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
+                                       double *reward, const char *fn)
+{
+    if (t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT)
+        OPT_FORWARD_IF_ERROR(opt_alignment_check_step(t, fn));
+    *ends = t->round.steps + 1 >= t->round_length;
+    if (!*ends) return OPTIMA_OK;
+    double base = 0.0;
+    OPT_FORWARD_IF_ERROR(opt_round_base(t, reference, &base, fn));
+    /* the trend is a mean of clipped bases, so the difference is finite; clipped again */
+    *reward = t->reward_kind == OPTIMA_REWARD_DETRENDED
+                  ? opt_clip_reward(opt_reward_trend_detrend(&t->reward.trend, base))
+                  : base;
+    t->reward.pending_base = base;
     return OPTIMA_OK;
 }
 
 void opt_trainer_forget_round(optima_trainer *t)
 {
     memset(&t->round, 0, sizeof t->round);
+    t->reward.round_alignment_sum = 0.0;
     t->step_state = OPT_STEP_IDLE;
 }
 
@@ -67,6 +95,8 @@ static void opt_trainer_finish_round(optima_trainer *t, double reward)
         opt_log(t->ctx, OPTIMA_LOG_ERROR, "optima_trainer_end_step: scheduler update refused: %s",
                 optima_last_error());
     opt_trainer_log_round(t, r);
+    opt_reward_trend_push(&t->reward.trend, t->reward.pending_base);
+    t->reward.round_alignment_sum = 0.0;
     t->rounds_done += 1;
     t->has_previous = 1;
     t->previous_reference = r->mean_reference;
@@ -82,6 +112,8 @@ void opt_trainer_count_step(optima_trainer *t, double reference, int ends, doubl
     }
     t->round.steps += 1;
     t->round.reference_sum += reference;
+    if (t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT)
+        t->reward.round_alignment_sum += opt_alignment_of_step(t);
     for (size_t p = 0; p < t->pair_count; ++p) {
         if (!((t->arm_mask >> p & 1u) && t->pairs[p].weight > 0.0 && t->alpha_layer > 0.0)) continue;
         t->round.active_mask |= 1u << p;

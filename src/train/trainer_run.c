@@ -31,6 +31,10 @@ static optima_status opt_check_callbacks(optima_trainer *t, const optima_callbac
                         &t->error, OPTIMA_EINVAL,
                         "%s: argument 'callbacks->evaluate' is NULL, but rewards come from "
                         "evaluation", fn);
+    /* No callback hands the task gradient at the hidden states to the run loop (yet). */
+    OPT_RETURN_ERROR_IF(t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT, &t->error,
+                        OPTIMA_ESTATE, "%s: rewards come from the gradient alignment, which only "
+                        "the step API can feed (optima_trainer_set_task_grad)", fn);
     return OPTIMA_OK;
 }
 

@@ -293,6 +293,7 @@ static optima_status opt_compute_step(optima_trainer *t, double *total, const ch
 {
     OPT_FORWARD_IF_ERROR(opt_check_all_given(t, fn));
     t->step_state = OPT_STEP_BEGUN; /* until every loss succeeds */
+    opt_alignment_reset_step(t);    /* the layerwise gradients are about to change */
     OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
     size_t active = 0;
     for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);

@@ -134,9 +134,9 @@ static void newer_versions_and_foreign_bytes_are_refused(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     blob good = blob_of_trainer(t);
-    good.data[8] = 3; /* format version 3 */
-    assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EVERSION, "version 3");
-    good.data[8] = 2;
+    good.data[8] = 4; /* format version 4 */
+    assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EVERSION, "version 4");
+    good.data[8] = 3;
     good.data[0] = 'X';
     assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
     free(good.data);
@@ -231,8 +231,9 @@ static void every_setting_is_stored_and_a_difference_named(void **state)
     optima_trainer_destroy(t);
 }
 
-/* A format-1 checkpoint: the same bytes without the settings section, version 1, length
- * and checksum redone. The settings section starts at the first byte where two
+/* A format-1 checkpoint: the same bytes without the settings section and without the
+ * reward section (last before the CRC; the default trend window of 8 rounds: 16 + 8 · 8 + 8
+ * bytes), version 1, length and checksum redone. The settings section starts at the first byte where two
  * checkpoints differ whose α_pred differ in the lowest bit (α_pred is its first value,
  * a little-endian f64). */
 static blob as_format_1(fixture *f, const blob *cp)
@@ -246,10 +247,10 @@ static blob as_format_1(fixture *f, const blob *cp)
     optima_trainer_destroy(t);
     size_t start = 24;
     while (probe.data[start] == plain.data[start]) ++start;
-    const size_t settings = 8 * 3 + 8 * HOST_MODULES + 8 * 6 + 8;
-    blob old = {malloc(cp->size - settings), cp->size - settings};
+    const size_t settings = 8 * 3 + 8 * HOST_MODULES + 8 * 6 + 8, reward = 16 + 8 * 8 + 8;
+    blob old = {malloc(cp->size - settings - reward), cp->size - settings - reward};
     memcpy(old.data, cp->data, start);
-    memcpy(old.data + start, cp->data + start + settings, cp->size - start - settings);
+    memcpy(old.data + start, cp->data + start + settings, cp->size - start - settings - reward);
     opt_put_u32(old.data + 8, 1);
     opt_put_u64(old.data + 16, old.size);
     opt_put_u32(old.data + old.size - 4, opt_crc32c(0, old.data, old.size - 4));

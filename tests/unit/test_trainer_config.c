@@ -68,8 +68,8 @@ static void settings_refuse_values_out_of_range(void **state)
     assert_fails_naming(optima_trainer_set_round_length(t, 2000000), OPTIMA_EINVAL, "'steps'");
     assert_fails_naming(optima_trainer_set_policy(t, 10, 0), OPTIMA_EINVAL, "'policy'");
     assert_fails_naming(optima_trainer_set_policy(t, -1, 0), OPTIMA_EINVAL, "'policy'");
-    assert_fails_naming(optima_trainer_set_reward(t, 2, 0), OPTIMA_EINVAL, "'kind'");
-    assert_fails_naming(optima_trainer_set_reward(t, 0, 2), OPTIMA_EINVAL, "'source'");
+    assert_fails_naming(optima_trainer_set_reward(t, 3, 0), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(optima_trainer_set_reward(t, 0, 3), OPTIMA_EINVAL, "'source'");
     assert_fails_naming(optima_trainer_set_optimizer(t, 3, 0.1), OPTIMA_EINVAL, "'kind'");
     assert_fails_naming(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, 0.0), OPTIMA_EINVAL,
                         "'learning_rate'");

@@ -27,8 +27,8 @@ from .functional import attention_mse, cosine, kl, layer_mapping, mse
 from .loss import Loss, LossKind, Mapping, ProjectionInit, ProjectionMode
 from .model import Model
 from .scheduler import ArmSet, History, Policy, Scheduler
-from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, RoundRecord,
-                      RunCallbacks, Side, StopRun, Trainer)
+from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, RewardTrend,
+                      RoundRecord, RunCallbacks, Side, StopRun, Trainer)
 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
@@ -39,7 +39,7 @@ __all__ = [
     "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "Error", "History",
     "LayerRef", "LogFormat", "LogLevel", "Loss", "LossKind", "Mapping", "Model",
     "Optimizer", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
-    "RewardSource", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
+    "RewardSource", "RewardTrend", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
     "StopRun", "Trainer", "attention_mse", "cosine", "default_context", "kl",
     "layer_mapping", "library_version", "mse", "LIBRARY_PATH", "VERSION_NUMBER",
     "WRITTEN_FOR",

@@ -27,6 +27,7 @@ class RewardKind(enum.IntEnum):
 
     RELATIVE = 0
     ABSOLUTE = 1
+    DETRENDED = 2  #: since 1.1: minus the common trend of the last rounds
 
 
 class RewardSource(enum.IntEnum):
@@ -34,6 +35,14 @@ class RewardSource(enum.IntEnum):
 
     TRAINING = 0
     EVALUATION = 1
+    ALIGNMENT = 2  #: since 1.1: cosine of the layerwise and task gradients (step API)
+
+
+class RewardTrend(enum.IntEnum):
+    """How RewardKind.DETRENDED predicts a round's base reward (since 1.1)."""
+
+    MEAN = 0
+    LINEAR = 1
 
 
 class Optimizer(enum.IntEnum):
@@ -183,6 +192,17 @@ class Trainer(Handle):
         """How rewards are computed."""
         self._call("optima_trainer_set_reward", arg("kind", kind), arg("source", source))
 
+    def set_reward_trend(self, window=8, model=RewardTrend.MEAN):
+        """The trend of RewardKind.DETRENDED: the last ``window`` rounds, and its model."""
+        self._call("optima_trainer_set_reward_trend", arg("window", window), arg("model", model))
+
+    @property
+    def reward_trend(self):
+        """(window, RewardTrend) of RewardKind.DETRENDED."""
+        window, model = ctypes.c_uint32(), ctypes.c_int32()
+        self._call("optima_trainer_get_reward_trend", ctypes.byref(window), ctypes.byref(model))
+        return window.value, RewardTrend(model.value)
+
     def set_optimizer(self, kind, learning_rate=1e-3):
         """The projections' optimizer and its learning rate."""
         self._call("optima_trainer_set_optimizer", arg("kind", kind),
@@ -264,9 +284,9 @@ class Trainer(Handle):
     def compute(self):
         """Compute the step's losses and gradients; return the distillation total.
 
-        The arrays given to set_hidden()/set_logits() (or their float32 copies) stay
-        referenced until the next begin_step() or end_step(), so a second compute() (the
-        retry after ENONFINITE) reads live memory.
+        The library forgets the views it was given when compute returns, whatever it
+        returns: a retry (after ENONFINITE) hands them again with set_hidden()/
+        set_logits(); a second compute() without them raises ESTATE.
         """
         return self._get("optima_trainer_compute", ctypes.c_double)
 
@@ -303,6 +323,14 @@ class Trainer(Handle):
         grad = Tensor()
         self._call("optima_trainer_logits_grad", ctypes.byref(grad))
         return library_view(grad, self)
+
+    def set_task_grad(self, module, layer, array, strict=False):
+        """The task loss's gradient at a student hidden state this step distils
+        (RewardSource.ALIGNMENT), after compute(); read during the call only. Copies and
+        ``strict`` as in :meth:`set_hidden`."""
+        a = as_matrix(array, "array", strict)
+        self._call("optima_trainer_set_task_grad", arg("module", module), arg("layer", layer),
+                   ctypes.byref(view(a)))
 
     def submit_evaluation(self, loss):
         """The host's evaluation loss (RewardSource.EVALUATION)."""

@@ -52,6 +52,51 @@ class StepApiTest(unittest.TestCase):
         self.assertFalse(t.end_step(1.0))
         self.assertEqual(t.progress(), (1, 0))
 
+    def _begin_and_compute(self, t, step):
+        t.begin_step()
+        self.host.x = self.host.batch(step)
+        for ref in t.plan():
+            t.set_hidden(ref.side, ref.module, ref.layer, self.host.hidden(ref))
+        t.set_logits(optima.Side.STUDENT, self.host.x @ self.host.sz)
+        t.set_logits(optima.Side.TEACHER, self.host.x @ self.host.tz)
+        t.compute()
+
+    def test_alignment_reward_is_the_cosine_of_the_task_gradients(self):
+        t = make_trainer(self.host, self.ctx)
+        t.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.ALIGNMENT)
+        for step, sign in enumerate([1.0, 1.0, -1.0, -1.0]):
+            self._begin_and_compute(t, step)
+            for ref in t.plan():
+                if ref.side == optima.Side.STUDENT:
+                    g = t.student_grad(ref.module, ref.layer)
+                    t.set_task_grad(ref.module, ref.layer, sign * g)
+            t.end_step(1.0)
+        self.assertAlmostEqual(t.round_record(0).reward, 1.0, places=5)
+        self.assertAlmostEqual(t.round_record(1).reward, -1.0, places=5)
+
+    def test_alignment_step_without_task_gradients_cannot_end(self):
+        t = make_trainer(self.host, self.ctx)
+        t.set_reward(optima.RewardKind.RELATIVE, optima.RewardSource.ALIGNMENT)
+        self._begin_and_compute(t, 0)
+        with self.assertRaises(optima.Error) as cm:
+            t.end_step(1.0)
+        self.assertEqual(cm.exception.status, optima.Status.ESTATE)
+        ref = t.plan()[0]
+        with self.assertRaises(optima.Error) as cm:
+            t.set_task_grad(ref.module, ref.layer, np.zeros((6, ref.width + 1), np.float32))
+        self.assertEqual(cm.exception.status, optima.Status.ESHAPE)
+
+    def test_reward_trend_setting(self):
+        t = make_trainer(self.host, self.ctx)
+        self.assertEqual(t.reward_trend, (8, optima.RewardTrend.MEAN))
+        t.set_reward(optima.RewardKind.DETRENDED)
+        t.set_reward_trend(16, optima.RewardTrend.LINEAR)
+        self.assertEqual(t.reward_trend, (16, optima.RewardTrend.LINEAR))
+        with self.assertRaises(optima.Error) as cm:
+            t.set_reward_trend(0)
+        self.assertEqual(cm.exception.status, optima.Status.EINVAL)
+        self.assertIn("'window'", str(cm.exception))
+
     def test_missing_view_and_wrong_width_raise_with_messages(self):
         t = make_trainer(self.host, self.ctx)
         t.begin_step()

@@ -58,7 +58,8 @@ static const demo_distill_settings settings = {1.0, 2.0, 1.0, 3, 1e-3};
 
 static demo_distiller *distiller(fixture *f, int32_t policy, int layerwise, uint32_t module)
 {
-    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log, NULL};
+    const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log, NULL,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                               sizeof f->err);
     assert_non_null(d);
@@ -103,12 +104,18 @@ static int watch_hook(void *user, demo_distill_step *st)
     return 0;
 }
 
+static void train_hooked(fixture *f, demo_distill_fn hook, void *user, size_t steps,
+                         int task_grads)
+{
+    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, task_grads};
+    demo_train_result res;
+    assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx, hook, user,
+                                NULL, NULL, &res, f->err, sizeof f->err), 0);
+}
+
 static void train_watched(fixture *f, watch *w, size_t steps)
 {
-    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0};
-    demo_train_result res;
-    assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx, watch_hook, w,
-                                NULL, NULL, &res, f->err, sizeof f->err), 0);
+    train_hooked(f, watch_hook, w, steps, 0);
     assert_int_equal(w->steps, steps);
     assert_false(w->partial);
 }
@@ -282,7 +289,8 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     fixture *f = *state;
     demo_distill_settings bad = settings;
     bad.temperature = 0.0;
-    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, NULL};
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, NULL,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_temperature"));
     assert_non_null(strstr(f->err, "'temperature'"));
@@ -290,7 +298,8 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     bad.round_length = 0;
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_round_length"));
-    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL, NULL};
+    const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL, NULL,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &fixed, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "optima_scheduler_set_fixed_arm"));
@@ -411,11 +420,12 @@ static void the_evaluation_reward_is_the_task_loss_on_the_fixed_batch_after_each
     fixture *f = *state;
     eval_fixture e;
     eval_setup(f, &e);
-    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, f->log, &e.eval};
+    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, f->log, &e.eval,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     eval_watch w = {NULL, f, &e, 0, {0}};
     w.d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err, sizeof f->err);
     assert_non_null(w.d);
-    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0};
+    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
     demo_train_result res;
     assert_int_equal(demo_train(f->student, f->teacher, &f->train, &tc, &f->ctx, eval_watch_hook,
                                 &w, NULL, NULL, &res, f->err, sizeof f->err), 0);
@@ -452,7 +462,8 @@ static void the_evaluation_reward_leaves_all_training_bit_identical(void **state
     train_watched(f, &a, 12);
     demo_model *const first = f->student;
     f->student = again;
-    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, &e.eval};
+    const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, &e.eval,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     watch b = {demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                      sizeof f->err), 0, {0}, {0}, 0, {0}};
     assert_non_null(b.d);
@@ -477,11 +488,106 @@ static void an_empty_evaluation_set_is_refused(void **state)
     eval_fixture e;
     eval_setup(f, &e);
     e.eval.count = 0;
-    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, NULL, &e.eval};
+    const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, NULL, &e.eval,
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "empty evaluation set"));
     eval_teardown(&e);
+}
+
+static demo_distiller *aligned_distiller(fixture *f, int32_t policy)
+{
+    const demo_distill_choice c = {policy, 1, 0, 7, 1, f->log, NULL, OPTIMA_REWARD_ABSOLUTE, 1,
+                                   0, 0};
+    demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
+                                              sizeof f->err);
+    assert_non_null(d);
+    return d;
+}
+
+/* The alignment reward's extra task-only backward leaves training as it was. */
+static void the_alignment_reward_leaves_all_training_bit_identical(void **state)
+{
+    fixture *f = *state;
+    demo_model *again = twin_student(f);
+    watch a = {distiller(f, OPTIMA_POLICY_ALL, 1, 0), 0, {0}, {0}, 0, {0}};
+    train_watched(f, &a, 12);
+    demo_model *const first = f->student;
+    f->student = again;
+    demo_distiller *b = aligned_distiller(f, OPTIMA_POLICY_ALL);
+    train_hooked(f, demo_distiller_hook, b, 12, 1);
+    assert_same_weights(first, again);
+    demo_distiller_destroy(a.d);
+    demo_distiller_destroy(b);
+    restore_student(f, first);
+}
+
+/* Recomputes each step's alignment from the buffers the hook saw: per module with a
+ * layerwise gradient, the cosine with the task gradient over its layers; their mean. */
+typedef struct align_watch {
+    demo_distiller *d;
+    size_t steps;
+    double alignment[MAX_STEPS];
+} align_watch;
+
+static int align_hook(void *user, demo_distill_step *st)
+{
+    align_watch *w = user;
+    const int rc = demo_distiller_hook(w->d, st);
+    if (rc != 0 || w->steps == MAX_STEPS) return rc ? rc : 1;
+    double sum = 0.0;
+    int modules = 0;
+    for (int m = 0; m < DEMO_MODULES; ++m) {
+        double dot = 0.0, tt = 0.0, gg = 0.0;
+        for (size_t l = 0; l < st->student_layers[m]; ++l) {
+            const optima_tensor *task = &st->task_hidden_grad[m][l];
+            const float *g = st->student_hidden_grad[m][l];
+            assert_non_null(task->data);
+            for (size_t i = 0; i < task->rows * task->cols; ++i) {
+                dot += (double)task->data[i] * g[i];
+                tt += (double)task->data[i] * task->data[i];
+                gg += (double)g[i] * g[i];
+            }
+        }
+        if (gg == 0.0) continue; /* not distilled this step */
+        sum += dot / (sqrt(tt) * sqrt(gg));
+        modules += 1;
+    }
+    w->alignment[w->steps++] = modules ? sum / modules : 0.0;
+    return 0;
+}
+
+static void the_alignment_reward_is_the_rounds_mean_cosine(void **state)
+{
+    fixture *f = *state;
+    align_watch w = {aligned_distiller(f, OPTIMA_POLICY_OPTIMA), 0, {0}};
+    train_hooked(f, align_hook, &w, 15, 1);
+    double reward[8], reference[8];
+    assert_int_equal(read_rewards(f->log, reward, reference, 8), 5);
+    int differ = 0;
+    for (size_t r = 0; r < 5; ++r) {
+        const double expected = (w.alignment[3 * r] + w.alignment[3 * r + 1] + w.alignment[3 * r + 2]) / 3;
+        assert_float_equal(reward[r], expected, 1e-5);
+        assert_true(reward[r] >= -1.0 && reward[r] <= 1.0);
+        differ |= reward[r] != reward[0];
+    }
+    assert_true(differ);
+    demo_distiller_destroy(w.d);
+}
+
+/* Without the loop's task gradients the alignment reward stops with a message. */
+static void the_alignment_reward_needs_the_task_gradients(void **state)
+{
+    fixture *f = *state;
+    demo_distiller *d = aligned_distiller(f, OPTIMA_POLICY_ALL);
+    const demo_train_config c = {3, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
+    demo_train_result res;
+    assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx,
+                                demo_distiller_hook, d, NULL, NULL, &res, f->err,
+                                sizeof f->err), -1);
+    assert_non_null(strstr(demo_distiller_error(d), "task_hidden_grads"));
+    demo_distiller_destroy(d);
 }
 
 static void arms_are_named_as_the_library_names_them(void **state)
@@ -516,6 +622,12 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(the_evaluation_reward_leaves_all_training_bit_identical,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(the_alignment_reward_leaves_all_training_bit_identical,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(the_alignment_reward_is_the_rounds_mean_cosine, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_alignment_reward_needs_the_task_gradients, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(an_empty_evaluation_set_is_refused, setup, teardown),
         cmocka_unit_test(arms_are_named_as_the_library_names_them),
     };

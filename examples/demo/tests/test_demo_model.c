@@ -152,6 +152,53 @@ static void extra_gradient_reaches_only_upstream_parameters(void **state)
     state_free(&s);
 }
 
+/* demo_model_hidden_grads captures d(task)/d(h) at each block's output: fed back alone as
+ * the extra gradient of that layer (with zero dlogits), it reproduces bit for bit the task
+ * backward's gradients of every parameter upstream of the layer, and leaves the others at
+ * zero. A capture one layer off, or after another layer's extra, would not. */
+static void hidden_gradients_are_the_task_gradient_at_each_layer(void **state)
+{
+    (void)state;
+    model_state s;
+    state_init(&s, 10);
+    nn_params *p = demo_model_params(s.m);
+    const float *logits = demo_model_forward(s.m, &s.ctx, s.pixels, s.tokens, B);
+    nn_softmax_xent(logits, s.labels, B, ANS, s.dlogits);
+    float *grads[DEMO_MODULES][DEMO_MAX_LAYERS] = {{0}};
+    for (int k = 0; k < DEMO_MODULES; ++k)
+        for (size_t l = 0; l < demo_model_layers(s.m, k); ++l)
+            grads[k][l] = malloc(B * demo_model_width(s.m, k) * sizeof(float));
+    demo_model_hidden_grads(s.m, &s.ctx, s.dlogits, grads);
+    float *full = malloc(p->total * sizeof(float));
+    for (size_t t = 0, at = 0; t < p->count; at += p->items[t].size, ++t)
+        memcpy(full + at, p->items[t].grad, p->items[t].size * sizeof(float));
+    float zero[B * ANS] = {0};
+    for (int k = 0; k < DEMO_MODULES; ++k)
+        for (size_t l = 0; l < demo_model_layers(s.m, k); ++l) {
+            demo_model_extra extra;
+            memset(&extra, 0, sizeof extra);
+            extra.hidden[k][l] = grads[k][l];
+            demo_model_backward(s.m, &s.ctx, zero, &extra);
+            size_t upstream = 0, downstream = 0;
+            for (size_t t = 0, at = 0; t < p->count; at += p->items[t].size, ++t) {
+                const nn_tensor *x = &p->items[t];
+                int all_zero = 1;
+                for (size_t i = 0; i < x->size; ++i) all_zero &= x->grad[i] == 0.0f;
+                if (all_zero) {
+                    downstream += 1;
+                    continue;
+                }
+                assert_memory_equal(x->grad, full + at, x->size * sizeof(float));
+                upstream += 1;
+            }
+            assert_true(upstream > 0 && downstream > 0); /* the head is always downstream */
+        }
+    for (int k = 0; k < DEMO_MODULES; ++k)
+        for (int l = 0; l < DEMO_MAX_LAYERS; ++l) free(grads[k][l]);
+    free(full);
+    state_free(&s);
+}
+
 static void hidden_states_have_the_module_widths_and_layers(void **state)
 {
     (void)state;
@@ -215,6 +262,7 @@ int main(void)
         cmocka_unit_test(model_gradients_match_finite_differences),
         cmocka_unit_test(extra_hidden_gradients_enter_backward),
         cmocka_unit_test(extra_gradient_reaches_only_upstream_parameters),
+        cmocka_unit_test(hidden_gradients_are_the_task_gradient_at_each_layer),
         cmocka_unit_test(hidden_states_have_the_module_widths_and_layers),
         cmocka_unit_test(same_seed_gives_identical_models_and_outputs),
         cmocka_unit_test(bad_configs_are_refused_with_a_message),

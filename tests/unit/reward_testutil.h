@@ -1,0 +1,83 @@
+/* Helpers of the reward tests: handing a step's planned views from the synthetic host,
+ * checkpoints in memory, and the comparison of two trainers' round records. */
+#ifndef OPTIMA_REWARD_TESTUTIL_H
+#define OPTIMA_REWARD_TESTUTIL_H
+
+#include "trainer_host.h"
+
+#include "core/stream.h"
+
+typedef struct blob {
+    uint8_t *data;
+    size_t size;
+} blob;
+
+static inline int blob_write(void *user, const void *data, size_t size)
+{
+    blob *b = user;
+    b->data = realloc(b->data, b->size + size);
+    memcpy(b->data + b->size, data, size);
+    b->size += size;
+    return 0;
+}
+
+/* The trainer's checkpoint; the caller frees .data. */
+static inline blob blob_save(optima_trainer *t)
+{
+    blob b = {NULL, 0};
+    assert_int_equal(optima_trainer_save(t, blob_write, &b), OPTIMA_OK);
+    return b;
+}
+
+static inline optima_status blob_load(optima_trainer *t, const uint8_t *data, size_t size)
+{
+    opt_memory_source src = {data, size, 0};
+    return optima_trainer_load(t, opt_memory_source_read, &src);
+}
+
+/* The first `rounds` rounds of both trainers played the same arms for the same rewards,
+ * bit for bit. */
+static inline void assert_same_rounds(optima_trainer *a, optima_trainer *b, uint64_t rounds)
+{
+    for (uint64_t r = 0; r < rounds; ++r) {
+        uint32_t arm_a = 0, arm_b = 1;
+        double ra = 0, rb = 1;
+        assert_int_equal(optima_trainer_round_record(a, r, NULL, &arm_a, &ra, NULL), OPTIMA_OK);
+        assert_int_equal(optima_trainer_round_record(b, r, NULL, &arm_b, &rb, NULL), OPTIMA_OK);
+        assert_int_equal(arm_a, arm_b);
+        assert_true(ra == rb);
+    }
+}
+
+/* Hand the host's views of every layer the plan lists (of the batch last forwarded); the
+ * logits too when `logits` is non-zero. Compute forgets them, so a second compute needs
+ * them again. */
+static inline void host_give(host *h, optima_trainer *t, int logits)
+{
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    for (size_t i = 0; i < count; ++i) {
+        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
+        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
+                                                   plan[i].layer, &v),
+                         OPTIMA_OK);
+    }
+    if (!logits) return;
+    const optima_tensor zs = host_view(h->student_z, HOST_CLASSES);
+    const optima_tensor zt = host_view(h->teacher_z, HOST_CLASSES);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+}
+
+/* Begin a step and hand the host's views (after a forward on step `step`'s batch). */
+static inline void host_begin_and_give(host *h, optima_trainer *t, uint64_t step, uint32_t *arm,
+                                       int logits)
+{
+    assert_int_equal(optima_trainer_begin_step(t, arm), OPTIMA_OK);
+    host_next_batch(h, step);
+    host_forward(h);
+    host_give(h, t, logits);
+}
+
+#endif /* OPTIMA_REWARD_TESTUTIL_H */

@@ -175,7 +175,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_temperature(const opti
  * @param table_length number of entries in @p table; must equal the student layer count
  *        for ::OPTIMA_MAPPING_EXPLICIT; ignored otherwise.
  * @return `OPTIMA_OK`; the errors of optima_layer_mapping(); `OPTIMA_ESHAPE` for a table
- *         of the wrong length; `OPTIMA_ESTATE` for a KL loss; `OPTIMA_ENOMEM`.
+ *         of the wrong length; `OPTIMA_ESTATE` for a KL loss or a loss owned by a trainer
+ *         whose configuration is frozen; `OPTIMA_ENOMEM`.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_mapping(optima_loss *loss,
                                                                   int32_t style,
@@ -188,7 +189,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_mapping(optima_loss *l
  * @param loss a layerwise loss.
  * @param mode one of ::optima_projection_mode.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL loss or an unknown mode;
- *         `OPTIMA_ESTATE` for a KL loss; `OPTIMA_ENOMEM` (the loss is unchanged).
+ *         `OPTIMA_ESTATE` for a KL loss or a loss owned by a frozen trainer;
+ *         `OPTIMA_ENOMEM` (the loss is unchanged).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_projection_mode(optima_loss *loss,
                                                                           int32_t mode);
@@ -200,7 +202,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_projection_mode(optima
  * @param loss the loss (a loss without projections accepts the call and does nothing).
  * @param init one of ::optima_projection_init.
  * @param seed used by ::OPTIMA_INIT_XAVIER; ignored otherwise.
- * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL loss or an unknown initialiser.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL loss or an unknown initialiser;
+ *         `OPTIMA_ESTATE` for a loss owned by a trainer whose configuration is frozen (a
+ *         trained projection is never re-initialised behind the trainer's back).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_init_projections(optima_loss *loss,
                                                                        int32_t init,

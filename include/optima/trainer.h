@@ -312,8 +312,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_pair_count(const optima
  *
  * The trainer owns the loss and sets its weight before every compute (to
  * α_layer · w_m / |A|): use optima_trainer_set_pair_weight() instead of
- * optima_loss_set_weight(). Changing the mapping or projection mode after freezing is
- * refused by the trainer's next step with `OPTIMA_ESTATE`.
+ * optima_loss_set_weight(). Once the configuration is frozen the loss is locked:
+ * optima_loss_set_mapping(), optima_loss_set_projection_mode() and
+ * optima_loss_init_projections() return `OPTIMA_ESTATE` (layer weights may still change).
  * @param trainer the trainer.
  * @param pair a pair index.
  * @param[out] loss receives the loss, owned by the trainer.

@@ -18,6 +18,7 @@
 #include "../core/checked.h"
 #include "../core/context_impl.h"
 #include "loss_impl.h"
+#include "loss_lock.h"
 #include "projection_init.h"
 #include "views.h"
 
@@ -292,11 +293,23 @@ static optima_status opt_rebuild(optima_loss *loss, const char *fn, int32_t styl
     return s;
 }
 
+void opt_loss_lock(optima_loss *loss)
+{
+    loss->locked = 1;
+}
+
+#define OPT_REFUSE_IF_LOCKED(loss, fn)                                                        \
+    OPT_RETURN_ERROR_IF((loss)->locked, &(loss)->error, OPTIMA_ESTATE,                          \
+                        "%s: argument 'loss' belongs to a trainer whose configuration is "    \
+                        "frozen: its layer pairs and trained projections cannot change",     \
+                        (fn))
+
 optima_status optima_loss_set_mapping(optima_loss *loss, int32_t style, const size_t *table,
                                       size_t table_length)
 {
     static const char fn[] = "optima_loss_set_mapping";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_REFUSE_IF_LOCKED(loss, fn);
     OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, &loss->error, OPTIMA_ESTATE,
                         "%s: argument 'loss' is a KL loss, which has no layer mapping", fn);
     OPT_RETURN_ERROR_IF(style == OPTIMA_MAPPING_EXPLICIT && table != NULL &&
@@ -311,6 +324,7 @@ optima_status optima_loss_set_projection_mode(optima_loss *loss, int32_t mode)
 {
     static const char fn[] = "optima_loss_set_projection_mode";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_REFUSE_IF_LOCKED(loss, fn);
     OPT_RETURN_ERROR_IF(mode != OPTIMA_PROJECTION_WHEN_NEEDED && mode != OPTIMA_PROJECTION_ALWAYS,
                         &loss->error, OPTIMA_EINVAL, "%s: argument 'mode' is %d, not a "
                         "projection mode", fn, (int)mode);
@@ -334,6 +348,7 @@ optima_status optima_loss_init_projections(optima_loss *loss, int32_t init, uint
 {
     static const char fn[] = "optima_loss_init_projections";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_REFUSE_IF_LOCKED(loss, fn);
     OPT_RETURN_ERROR_IF(init < OPTIMA_INIT_XAVIER || init > OPTIMA_INIT_ZERO, &loss->error,
                         OPTIMA_EINVAL, "%s: argument 'init' is %d, not an initialiser", fn,
                         (int)init);

@@ -34,6 +34,7 @@ struct optima_loss {
     float *work;
     size_t work_capacity; /* floats in work */
     int grads_valid;
+    int locked; /* owned by a frozen trainer: the layout and projections are fixed */
     opt_errslot error;
 };
 

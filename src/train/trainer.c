@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../math/loss_lock.h"
 #include "trainer_impl.h"
 
 #define OPT_MAX_ROUND_LENGTH 1000000u
@@ -190,6 +191,7 @@ optima_status opt_trainer_freeze(optima_trainer *t, const char *fn)
         opt_trainer_release_frozen(t);
         return s;
     }
+    for (size_t i = 0; i < t->pair_count; ++i) opt_loss_lock(t->pairs[i].loss);
     t->frozen = 1;
     return OPTIMA_OK;
 }

@@ -51,30 +51,6 @@ static void opt_build_plan(optima_trainer *t)
     t->rows = 0;
 }
 
-/* The host may not remap a pair's loss once frozen: our tables would lie. */
-static optima_status opt_check_losses_unchanged(optima_trainer *t, const char *fn)
-{
-    for (size_t p = 0; p < t->pair_count; ++p) {
-        const opt_pair *pair = &t->pairs[p];
-        size_t n = 0;
-        optima_status s = optima_loss_pair_count(pair->loss, &n);
-        int same = s == OPTIMA_OK && n == pair->layer_pairs;
-        for (size_t i = 0; same && i < n; ++i) {
-            size_t sl = 0, tl = 0;
-            float *proj = NULL;
-            size_t rows = 0, cols = 0;
-            same = optima_loss_pair(pair->loss, i, &sl, &tl, NULL, NULL) == OPTIMA_OK &&
-                   optima_loss_projection(pair->loss, i, &proj, &rows, &cols) == OPTIMA_OK &&
-                   sl == pair->student_layer[i] && tl == pair->teacher_layer[i] &&
-                   (proj != NULL ? rows * cols : 0) == pair->projection_size[i];
-        }
-        OPT_RETURN_ERROR_IF(!same, &t->error, OPTIMA_ESTATE,
-                            "%s: the loss of pair %zu was remapped after the configuration froze",
-                            fn, p);
-    }
-    return OPTIMA_OK;
-}
-
 optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
 {
     static const char fn[] = "optima_trainer_begin_step";
@@ -84,7 +60,6 @@ optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
                         "%s: the projection optimizer is the host's, but no callback is set "
                         "(optima_trainer_set_projection_callback)", fn);
     OPT_FORWARD_IF_ERROR(opt_trainer_freeze(t, fn));
-    OPT_FORWARD_IF_ERROR(opt_check_losses_unchanged(t, fn));
     if (t->round.steps == 0) {
         uint32_t chosen = 0, mask = 0;
         optima_status s = optima_scheduler_select(t->scheduler, &chosen);

@@ -108,12 +108,23 @@ static void configuration_freezes_at_the_first_step(void **state)
     /* the weights of the objective may change at any time */
     assert_int_equal(optima_trainer_set_alpha_layer(t, 0.5), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_pair_weight(t, 2, 2.0), OPTIMA_OK);
-    /* a remapped loss is caught before it corrupts a step */
+    /* the pair's loss is locked: no re-mapping, no re-initialised trained projection */
     optima_loss *loss = NULL;
     assert_int_equal(optima_trainer_pair_loss(t, 0, &loss), OPTIMA_OK);
+    float *proj = NULL;
+    size_t rows = 0, cols = 0;
+    assert_int_equal(optima_loss_projection(loss, 0, &proj, &rows, &cols), OPTIMA_OK);
+    assert_non_null(proj);
+    const float trained = proj[0];
     const size_t table[1] = {0};
-    assert_int_equal(optima_loss_set_mapping(loss, OPTIMA_MAPPING_EXPLICIT, table, 1), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "remapped");
+    assert_fails_naming(optima_loss_set_mapping(loss, OPTIMA_MAPPING_EXPLICIT, table, 1),
+                        OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(optima_loss_set_projection_mode(loss, OPTIMA_PROJECTION_ALWAYS),
+                        OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(optima_loss_init_projections(loss, OPTIMA_INIT_ZERO, 0), OPTIMA_ESTATE,
+                        "frozen");
+    assert_true(proj[0] == trained && trained != 0.0f);
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
     optima_trainer_destroy(t);
 }
 

@@ -275,6 +275,13 @@ static optima_status opt_compare_header(optima_scheduler *s, const opt_sched_hea
                                         const char *fn)
 {
     const opt_sched_header want = opt_header_of(s);
+    /* 1.1 changed OPTIMA's default memory: say how to resume a state of 1.0's default */
+    OPT_RETURN_ERROR_IF(got->version < 3 && got->history != want.history, &s->error,
+                        OPTIMA_EMISMATCH,
+                        "%s: the stream's history mode is %u, this scheduler's is %u (a state "
+                        "written before 1.1, whose default was OPTIMA_HISTORY_WINDOW: set that "
+                        "history, and forced exploration 0, to resume it)", fn,
+                        (unsigned)got->history, (unsigned)want.history);
     static const char *const names[] = {"number of modules", "policy", "arm set",
                                         "number of arms", "history mode", "window",
                                         "fixed arm", "detector stride"};

@@ -293,7 +293,7 @@ static void version_1_and_2_streams_still_load(void **state)
         assert_int_equal(optima_scheduler_set_history(cp, OPTIMA_HISTORY_CHANGE_POINT), OPTIMA_OK);
         assert_int_equal(optima_scheduler_set_forced_exploration(cp, 0.0), OPTIMA_OK);
         assert_fails_naming(optima_scheduler_load_from_buffer(cp, old.data, old.size),
-                            OPTIMA_EMISMATCH, "history");
+                            OPTIMA_EMISMATCH, "before 1.1, whose default was OPTIMA_HISTORY_WINDOW");
         optima_scheduler_destroy(forced);
         optima_scheduler_destroy(cp);
         optima_scheduler_destroy(a);

@@ -3,37 +3,8 @@
 #ifndef OPTIMA_REWARD_TESTUTIL_H
 #define OPTIMA_REWARD_TESTUTIL_H
 
+#include "blob.h"
 #include "trainer_host.h"
-
-#include "core/stream.h"
-
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
-
-static inline int blob_write(void *user, const void *data, size_t size)
-{
-    blob *b = user;
-    b->data = realloc(b->data, b->size + size);
-    memcpy(b->data + b->size, data, size);
-    b->size += size;
-    return 0;
-}
-
-/* The trainer's checkpoint; the caller frees .data. */
-static inline blob blob_save(optima_trainer *t)
-{
-    blob b = {NULL, 0};
-    assert_int_equal(optima_trainer_save(t, blob_write, &b), OPTIMA_OK);
-    return b;
-}
-
-static inline optima_status blob_load(optima_trainer *t, const uint8_t *data, size_t size)
-{
-    opt_memory_source src = {data, size, 0};
-    return optima_trainer_load(t, opt_memory_source_read, &src);
-}
 
 /* The first `rounds` rounds of both trainers played the same arms for the same rewards,
  * bit for bit. */

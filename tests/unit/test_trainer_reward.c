@@ -203,10 +203,10 @@ static void save_and_restore_mid_run_is_exact(void **state)
                                          OPTIMA_REWARD_TREND_MEAN);
     scripted sb = script(0.01);
     scripted_run(f, b, &sb, 0, n);
-    blob cp = blob_save(b);
+    blob cp = blob_of_trainer(b);
     optima_trainer_destroy(b);
     b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 6, OPTIMA_REWARD_TREND_MEAN);
-    assert_int_equal(blob_load(b, cp.data, cp.size), OPTIMA_OK);
+    assert_int_equal(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_OK);
     scripted_run(f, b, &sb, n, 2 * n);
     assert_same_rounds(a, b, n); /* 2n steps = n rounds of 2 */
     free(cp.data);
@@ -222,16 +222,16 @@ static void another_trend_setting_is_refused(void **state)
                                          OPTIMA_REWARD_TREND_MEAN);
     scripted s = script(0.0);
     scripted_run(f, a, &s, 0, 10);
-    blob cp = blob_save(a);
+    blob cp = blob_of_trainer(a);
     optima_trainer *b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 7,
                                          OPTIMA_REWARD_TREND_MEAN);
-    assert_fails_naming(blob_load(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
+    assert_fails_naming(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
     uint64_t steps = 1;
     assert_int_equal(optima_trainer_progress(b, &steps, NULL), OPTIMA_OK);
     assert_int_equal(steps, 0);
     optima_trainer_destroy(b);
     b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 6, OPTIMA_REWARD_TREND_LINEAR);
-    assert_fails_naming(blob_load(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
+    assert_fails_naming(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
     optima_trainer_destroy(b);
     free(cp.data);
     optima_trainer_destroy(a);
@@ -248,7 +248,7 @@ static void format_2_checkpoints_still_load(void **state)
                                          OPTIMA_REWARD_TREND_MEAN);
     scripted s = script(0.0);
     scripted_run(f, a, &s, 0, 20);
-    blob cp = blob_save(a);
+    blob cp = blob_of_trainer(a);
     assert_int_equal(opt_get_u32(cp.data + 8), 3);
     const size_t section = 16 + 8 * 8 + 8;
     const size_t size = cp.size - section;
@@ -258,7 +258,7 @@ static void format_2_checkpoints_still_load(void **state)
     opt_put_u32(cp.data + size - 4, opt_crc32c(0, cp.data, size - 4));
     optima_trainer *b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_RELATIVE, 8,
                                          OPTIMA_REWARD_TREND_MEAN);
-    assert_int_equal(blob_load(b, cp.data, size), OPTIMA_OK);
+    assert_int_equal(load_trainer_bytes(b, cp.data, size), OPTIMA_OK);
     assert_same_rounds(a, b, 10);
     assert_int_equal(b->reward.trend.count, 0);
     free(cp.data);

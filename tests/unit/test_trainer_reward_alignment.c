@@ -219,10 +219,10 @@ static void save_and_restore_mid_round_is_exact(void **state)
     run_aligned(f, a, 0, 2 * n);
     optima_trainer *b = alignment_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED);
     run_aligned(f, b, 0, n);
-    blob cp = blob_save(b);
+    blob cp = blob_of_trainer(b);
     optima_trainer_destroy(b);
     b = alignment_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED);
-    assert_int_equal(blob_load(b, cp.data, cp.size), OPTIMA_OK);
+    assert_int_equal(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_OK);
     run_aligned(f, b, n, 2 * n);
     assert_same_rounds(a, b, n);
     free(cp.data);

@@ -25,6 +25,7 @@ are never freed while a call uses them (see ``optima._handle``).
 
 from ._errors import (ArgumentError, ArgumentTypeError, Error, NotFoundError, OutOfMemoryError,
                       Status, StreamError)
+from ._version import VERSION_TUPLE as _VERSION_TUPLE
 from ._native import LIBRARY_PATH, VERSION_NUMBER, WRITTEN_FOR, lib as _lib
 from .context import Context, LogLevel, default_context
 from .functional import attention_mse, cosine, kl, layer_mapping, mse
@@ -37,7 +38,8 @@ from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
 
-__version__ = "1.1.0"
+#: The package's version: the library version it was written for (include/optima/version.h).
+__version__ = "%d.%d.%d" % _VERSION_TUPLE
 
 __all__ = [
     "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "Error", "History",

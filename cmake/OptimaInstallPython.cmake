@@ -4,7 +4,9 @@
 # `cmake --install <build> --component python`. It goes to OPTIMA_INSTALL_PYTHONDIR under
 # the prefix given at install time, with a generated optima/_install_paths.py that
 # records where that install put liboptima, so that `import optima` finds the library
-# without ldconfig or LD_LIBRARY_PATH (see bindings/python/optima/_locate.py).
+# without ldconfig or LD_LIBRARY_PATH (see bindings/python/optima/_locate.py), and a
+# generated optima/_version.py with the version numbers (read from version.h by the
+# project() call), since the installed package has no header to read them from.
 option(OPTIMA_INSTALL_PYTHON "Install the Python package with the library" OFF)
 if(NOT OPTIMA_BUILD_SHARED)
   if(OPTIMA_INSTALL_PYTHON)
@@ -56,10 +58,11 @@ endif()
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/bindings/python/optima"
   DESTINATION "${OPTIMA_INSTALL_PYTHONDIR}"
   COMPONENT python ${optima_python_exclude}
-  FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+  FILES_MATCHING PATTERN "*.py" PATTERN "py.typed" PATTERN "__pycache__" EXCLUDE)
 install(CODE "
   set(OPTIMA_PY_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")
   set(OPTIMA_PY_SITEDIR \"${OPTIMA_INSTALL_PYTHONDIR}\")
   set(OPTIMA_PY_STAGING \"${PROJECT_BINARY_DIR}/python-install\")
+  set(OPTIMA_PY_VERSION \"${PROJECT_VERSION_MAJOR}, ${PROJECT_VERSION_MINOR}, ${PROJECT_VERSION_PATCH}\")
   include(\"${PROJECT_SOURCE_DIR}/cmake/OptimaWritePythonPaths.cmake\")"
   COMPONENT python ${optima_python_exclude})

@@ -24,6 +24,8 @@ OPTIMA_DEMO_PACKAGES="build-essential cmake pkg-config libblis-dev libblis-openm
 dataset-fashion-mnist gnuplot-nox"
 
 # What building and testing the library needs (the demo's smoke test included;
-# python3-torch for the tests of the optima.torch module).
+# python3-torch for the tests of the optima.torch module; python3-pip, -venv, -setuptools
+# and -wheel for the offline `pip install bindings/python` test).
 OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang libclang-rt-14-dev valgrind \
-python3 python3-numpy python3-torch cargo abigail-tools"
+python3 python3-numpy python3-torch python3-pip python3-venv python3-setuptools python3-wheel \
+cargo abigail-tools"

@@ -133,7 +133,7 @@ impl RunCallbacks for Host {
 
 fn bandit(ctx: &Context) -> optima::Result<()> {
     // Arm 2 (both modules) pays best at first, then module 0 alone: OPTIMA follows the change.
-    let mut s = Scheduler::new(ctx, 2, Policy::OPTIMA, 7)?;
+    let mut s = Scheduler::new(ctx, 2, Policy::Optima, 7)?;
     s.set_module_names(&["vision", "text"])?;
     s.set_window(16)?;
     let mut rng = Lcg(1);
@@ -201,7 +201,7 @@ fn main() -> optima::Result<()> {
     trainer.add_pair(0, 0, LossKind::Mse)?;
     trainer.add_pair(1, 1, LossKind::Cosine)?;
     trainer.set_round_length(5)?;
-    trainer.set_policy(Policy::OPTIMA, 11)?;
+    trainer.set_policy(Policy::Optima, 11)?;
     let mut host = Host::new();
     trainer.run(&mut host, 150)?;
     let (steps, rounds) = trainer.progress()?;

@@ -14,13 +14,18 @@ Quick tour::
         trainer.add_pair("vision", "vision")
         trainer.run(my_callbacks, steps=100)
 
-Every failure raises :class:`optima.Error` (``.status``, ``.message``); an argument the
-binding refuses before the call (an integer out of its C type's range) raises
-:class:`optima.ArgumentError`, an ``optima.Error`` that is also a ``ValueError``. Handles
+Every failure raises :class:`optima.Error` (``.status``, ``.message``), through the
+subclass of its status family that is also the built-in exception Python code expects:
+:class:`optima.ArgumentError` (a ``ValueError``) for invalid arguments, whether the
+library or the binding (an integer out of its C type's range) refuses them,
+:class:`optima.OutOfMemoryError` (a ``MemoryError``), :class:`optima.StreamError` (an
+``OSError``) and :class:`optima.NotFoundError` (a ``LookupError``); see ``optima._errors``. Handles
 are never freed while a call uses them (see ``optima._handle``).
 """
 
-from ._errors import ArgumentError, ArgumentTypeError, Error, Status
+from ._errors import (ArgumentError, ArgumentTypeError, Error, NotFoundError, OutOfMemoryError,
+                      Status, StreamError)
+from ._version import VERSION_TUPLE as _VERSION_TUPLE
 from ._native import LIBRARY_PATH, VERSION_NUMBER, WRITTEN_FOR, lib as _lib
 from .context import Context, LogLevel, default_context
 from .functional import attention_mse, cosine, kl, layer_mapping, mse
@@ -33,14 +38,15 @@ from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
 
-__version__ = "1.1.0"
+#: The package's version: the library version it was written for (include/optima/version.h).
+__version__ = "%d.%d.%d" % _VERSION_TUPLE
 
 __all__ = [
     "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "Error", "History",
     "LayerRef", "LogFormat", "LogLevel", "Loss", "LossKind", "Mapping", "Model",
-    "Optimizer", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
+    "NotFoundError", "Optimizer", "OutOfMemoryError", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
     "RewardSource", "RewardTrend", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
-    "StopRun", "Trainer", "attention_mse", "cosine", "default_context", "kl",
+    "StopRun", "StreamError", "Trainer", "attention_mse", "cosine", "default_context", "kl",
     "layer_mapping", "library_version", "mse", "LIBRARY_PATH", "VERSION_NUMBER",
     "WRITTEN_FOR",
 ]

@@ -3,9 +3,11 @@ library is nowhere.
 
 1. ``$OPTIMA_LIBRARY`` (a path; when set, nothing else is tried);
 2. next to the package (``optima/liboptima.so.1`` or beside the ``optima`` folder);
-3. the library directory recorded by ``cmake --install`` when it installed this package
-   (``optima/_install_paths.py``, generated then; absent from the source tree): first
-   relative to the package, so that a moved prefix still works, then the absolute path;
+3. the library directory recorded when this package was installed
+   (``optima/_install_paths.py``, generated then; absent from the source tree): by
+   ``cmake --install``, first relative to the package, so that a moved prefix still
+   works, then the absolute path; by ``pip install`` (setup.py), the absolute path of the
+   library ``$OPTIMA_LIB_DIR`` or ``pkg-config optima`` pointed to at build time;
 4. the system loader (``LD_LIBRARY_PATH``, ``ld.so.cache``, which needs ``ldconfig``
    after an install to a new directory).
 """
@@ -13,25 +15,28 @@ library is nowhere.
 import ctypes
 import ctypes.util
 import os
+from typing import List
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def recorded_library_dirs():
-    """The library directories ``cmake --install`` recorded (none outside an install)."""
+def recorded_library_dirs() -> List[str]:
+    """The library directories the install recorded (none outside an install)."""
     try:
         from . import _install_paths as paths
     except ImportError:
         return []
-    dirs = [os.path.normpath(os.path.join(_HERE, paths.LIBRARY_DIR_FROM_PACKAGE)),
-            paths.LIBRARY_DIR]
+    dirs = [paths.LIBRARY_DIR]
+    relative = getattr(paths, "LIBRARY_DIR_FROM_PACKAGE", None)  # cmake --install only
+    if relative is not None:
+        dirs.insert(0, os.path.normpath(os.path.join(_HERE, relative)))
     return [d for i, d in enumerate(dirs) if d not in dirs[:i]]
 
 
 def _places(soname):
     """(where, what to load, whether it is a file that must exist) in search order."""
     dirs = [("next to the package", d) for d in (_HERE, os.path.dirname(_HERE))]
-    dirs += [("recorded by cmake --install", d) for d in recorded_library_dirs()]
+    dirs += [("recorded by the install", d) for d in recorded_library_dirs()]
     places = [(where, os.path.join(d, soname), True) for where, d in dirs]
     places.append(("the system loader (LD_LIBRARY_PATH, ld.so.cache)", soname, False))
     system = ctypes.util.find_library("optima")

@@ -9,10 +9,12 @@ Python value is refused with a TypeError instead of reaching C.
 import ctypes
 
 from ._locate import load_library
+from ._version import VERSION_TUPLE
 
-#: The library version this package was written for (OPTIMA_VERSION_NUMBER of 1.1.0).
-#: A library with the same major version and at least this number is accepted.
-WRITTEN_FOR = 10100
+#: The library version this package was written for, as OPTIMA_VERSION_NUMBER computes it
+#: (optima._version: the numbers of include/optima/version.h). A library with the same
+#: major version and at least this number is accepted.
+WRITTEN_FOR = VERSION_TUPLE[0] * 10000 + VERSION_TUPLE[1] * 100 + VERSION_TUPLE[2]
 
 _SONAME = "liboptima.so.1"
 

@@ -1,9 +1,12 @@
 """optima.Context: allocator, thread count and log sink of every other handle."""
 
+from __future__ import annotations
+
 import ctypes
 import enum
 import sys
 import threading
+from typing import Callable, Optional
 
 from ._args import arg
 from ._handle import Handle, create
@@ -30,28 +33,29 @@ class Context(Handle):
     _destroy = "optima_context_destroy"
     _last_error = "optima_context_last_error"
 
-    def __init__(self, threads=None):
+    def __init__(self, threads: Optional[int] = None) -> None:
         super().__init__(create("optima_context_create"))
         self._log_fn = None  # the CFUNCTYPE object must live as long as the sink is set
         if threads is not None:
             self.threads = threads
 
     @property
-    def threads(self):
+    def threads(self) -> int:
         """Threads BLIS may use for this context's matrix products (1 to 1024)."""
         return self._peek("optima_context_get_threads", ctypes.c_int32)
 
     @threads.setter
-    def threads(self, value):
+    def threads(self, value: int) -> None:
         self._call("optima_context_set_threads", arg("threads", value))
 
     @property
-    def blis_arch(self):
+    def blis_arch(self) -> str:
         """The name of the BLIS configuration this process runs (``"skx"``, ``"zen3"``,
         ``"generic"``, ...): chosen by BLIS at start-up or by ``BLIS_ARCH_TYPE``."""
         return self._peek("optima_context_get_blis_arch", ctypes.c_char_p).decode()
 
-    def set_log(self, sink, level=LogLevel.WARN):
+    def set_log(self, sink: Optional[Callable[[LogLevel, str], None]],
+                level: LogLevel = LogLevel.WARN) -> None:
         """Send messages at ``level`` or more severe to ``sink(level, message)``.
 
         ``sink=None`` stops logging. An exception raised by the sink cannot stop the
@@ -77,7 +81,7 @@ _default = None
 _default_lock = threading.Lock()
 
 
-def default_context():
+def default_context() -> Context:
     """The module-wide context the stateless functions use, created on first use."""
     global _default
     with _default_lock:

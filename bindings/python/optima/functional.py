@@ -18,13 +18,18 @@ the other output; it is returned as is (the same object), so a loop that passes 
 same arrays allocates nothing. On a failed call the outputs' contents are unspecified.
 """
 
+from __future__ import annotations
+
 import ctypes
+from typing import List, Optional, Sequence, Tuple
 
 from ._args import arg, integer, integers
 from ._errors import ArgumentError, ArgumentTypeError
 from ._handle import invoke
 from ._tensor import mask_bytes, out_matrix, tensor
-from .context import default_context
+from ._typing import ArrayLike, FloatArray, HiddenLossResult
+from .context import Context, default_context
+from .loss import Mapping
 
 
 def _outputs(out, named):
@@ -72,8 +77,11 @@ def _hidden_loss(fn_name, student, teacher, projection, mask, context, strict, o
     return loss.value, grad_s, grad_p
 
 
-def mse(student, teacher, projection=None, mask=None, *, context=None, out=None,
-        grad_out=None, projection_grad_out=None, strict=False):
+def mse(student: ArrayLike, teacher: ArrayLike, projection: Optional[ArrayLike] = None,
+        mask: Optional[ArrayLike] = None, *, context: Optional[Context] = None,
+        out: Optional[Sequence[Optional[FloatArray]]] = None,
+        grad_out: Optional[FloatArray] = None, projection_grad_out: Optional[FloatArray] = None,
+        strict: bool = False) -> HiddenLossResult:
     """Mean squared error between ``student @ projection`` (or ``student``) and ``teacher``.
 
     Returns ``(loss, grad_student, grad_projection)``; ``grad_projection`` is None without
@@ -86,8 +94,12 @@ def mse(student, teacher, projection=None, mask=None, *, context=None, out=None,
     return _hidden_loss("optima_mse", student, teacher, projection, mask, context, strict, outs)
 
 
-def cosine(student, teacher, projection=None, mask=None, *, context=None, out=None,
-           grad_out=None, projection_grad_out=None, strict=False):
+def cosine(student: ArrayLike, teacher: ArrayLike, projection: Optional[ArrayLike] = None,
+           mask: Optional[ArrayLike] = None, *, context: Optional[Context] = None,
+           out: Optional[Sequence[Optional[FloatArray]]] = None,
+           grad_out: Optional[FloatArray] = None,
+           projection_grad_out: Optional[FloatArray] = None,
+           strict: bool = False) -> HiddenLossResult:
     """Mean over rows of 1 - cos(student @ projection, teacher).
 
     Returns ``(loss, grad_student, grad_projection)``; outputs and ``strict`` as in
@@ -98,8 +110,10 @@ def cosine(student, teacher, projection=None, mask=None, *, context=None, out=No
                         outs)
 
 
-def kl(student_logits, teacher_logits, temperature=1.0, mask=None, *, context=None, out=None,
-       grad_out=None, strict=False):
+def kl(student_logits: ArrayLike, teacher_logits: ArrayLike, temperature: float = 1.0,
+       mask: Optional[ArrayLike] = None, *, context: Optional[Context] = None,
+       out: Optional[Sequence[FloatArray]] = None, grad_out: Optional[FloatArray] = None,
+       strict: bool = False) -> Tuple[float, FloatArray]:
     """T^2 * mean over rows of KL(softmax(teacher/T) || softmax(student/T)).
 
     Returns ``(loss, grad_student_logits)``. ``grad_out`` (or ``out``) receives the
@@ -120,8 +134,12 @@ def kl(student_logits, teacher_logits, temperature=1.0, mask=None, *, context=No
     return loss.value, grad
 
 
-def attention_mse(student, teacher, heads, queries, query_mask=None, key_mask=None, *,
-                  context=None, out=None, grad_out=None, strict=False):
+def attention_mse(student: ArrayLike, teacher: ArrayLike, heads: int, queries: int,
+                  query_mask: Optional[ArrayLike] = None,
+                  key_mask: Optional[ArrayLike] = None, *, context: Optional[Context] = None,
+                  out: Optional[Sequence[FloatArray]] = None,
+                  grad_out: Optional[FloatArray] = None,
+                  strict: bool = False) -> Tuple[float, FloatArray]:
     """MSE between attention-score maps (rows = examples x heads x queries, cols = keys).
 
     Returns ``(loss, grad_student)``. Masks: examples x queries and examples x keys
@@ -151,7 +169,8 @@ def attention_mse(student, teacher, heads, queries, query_mask=None, key_mask=No
     return loss.value, grad
 
 
-def layer_mapping(style, student_layers, teacher_layers, table=None):
+def layer_mapping(style: Mapping, student_layers: int, teacher_layers: int,
+                  table: Optional[Sequence[int]] = None) -> List[int]:
     """The teacher layer of each student layer (mapping.h), as a list."""
     student_layers = integer(student_layers, ctypes.c_size_t, "student_layers")
     tab = None

@@ -1,7 +1,10 @@
 """optima.Loss: a student module bound to a teacher module (or the two logits)."""
 
+from __future__ import annotations
+
 import ctypes
 import enum
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -10,7 +13,9 @@ from ._errors import ArgumentError
 from ._handle import Handle, create
 from ._native import Tensor, c_float_p
 from ._tensor import as_matrix, library_view, mask_bytes, view, wrap_buffer
-from .context import default_context
+from ._typing import ArrayLike, FloatArray, ModuleRef
+from .context import Context, default_context
+from .model import Model
 
 
 class LossKind(enum.IntEnum):
@@ -59,7 +64,9 @@ class Loss(Handle):
     _last_error = "optima_loss_last_error"
 
     @classmethod
-    def layerwise(cls, kind, student, student_module, teacher, teacher_module, context=None):
+    def layerwise(cls, kind: LossKind, student: Model, student_module: ModuleRef,
+                  teacher: Model, teacher_module: ModuleRef,
+                  context: Optional[Context] = None) -> Loss:
         """A layerwise MSE or COSINE loss between two modules (indices or names)."""
         context = context or default_context()
         sm = _module_index(student, student_module)
@@ -69,40 +76,41 @@ class Loss(Handle):
         return cls(ptr, parents=(context,))
 
     @classmethod
-    def prediction(cls, student, teacher, context=None):
+    def prediction(cls, student: Model, teacher: Model,
+                   context: Optional[Context] = None) -> Loss:
         """The prediction-layer KL between the two models' logits."""
         context = context or default_context()
         ptr = create("optima_loss_create_prediction", context, student, teacher)
         return cls(ptr, parents=(context,))
 
     @property
-    def kind(self):
+    def kind(self) -> LossKind:
         """One of :class:`LossKind`."""
         return LossKind(self._get("optima_loss_get_kind", ctypes.c_int32))
 
     @property
-    def weight(self):
+    def weight(self) -> float:
         """The loss's weight (default 1)."""
         return self._get("optima_loss_get_weight", ctypes.c_double)
 
     @weight.setter
-    def weight(self, value):
+    def weight(self, value: float) -> None:
         self._call("optima_loss_set_weight", arg("weight", value))
 
     @property
-    def temperature(self):
+    def temperature(self) -> float:
         """KL temperature (1 for other kinds)."""
         return self._get("optima_loss_get_temperature", ctypes.c_double)
 
     @temperature.setter
-    def temperature(self, value):
+    def temperature(self, value: float) -> None:
         self._call("optima_loss_set_temperature", arg("temperature", value))
 
-    def set_layer_weight(self, pair, weight):
+    def set_layer_weight(self, pair: int, weight: float) -> None:
         """Weight of pair ``pair`` (default 1)."""
         self._call("optima_loss_set_layer_weight", arg("pair", pair), arg("weight", weight))
 
-    def set_mapping(self, style, table=None):
+    def set_mapping(self, style: Mapping, table: Optional[Sequence[int]] = None) -> None:
         """Choose the layer mapping (an explicit table lists one teacher layer per pair)."""
         if table is None:
             self._call("optima_loss_set_mapping", arg("style", style), None, 0)
@@ -110,30 +118,31 @@ class Loss(Handle):
         tab, count = integers(table, ctypes.c_size_t, "table")
         self._call("optima_loss_set_mapping", arg("style", style), tab, count)
 
-    def set_projection_mode(self, mode):
+    def set_projection_mode(self, mode: ProjectionMode) -> None:
         """One of :class:`ProjectionMode`."""
         self._call("optima_loss_set_projection_mode", arg("mode", mode))
 
-    def init_projections(self, init=ProjectionInit.XAVIER, seed=0):
+    def init_projections(self, init: ProjectionInit = ProjectionInit.XAVIER,
+                         seed: int = 0) -> None:
         """Re-initialise every projection (deterministic for a seed)."""
         self._call("optima_loss_init_projections", arg("init", init), arg("seed", seed))
 
     @property
-    def pair_count(self):
+    def pair_count(self) -> int:
         """Number of pairs (student layers, or 1 for KL)."""
         return self._get("optima_loss_pair_count", ctypes.c_size_t)
 
-    def pair(self, index):
+    def pair(self, index: int) -> Tuple[int, int, int, int]:
         """(student_layer, teacher_layer, student_width, teacher_width) of a pair."""
         out = [ctypes.c_size_t() for _ in range(4)]
         self._call("optima_loss_pair", arg("index", index), *[ctypes.byref(o) for o in out])
         return tuple(o.value for o in out)
 
-    def projection(self, pair):
+    def projection(self, pair: int) -> Optional[FloatArray]:
         """A copy of pair ``pair``'s projection (ds x dt), or None without one."""
         return _copy(self._buffer("optima_loss_projection", pair))
 
-    def set_projection(self, pair, values):
+    def set_projection(self, pair: int, values: ArrayLike) -> None:
         """Overwrite pair ``pair``'s projection with ``values`` (same shape, finite).
 
         The binding writes the library's memory itself, so it checks what the library
@@ -150,7 +159,7 @@ class Loss(Handle):
                              % (target.shape, values.shape))
         target[...] = values
 
-    def projection_grad(self, pair):
+    def projection_grad(self, pair: int) -> Optional[FloatArray]:
         """The last compute's gradient wrt pair ``pair``'s projection, or None without a
         projection: a read-only view of the loss's buffer (see the class's docstring)."""
         data, rows, cols = self._buffer_of("optima_loss_projection_grad", pair)
@@ -166,7 +175,9 @@ class Loss(Handle):
                    ctypes.byref(cols))
         return data, rows.value, cols.value
 
-    def compute(self, student, teacher, mask=None, strict=False):
+    def compute(self, student: Union[ArrayLike, Sequence[ArrayLike]],
+                teacher: Union[ArrayLike, Sequence[ArrayLike]],
+                mask: Optional[ArrayLike] = None, strict: bool = False) -> float:
         """Value for one batch; ``student``/``teacher`` hold one array per pair.
 
         Gradients stay in the loss: read them with :meth:`student_grad` and
@@ -189,11 +200,11 @@ class Loss(Handle):
         del m, keep
         return value.value
 
-    def pair_value(self, pair):
+    def pair_value(self, pair: int) -> float:
         """D_p of the last compute, before any weight."""
         return self._get("optima_loss_pair_value", ctypes.c_double, arg("pair", pair))
 
-    def student_grad(self, pair):
+    def student_grad(self, pair: int) -> FloatArray:
         """The last compute's gradient wrt the student view of ``pair``: a read-only view
         of the loss's buffer (see the class's docstring)."""
         grad = Tensor()

@@ -1,8 +1,11 @@
 """optima.Trainer: rounds of distillation steps, driven step by step or by callbacks."""
 
+from __future__ import annotations
+
 import collections
 import ctypes
 import enum
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from ._args import arg, path as as_path
 from ._errors import ArgumentTypeError, Error, Status
@@ -10,8 +13,10 @@ from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
 from ._tensor import as_matrix, library_view, view
-from .context import default_context
+from ._typing import ArrayLike, FloatArray, ModuleRef, PathArg
+from .context import Context, default_context
 from .loss import Loss, LossKind
+from .model import Model
 from .scheduler import Policy, Scheduler
 
 
@@ -77,17 +82,19 @@ class RunCallbacks:
     flight and does not credit the round) and run() re-raises the exception.
     """
 
-    def next_batch(self, step):
+    def next_batch(self, step: int) -> None:
         """Prepare the batch of step ``step``."""
 
-    def forward(self, step, needed, want_logits):
+    def forward(self, step: int, needed: List[LayerRef], want_logits: bool) -> Tuple[
+            Sequence[Optional[ArrayLike]], Optional[ArrayLike], Optional[ArrayLike]]:
         """Run the forward passes. Return ``(hidden, student_logits, teacher_logits)``:
         ``hidden[i]`` a 2-D array for the layer ``needed[i]`` names (a :class:`LayerRef`),
         the logits None unless ``want_logits``. The arrays must not change until
         backward() returns (the library reads them without copies)."""
         raise NotImplementedError("RunCallbacks.forward")
 
-    def backward(self, step, needed, grads, logits_grad):
+    def backward(self, step: int, needed: List[LayerRef], grads: List[Optional[FloatArray]],
+                 logits_grad: Optional[FloatArray]) -> float:
         """Backpropagate ``grads[i]`` (an array for each student entry of ``needed``, None
         for teacher entries) and ``logits_grad`` (None when unused) with the task
         gradient; return the task loss. The gradients are read-only views of the
@@ -112,7 +119,8 @@ class Trainer(Handle):
     _destroy = "optima_trainer_destroy"
     _last_error = "optima_trainer_last_error"
 
-    def __init__(self, teacher, student, context=None):
+    def __init__(self, teacher: Model, student: Model,
+                 context: Optional[Context] = None) -> None:
         context = context or default_context()
         ptr = create("optima_trainer_create", context, teacher, student)
         super().__init__(ptr, parents=(context, teacher, student))
@@ -125,7 +133,8 @@ class Trainer(Handle):
 
     # ---- configuration ------------------------------------------------------------------
 
-    def add_pair(self, student_module, teacher_module, kind=LossKind.MSE):
+    def add_pair(self, student_module: ModuleRef, teacher_module: ModuleRef,
+                 kind: LossKind = LossKind.MSE) -> int:
         """Distil a student module from a teacher module (indices or names); return the
         pair index."""
         sm = _index(self.student, student_module)
@@ -134,86 +143,89 @@ class Trainer(Handle):
                          arg("teacher_module", tm), arg("kind", kind))
 
     @property
-    def pair_count(self):
+    def pair_count(self) -> int:
         """Number of pairs."""
         return self._get("optima_trainer_pair_count", ctypes.c_size_t)
 
-    def pair_loss(self, pair):
+    def pair_loss(self, pair: int) -> Loss:
         """The layerwise :class:`Loss` of a pair (owned by the trainer)."""
         ptr = self._get("optima_trainer_pair_loss", ctypes.c_void_p, arg("pair", pair))
         return Loss(ptr, parents=(self,), owned=False)
 
-    def set_pair_weight(self, pair, weight):
+    def set_pair_weight(self, pair: int, weight: float) -> None:
         """Weight w_m of a pair in the layer term (default 1)."""
         self._call("optima_trainer_set_pair_weight", arg("pair", pair), arg("weight", weight))
 
     @property
-    def alpha_pred(self):
+    def alpha_pred(self) -> float:
         """Weight of the prediction-layer KL."""
         return self._get("optima_trainer_get_alpha_pred", ctypes.c_double)
 
     @alpha_pred.setter
-    def alpha_pred(self, value):
+    def alpha_pred(self, value: float) -> None:
         self._call("optima_trainer_set_alpha_pred", arg("alpha_pred", value))
 
     @property
-    def alpha_layer(self):
+    def alpha_layer(self) -> float:
         """Weight of the layer term."""
         return self._get("optima_trainer_get_alpha_layer", ctypes.c_double)
 
     @alpha_layer.setter
-    def alpha_layer(self, value):
+    def alpha_layer(self, value: float) -> None:
         self._call("optima_trainer_set_alpha_layer", arg("alpha_layer", value))
 
-    def set_temperature(self, temperature):
+    def set_temperature(self, temperature: float) -> None:
         """KL temperature (default 1)."""
         self._call("optima_trainer_set_temperature", arg("temperature", temperature))
 
     @property
-    def round_length(self):
+    def round_length(self) -> int:
         """Steps per round (default 10)."""
         return self._get("optima_trainer_get_round_length", ctypes.c_uint32)
 
     @round_length.setter
-    def round_length(self, steps):
+    def round_length(self, steps: int) -> None:
         self._call("optima_trainer_set_round_length", arg("round_length", steps))
 
-    def set_policy(self, policy=Policy.OPTIMA, seed=0):
+    def set_policy(self, policy: Policy = Policy.OPTIMA, seed: int = 0) -> None:
         """The scheduler's policy and seed (before the configuration freezes)."""
         self._call("optima_trainer_set_policy", arg("policy", policy), arg("seed", seed))
 
     @property
-    def scheduler(self):
+    def scheduler(self) -> Scheduler:
         """The trainer's :class:`Scheduler` (freezes the configuration)."""
         ptr = self._get("optima_trainer_get_scheduler", ctypes.c_void_p)
         return Scheduler(0, _borrow=(ptr, self))
 
-    def set_reward(self, kind=RewardKind.RELATIVE, source=RewardSource.TRAINING):
+    def set_reward(self, kind: RewardKind = RewardKind.RELATIVE,
+                   source: RewardSource = RewardSource.TRAINING) -> None:
         """How rewards are computed."""
         self._call("optima_trainer_set_reward", arg("kind", kind), arg("source", source))
 
-    def set_reward_trend(self, window=8, model=RewardTrend.MEAN):
+    def set_reward_trend(self, window: int = 8, model: RewardTrend = RewardTrend.MEAN) -> None:
         """The trend of RewardKind.DETRENDED: the last ``window`` rounds, and its model."""
         self._call("optima_trainer_set_reward_trend", arg("window", window), arg("model", model))
 
     @property
-    def reward_trend(self):
+    def reward_trend(self) -> Tuple[int, RewardTrend]:
         """(window, RewardTrend) of RewardKind.DETRENDED."""
         window, model = ctypes.c_uint32(), ctypes.c_int32()
         self._call("optima_trainer_get_reward_trend", ctypes.byref(window), ctypes.byref(model))
         return window.value, RewardTrend(model.value)
 
-    def set_optimizer(self, kind, learning_rate=1e-3):
+    def set_optimizer(self, kind: Optimizer, learning_rate: float = 1e-3) -> None:
         """The projections' optimizer and its learning rate."""
         self._call("optima_trainer_set_optimizer", arg("kind", kind),
                    arg("learning_rate", learning_rate))
 
-    def set_optimizer_params(self, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.01):
+    def set_optimizer_params(self, momentum: float = 0.9, beta1: float = 0.9,
+                             beta2: float = 0.999, weight_decay: float = 0.01) -> None:
         """The built-in optimizers' hyperparameters."""
         self._call("optima_trainer_set_optimizer_params", arg("momentum", momentum),
                    arg("beta1", beta1), arg("beta2", beta2), arg("weight_decay", weight_decay))
 
-    def set_projection_callback(self, fn):
+    def set_projection_callback(
+            self, fn: Optional[Callable[[int, int, FloatArray, FloatArray], None]]) -> None:
         """Train projections with ``fn(pair, layer_pair, param, grad)`` (Optimizer.HOST).
 
         ``param`` is a writable NumPy view of the projection, ``grad`` a read-only view of
@@ -237,23 +249,23 @@ class Trainer(Handle):
         self._call("optima_trainer_set_projection_callback", c_fn, None)
         self._projection_fn = c_fn
 
-    def set_history(self, rounds):
+    def set_history(self, rounds: int) -> None:
         """Keep the records of the last ``rounds`` rounds (default 1024)."""
         self._call("optima_trainer_set_history", arg("rounds", rounds))
 
-    def set_round_log(self, path, fmt=LogFormat.CSV):
+    def set_round_log(self, path: Optional[PathArg], fmt: LogFormat = LogFormat.CSV) -> None:
         """Append every finished round to ``path`` (None stops logging)."""
         self._call("optima_trainer_set_round_log",
                    None if path is None else as_path(path, "path"), arg("fmt", fmt))
 
     # ---- the step API -------------------------------------------------------------------
 
-    def begin_step(self):
+    def begin_step(self) -> int:
         """Begin a step; return the arm of its round."""
         self._views = []
         return self._get("optima_trainer_begin_step", ctypes.c_uint32)
 
-    def plan(self):
+    def plan(self) -> List[LayerRef]:
         """The hidden states this step needs, as a list of :class:`LayerRef`."""
         refs = LayerRef_p()
         count = ctypes.c_size_t()
@@ -261,11 +273,12 @@ class Trainer(Handle):
         return _layer_refs(refs, count.value)
 
     @property
-    def needs_logits(self):
+    def needs_logits(self) -> bool:
         """True when this step needs both models' logits."""
         return bool(self._get("optima_trainer_needs_logits", ctypes.c_int32))
 
-    def set_hidden(self, side, module, layer, array, strict=False):
+    def set_hidden(self, side: Side, module: ModuleRef, layer: int, array: ArrayLike,
+                   strict: bool = False) -> None:
         """Hand over a hidden state, without a copy when it is float32 with contiguous
         rows (kept referenced until the next begin_step()/end_step()). Anything else is
         copied to float32 first; ``strict=True`` refuses that copy
@@ -275,13 +288,13 @@ class Trainer(Handle):
                    arg("layer", layer), ctypes.byref(view(a)))
         self._views.append(a)
 
-    def set_logits(self, side, array, strict=False):
+    def set_logits(self, side: Side, array: ArrayLike, strict: bool = False) -> None:
         """Hand over a model's logits; copies and ``strict`` as in :meth:`set_hidden`."""
         a = as_matrix(array, "array", strict)
         self._call("optima_trainer_set_logits", arg("side", side), ctypes.byref(view(a)))
         self._views.append(a)
 
-    def compute(self):
+    def compute(self) -> float:
         """Compute the step's losses and gradients; return the distillation total.
 
         The library forgets the views it was given when compute returns, whatever it
@@ -290,20 +303,20 @@ class Trainer(Handle):
         """
         return self._get("optima_trainer_compute", ctypes.c_double)
 
-    def losses(self):
+    def losses(self) -> Tuple[float, float]:
         """(kl, layer_term) of the last compute."""
         kl, layer = ctypes.c_double(), ctypes.c_double()
         self._call("optima_trainer_losses", ctypes.byref(kl), ctypes.byref(layer))
         return kl.value, layer.value
 
-    def pair_loss_value(self, pair):
+    def pair_loss_value(self, pair: int) -> Tuple[float, bool]:
         """(D_m, active) of a pair in the last compute."""
         loss, active = ctypes.c_double(), ctypes.c_int32()
         self._call("optima_trainer_pair_loss_value", arg("pair", pair), ctypes.byref(loss),
                    ctypes.byref(active))
         return loss.value, bool(active.value)
 
-    def student_grad(self, module, layer):
+    def student_grad(self, module: ModuleRef, layer: int) -> FloatArray:
         """The gradient wrt a student hidden state, or None when it gets none.
 
         A read-only NumPy view of the trainer's buffer, not a copy: valid until the next
@@ -317,14 +330,15 @@ class Trainer(Handle):
                    ctypes.byref(grad))
         return library_view(grad, self)
 
-    def logits_grad(self):
+    def logits_grad(self) -> FloatArray:
         """The gradient wrt the student logits, or None when alpha_pred is 0: a read-only
         view with the lifetime of :meth:`student_grad`'s."""
         grad = Tensor()
         self._call("optima_trainer_logits_grad", ctypes.byref(grad))
         return library_view(grad, self)
 
-    def set_task_grad(self, module, layer, array, strict=False):
+    def set_task_grad(self, module: ModuleRef, layer: int, array: ArrayLike,
+                      strict: bool = False) -> None:
         """The task loss's gradient at a student hidden state this step distils
         (RewardSource.ALIGNMENT), after compute(); read during the call only. Copies and
         ``strict`` as in :meth:`set_hidden`."""
@@ -332,11 +346,11 @@ class Trainer(Handle):
         self._call("optima_trainer_set_task_grad", arg("module", module), arg("layer", layer),
                    ctypes.byref(view(a)))
 
-    def submit_evaluation(self, loss):
+    def submit_evaluation(self, loss: float) -> None:
         """The host's evaluation loss (RewardSource.EVALUATION)."""
         self._call("optima_trainer_submit_evaluation", arg("loss", loss))
 
-    def end_step(self, task_loss):
+    def end_step(self, task_loss: float) -> None:
         """End the step; return True when it ended a round."""
         ended = ctypes.c_int32()
         self._pending = None
@@ -350,7 +364,7 @@ class Trainer(Handle):
 
     # ---- the run loop -------------------------------------------------------------------
 
-    def run(self, callbacks, steps, strict=False):
+    def run(self, callbacks: RunCallbacks, steps: int, strict: bool = False) -> bool:
         """Run ``steps`` steps through ``callbacks`` (a :class:`RunCallbacks`).
 
         The arrays forward() returns are copied to float32 when they are not float32 with
@@ -388,7 +402,7 @@ class Trainer(Handle):
         return True
 
     @property
-    def callback_code(self):
+    def callback_code(self) -> int:
         """The non-zero value of the callback that stopped the last run (0 if none)."""
         return self._get("optima_trainer_callback_code", ctypes.c_int32)
 
@@ -481,13 +495,13 @@ class Trainer(Handle):
 
     # ---- progress and records -----------------------------------------------------------
 
-    def progress(self):
+    def progress(self) -> Tuple[int, int]:
         """(steps ended, rounds completed)."""
         steps, rounds = ctypes.c_uint64(), ctypes.c_uint64()
         self._call("optima_trainer_progress", ctypes.byref(steps), ctypes.byref(rounds))
         return steps.value, rounds.value
 
-    def round_record(self, round_index):
+    def round_record(self, round_index: int) -> RoundRecord:
         """The :class:`RoundRecord` of a completed round."""
         first, arm = ctypes.c_uint64(), ctypes.c_uint32()
         reward, mean = ctypes.c_double(), ctypes.c_double()
@@ -496,7 +510,7 @@ class Trainer(Handle):
                    ctypes.byref(arm), ctypes.byref(reward), ctypes.byref(mean))
         return RoundRecord(first.value, arm.value, reward.value, mean.value)
 
-    def round_pair_loss(self, round_index, pair):
+    def round_pair_loss(self, round_index: int, pair: int) -> Tuple[float, bool]:
         """(mean D_m over the round, active) of a pair."""
         loss, active = ctypes.c_double(), ctypes.c_int32()
         self._call("optima_trainer_round_pair_loss", arg("round_index", round_index),
@@ -505,7 +519,7 @@ class Trainer(Handle):
 
     # ---- checkpoints --------------------------------------------------------------------
 
-    def save(self, path=None):
+    def save(self, path: Optional[PathArg] = None) -> Optional[bytes]:
         """Write a checkpoint to ``path`` atomically, or return it as bytes."""
         if path is not None:
             self._call("optima_trainer_save_file", as_path(path, "path"))
@@ -519,7 +533,7 @@ class Trainer(Handle):
         self._call("optima_trainer_save", WRITE_FN(write), None)
         return b"".join(chunks)
 
-    def load(self, source):
+    def load(self, source: Union[bytes, PathArg]) -> None:
         """Restore a checkpoint from a path (str or os.PathLike) or from bytes."""
         if not isinstance(source, (bytes, bytearray, memoryview)):
             self._call("optima_trainer_load_file", as_path(source, "source"))

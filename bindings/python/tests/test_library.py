@@ -1,6 +1,7 @@
 """Loading the library, the version check, and the prototypes' agreement with the exports."""
 
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -35,6 +36,17 @@ class LibraryTest(unittest.TestCase):
         self.assertEqual(optima.VERSION_NUMBER // 10000, optima.WRITTEN_FOR // 10000)
         self.assertGreaterEqual(optima.VERSION_NUMBER, optima.WRITTEN_FOR)
         self.assertRegex(optima.library_version, r"^\d+\.\d+\.\d+$")
+
+    def test_package_version_is_the_headers_and_this_builds_library(self):
+        header = os.path.join(PACKAGE_ROOT, "..", "..", "include", "optima", "version.h")
+        with open(header, encoding="utf-8") as f:
+            text = f.read()
+        numbers = [re.search(r"#define OPTIMA_VERSION_%s (\d+)" % part, text).group(1)
+                   for part in ("MAJOR", "MINOR", "PATCH")]
+        self.assertEqual(optima.__version__, ".".join(numbers))
+        self.assertEqual(optima.__version__, optima.library_version)  # built from that header
+        major, minor, patch = map(int, numbers)
+        self.assertEqual(optima.WRITTEN_FOR, major * 10000 + minor * 100 + patch)
 
     def test_version_check_refuses_another_major_or_an_older_minor(self):
         with self.assertRaisesRegex(ImportError, "major version 1"):

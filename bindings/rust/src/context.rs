@@ -37,6 +37,15 @@ impl Context {
     }
 }
 
+// SAFETY: a context has no thread affinity (context.h: no global state, BLIS thread
+// counts per call), so it may move to another thread (Send). Handles made from it share
+// it from several threads (Sync) under context.h's condition that none of its setters
+// runs meanwhile: the setters take `&mut self`, which the borrow checker refuses while
+// any `&Context` (every handle made from it holds one) is alive. Its own error slot is
+// written only by those setters.
+unsafe impl Send for Context {}
+unsafe impl Sync for Context {}
+
 impl Drop for Context {
     fn drop(&mut self) {
         unsafe { ffi::optima_context_destroy(self.ptr) }

@@ -7,26 +7,31 @@ use std::os::raw::c_char;
 use crate::ffi;
 
 /// Status codes (status.h); values are fixed forever.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// A newtype over the C code rather than an enum: a newer 1.x library may return a code
+/// this crate does not know yet, and an [`Error`] must still carry it. Compare with the
+/// constants (`err.status == Status::EINVAL`); the values are `ffi`'s, which a test
+/// checks against the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Status(pub i32);
 
 impl Status {
-    pub const OK: Status = Status(0);
-    pub const EINVAL: Status = Status(1);
-    pub const ENOMEM: Status = Status(2);
-    pub const EOVERFLOW: Status = Status(3);
-    pub const ESHAPE: Status = Status(4);
-    pub const ENONFINITE: Status = Status(5);
-    pub const ESTATE: Status = Status(6);
-    pub const ECALLBACK: Status = Status(7);
-    pub const EIO: Status = Status(8);
-    pub const EFORMAT: Status = Status(9);
-    pub const ECHECKSUM: Status = Status(10);
-    pub const EVERSION: Status = Status(11);
-    pub const EMISMATCH: Status = Status(12);
-    pub const ENOTFOUND: Status = Status(13);
-    pub const EUNSUPPORTED: Status = Status(14);
-    pub const EINTERNAL: Status = Status(15);
+    pub const OK: Status = Status(ffi::OPTIMA_OK);
+    pub const EINVAL: Status = Status(ffi::OPTIMA_EINVAL);
+    pub const ENOMEM: Status = Status(ffi::OPTIMA_ENOMEM);
+    pub const EOVERFLOW: Status = Status(ffi::OPTIMA_EOVERFLOW);
+    pub const ESHAPE: Status = Status(ffi::OPTIMA_ESHAPE);
+    pub const ENONFINITE: Status = Status(ffi::OPTIMA_ENONFINITE);
+    pub const ESTATE: Status = Status(ffi::OPTIMA_ESTATE);
+    pub const ECALLBACK: Status = Status(ffi::OPTIMA_ECALLBACK);
+    pub const EIO: Status = Status(ffi::OPTIMA_EIO);
+    pub const EFORMAT: Status = Status(ffi::OPTIMA_EFORMAT);
+    pub const ECHECKSUM: Status = Status(ffi::OPTIMA_ECHECKSUM);
+    pub const EVERSION: Status = Status(ffi::OPTIMA_EVERSION);
+    pub const EMISMATCH: Status = Status(ffi::OPTIMA_EMISMATCH);
+    pub const ENOTFOUND: Status = Status(ffi::OPTIMA_ENOTFOUND);
+    pub const EUNSUPPORTED: Status = Status(ffi::OPTIMA_EUNSUPPORTED);
+    pub const EINTERNAL: Status = Status(ffi::OPTIMA_EINTERNAL);
 
     /// The library's short name for the code, e.g. "invalid argument".
     pub fn name(self) -> String {

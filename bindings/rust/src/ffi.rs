@@ -8,6 +8,103 @@ use std::os::raw::{c_char, c_int, c_void};
 
 pub type optima_status = i32;
 
+// ---- enum values (include/optima/*.h), passed and returned as i32 -----------------------
+// Checked against the headers by tests/bindings/check_enums.py.
+
+// enum optima_log_level
+pub const OPTIMA_LOG_ERROR: i32 = 1;
+pub const OPTIMA_LOG_WARN: i32 = 2;
+pub const OPTIMA_LOG_INFO: i32 = 3;
+pub const OPTIMA_LOG_DEBUG: i32 = 4;
+
+// enum optima_loss_kind
+pub const OPTIMA_LOSS_MSE: i32 = 1;
+pub const OPTIMA_LOSS_COSINE: i32 = 2;
+pub const OPTIMA_LOSS_KL: i32 = 3;
+pub const OPTIMA_LOSS_ATTENTION_MSE: i32 = 4;
+
+// enum optima_projection_init
+pub const OPTIMA_INIT_XAVIER: i32 = 1;
+pub const OPTIMA_INIT_IDENTITY: i32 = 2;
+pub const OPTIMA_INIT_ZERO: i32 = 3;
+
+// enum optima_projection_mode
+pub const OPTIMA_PROJECTION_WHEN_NEEDED: i32 = 1;
+pub const OPTIMA_PROJECTION_ALWAYS: i32 = 2;
+
+// enum optima_mapping_style
+pub const OPTIMA_MAPPING_UNIFORM: i32 = 1;
+pub const OPTIMA_MAPPING_LAST: i32 = 2;
+pub const OPTIMA_MAPPING_EXPLICIT: i32 = 3;
+
+// enum optima_policy
+pub const OPTIMA_POLICY_OPTIMA: i32 = 0;
+pub const OPTIMA_POLICY_ALL: i32 = 1;
+pub const OPTIMA_POLICY_RANDOM: i32 = 2;
+pub const OPTIMA_POLICY_ROUND_ROBIN: i32 = 3;
+pub const OPTIMA_POLICY_FIXED: i32 = 4;
+pub const OPTIMA_POLICY_UCB1: i32 = 5;
+pub const OPTIMA_POLICY_THOMPSON: i32 = 6;
+pub const OPTIMA_POLICY_DISCOUNTED_THOMPSON: i32 = 7;
+pub const OPTIMA_POLICY_SLIDING_WINDOW_UCB: i32 = 8;
+pub const OPTIMA_POLICY_EXP3: i32 = 9;
+pub const OPTIMA_POLICY_GLR_UCB: i32 = 10;
+
+// enum optima_arm_set
+pub const OPTIMA_ARMS_ALL_SUBSETS: i32 = 0;
+pub const OPTIMA_ARMS_SINGLE_MODULES: i32 = 1;
+pub const OPTIMA_ARMS_EXPLICIT: i32 = 2;
+
+// enum optima_history
+pub const OPTIMA_HISTORY_WINDOW: i32 = 0;
+pub const OPTIMA_HISTORY_DISCOUNT: i32 = 1;
+pub const OPTIMA_HISTORY_CHANGE_POINT: i32 = 2;
+
+// enum optima_status_code
+pub const OPTIMA_OK: i32 = 0;
+pub const OPTIMA_EINVAL: i32 = 1;
+pub const OPTIMA_ENOMEM: i32 = 2;
+pub const OPTIMA_EOVERFLOW: i32 = 3;
+pub const OPTIMA_ESHAPE: i32 = 4;
+pub const OPTIMA_ENONFINITE: i32 = 5;
+pub const OPTIMA_ESTATE: i32 = 6;
+pub const OPTIMA_ECALLBACK: i32 = 7;
+pub const OPTIMA_EIO: i32 = 8;
+pub const OPTIMA_EFORMAT: i32 = 9;
+pub const OPTIMA_ECHECKSUM: i32 = 10;
+pub const OPTIMA_EVERSION: i32 = 11;
+pub const OPTIMA_EMISMATCH: i32 = 12;
+pub const OPTIMA_ENOTFOUND: i32 = 13;
+pub const OPTIMA_EUNSUPPORTED: i32 = 14;
+pub const OPTIMA_EINTERNAL: i32 = 15;
+
+// enum optima_side
+pub const OPTIMA_SIDE_STUDENT: i32 = 0;
+pub const OPTIMA_SIDE_TEACHER: i32 = 1;
+
+// enum optima_reward_kind
+pub const OPTIMA_REWARD_RELATIVE: i32 = 0;
+pub const OPTIMA_REWARD_ABSOLUTE: i32 = 1;
+pub const OPTIMA_REWARD_DETRENDED: i32 = 2;
+
+// enum optima_reward_trend
+pub const OPTIMA_REWARD_TREND_MEAN: i32 = 0;
+pub const OPTIMA_REWARD_TREND_LINEAR: i32 = 1;
+
+// enum optima_reward_source
+pub const OPTIMA_REWARD_SOURCE_TRAINING: i32 = 0;
+pub const OPTIMA_REWARD_SOURCE_EVALUATION: i32 = 1;
+pub const OPTIMA_REWARD_SOURCE_ALIGNMENT: i32 = 2;
+
+// enum optima_optimizer_kind
+pub const OPTIMA_OPTIMIZER_SGD: i32 = 0;
+pub const OPTIMA_OPTIMIZER_ADAMW: i32 = 1;
+pub const OPTIMA_OPTIMIZER_HOST: i32 = 2;
+
+// enum optima_log_format
+pub const OPTIMA_LOG_FORMAT_CSV: i32 = 0;
+pub const OPTIMA_LOG_FORMAT_JSONL: i32 = 1;
+
 pub enum optima_context {}
 pub enum optima_model {}
 pub enum optima_loss {}

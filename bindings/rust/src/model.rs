@@ -84,6 +84,14 @@ impl<'c> Model<'c> {
     }
 }
 
+// SAFETY: a model has no thread affinity (Send). model.h lets its const functions run
+// concurrently on one model and records their failures in the calling thread's slot
+// only; every `&self` method here calls only those, and the functions that change a model
+// take `&mut self`, which excludes any concurrent use (Sync). `Model<'c>` borrows its
+// `Context`, which is `Sync`.
+unsafe impl Send for Model<'_> {}
+unsafe impl Sync for Model<'_> {}
+
 impl Drop for Model<'_> {
     fn drop(&mut self) {
         unsafe { ffi::optima_model_destroy(self.ptr) }

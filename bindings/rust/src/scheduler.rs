@@ -9,27 +9,54 @@ use crate::context::Context;
 use crate::error::{c_name, check, text, Result};
 use crate::ffi;
 
-/// Scheduler policies (scheduler.h).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Policy(pub i32);
+/// Scheduler policies (scheduler.h, `enum optima_policy`). New policies may be appended
+/// in later 1.x versions, hence `non_exhaustive`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum Policy {
+    /// Thompson sampling over recent rewards (the paper's scheduler; the default).
+    Optima = ffi::OPTIMA_POLICY_OPTIMA,
+    /// Always every module: classic layerwise distillation.
+    All = ffi::OPTIMA_POLICY_ALL,
+    /// A uniformly random arm each round.
+    Random = ffi::OPTIMA_POLICY_RANDOM,
+    /// Arms in index order, cyclically.
+    RoundRobin = ffi::OPTIMA_POLICY_ROUND_ROBIN,
+    /// Always the fixed arm.
+    Fixed = ffi::OPTIMA_POLICY_FIXED,
+    /// UCB1 over all rewards.
+    Ucb1 = ffi::OPTIMA_POLICY_UCB1,
+    /// Stationary Gaussian Thompson sampling.
+    Thompson = ffi::OPTIMA_POLICY_THOMPSON,
+    /// Gaussian Thompson sampling over discounted statistics.
+    DiscountedThompson = ffi::OPTIMA_POLICY_DISCOUNTED_THOMPSON,
+    /// Sliding-window UCB.
+    SlidingWindowUcb = ffi::OPTIMA_POLICY_SLIDING_WINDOW_UCB,
+    /// EXP3, rewards clipped to [0, 1].
+    Exp3 = ffi::OPTIMA_POLICY_EXP3,
+    /// UCB with change-point restarts and forced exploration (since 1.1).
+    GlrUcb = ffi::OPTIMA_POLICY_GLR_UCB,
+}
 
 impl Policy {
-    pub const OPTIMA: Policy = Policy(0);
-    pub const ALL: Policy = Policy(1);
-    pub const RANDOM: Policy = Policy(2);
-    pub const ROUND_ROBIN: Policy = Policy(3);
-    pub const FIXED: Policy = Policy(4);
-    pub const UCB1: Policy = Policy(5);
-    pub const THOMPSON: Policy = Policy(6);
-    pub const DISCOUNTED_THOMPSON: Policy = Policy(7);
-    pub const SLIDING_WINDOW_UCB: Policy = Policy(8);
-    pub const EXP3: Policy = Policy(9);
-    pub const GLR_UCB: Policy = Policy(10);
-
     /// The policy's printable name, e.g. "OPTIMA".
     pub fn name(self) -> String {
-        unsafe { text(ffi::optima_scheduler_policy_name(self.0)) }
+        unsafe { text(ffi::optima_scheduler_policy_name(self as i32)) }
     }
+}
+
+/// Which arms a scheduler offers (scheduler.h, `enum optima_arm_set`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum ArmSet {
+    /// Every non-empty subset of the modules (the default).
+    AllSubsets = ffi::OPTIMA_ARMS_ALL_SUBSETS,
+    /// Each module alone.
+    SingleModules = ffi::OPTIMA_ARMS_SINGLE_MODULES,
+    /// The list given to [`Scheduler::set_arm_masks`].
+    Explicit = ffi::OPTIMA_ARMS_EXPLICIT,
 }
 
 /// A scheduler: owned (made with [`Scheduler::new`]) or a trainer's (borrowed from it).
@@ -43,7 +70,7 @@ impl<'a> Scheduler<'a> {
     /// A scheduler over `num_modules` modules, every non-empty subset an arm.
     pub fn new(ctx: &'a Context, num_modules: i32, policy: Policy, seed: u64) -> Result<Scheduler<'a>> {
         let mut ptr = ptr::null_mut();
-        check(unsafe { ffi::optima_scheduler_create(ctx.ptr, num_modules, policy.0, seed, &mut ptr) })?;
+        check(unsafe { ffi::optima_scheduler_create(ctx.ptr, num_modules, policy as i32, seed, &mut ptr) })?;
         Ok(Scheduler { ptr, owned: true, _owner: PhantomData })
     }
 
@@ -51,9 +78,10 @@ impl<'a> Scheduler<'a> {
         Scheduler { ptr, owned: false, _owner: PhantomData }
     }
 
-    /// Offer each module alone (1) or every subset (0) as arms.
-    pub fn set_arm_set(&mut self, arm_set: i32) -> Result<()> {
-        check(unsafe { ffi::optima_scheduler_set_arm_set(self.ptr, arm_set) })
+    /// Which arms to offer: every subset (the default), each module alone, or the list
+    /// of [`Scheduler::set_arm_masks`].
+    pub fn set_arm_set(&mut self, arm_set: ArmSet) -> Result<()> {
+        check(unsafe { ffi::optima_scheduler_set_arm_set(self.ptr, arm_set as i32) })
     }
 
     /// Offer an explicit list of arms (module masks).
@@ -172,6 +200,13 @@ pub(crate) unsafe extern "C" fn write_to_vec(user: *mut c_void, data: *const c_v
     });
     if result.is_ok() { 0 } else { 1 }
 }
+
+// SAFETY: one scheduler may be used from any thread, but not from two at once
+// (scheduler.h). Moving it is therefore sound (Send); sharing it is not, even for the
+// `&self` getters, which read state a concurrent call could be writing (not Sync). A
+// trainer's scheduler ([`crate::Trainer::scheduler`]) mutably borrows that trainer, so the
+// two cannot be used from two threads at once either.
+unsafe impl Send for Scheduler<'_> {}
 
 impl Drop for Scheduler<'_> {
     fn drop(&mut self) {

@@ -16,27 +16,58 @@ use crate::tensor::{copy_view, Matrix};
 /// What a callback returns: `Ok(())` to go on, an error to stop the run.
 pub type CallbackResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-/// Which model a view belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which model a view belongs to (trainer.h, `enum optima_side`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
 pub enum Side {
-    Student = 0,
-    Teacher = 1,
+    /// The student being trained.
+    Student = ffi::OPTIMA_SIDE_STUDENT,
+    /// The frozen teacher.
+    Teacher = ffi::OPTIMA_SIDE_TEACHER,
 }
 
-/// Layerwise loss kinds a pair may use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Loss kinds (loss.h, `enum optima_loss_kind`). A trainer's pair
+/// ([`Trainer::add_pair`]) takes `Mse` or `Cosine`; the library refuses the others there
+/// (`EUNSUPPORTED`): KL is the trainer's prediction term, attention MSE a stateless loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
 pub enum LossKind {
-    Mse = 1,
-    Cosine = 2,
+    /// Mean squared error of hidden states.
+    Mse = ffi::OPTIMA_LOSS_MSE,
+    /// 1 − cosine similarity of hidden states.
+    Cosine = ffi::OPTIMA_LOSS_COSINE,
+    /// Temperature-scaled KL of logits.
+    Kl = ffi::OPTIMA_LOSS_KL,
+    /// MSE of attention maps.
+    AttentionMse = ffi::OPTIMA_LOSS_ATTENTION_MSE,
 }
 
-/// The projections' optimizer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a pair's student layers map to teacher layers (mapping.h, `enum
+/// optima_mapping_style`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum Mapping {
+    /// g(l) = ⌈(l+1)·Lt/Ls⌉ − 1 (the default).
+    Uniform = ffi::OPTIMA_MAPPING_UNIFORM,
+    /// The last Ls teacher layers, in order.
+    Last = ffi::OPTIMA_MAPPING_LAST,
+    /// The table given with it.
+    Explicit = ffi::OPTIMA_MAPPING_EXPLICIT,
+}
+
+/// The projections' optimizer (trainer.h, `enum optima_optimizer_kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
 pub enum Optimizer {
-    Sgd = 0,
-    AdamW = 1,
+    /// SGD with momentum.
+    Sgd = ffi::OPTIMA_OPTIMIZER_SGD,
+    /// AdamW (the default).
+    AdamW = ffi::OPTIMA_OPTIMIZER_ADAMW,
     /// The closure given to [`Trainer::set_projection_callback`].
-    Host = 2,
+    Host = ffi::OPTIMA_OPTIMIZER_HOST,
 }
 
 /// One hidden state a step needs.
@@ -50,7 +81,7 @@ pub struct LayerRef {
 
 impl LayerRef {
     fn from_raw(r: &ffi::optima_layer_ref) -> LayerRef {
-        let side = if r.side == 0 { Side::Student } else { Side::Teacher };
+        let side = if r.side as i32 == ffi::OPTIMA_SIDE_STUDENT { Side::Student } else { Side::Teacher };
         LayerRef { side, module: r.module as usize, layer: r.layer as usize, width: r.width as usize }
     }
 }
@@ -64,7 +95,7 @@ pub struct RoundRecord {
     pub mean_reference: f64,
 }
 
-type ProjectionFn<'a> = dyn FnMut(u32, u32, &mut [f32], &[f32]) -> CallbackResult + 'a;
+type ProjectionFn<'a> = dyn FnMut(u32, u32, &mut [f32], &[f32]) -> CallbackResult + Send + 'a;
 
 struct ProjectionState<'a> {
     f: Box<ProjectionFn<'a>>,
@@ -93,11 +124,12 @@ impl<'a> Trainer<'a> {
         Ok(pair)
     }
 
-    /// Chooses pair `pair`'s layer mapping (mapping.h style, optional explicit table).
-    pub fn set_pair_mapping(&mut self, pair: usize, style: i32, table: &[usize]) -> Result<()> {
+    /// Chooses pair `pair`'s layer mapping (`table`: the teacher layer of each student
+    /// layer, for [`Mapping::Explicit`]; empty otherwise).
+    pub fn set_pair_mapping(&mut self, pair: usize, style: Mapping, table: &[usize]) -> Result<()> {
         let mut loss = ptr::null_mut();
         check(unsafe { ffi::optima_trainer_pair_loss(self.ptr, pair, &mut loss) })?;
-        check(unsafe { ffi::optima_loss_set_mapping(loss, style, table.as_ptr(), table.len()) })
+        check(unsafe { ffi::optima_loss_set_mapping(loss, style as i32, table.as_ptr(), table.len()) })
     }
 
     /// Steps per round (default 10).
@@ -107,7 +139,7 @@ impl<'a> Trainer<'a> {
 
     /// The scheduler's policy and seed.
     pub fn set_policy(&mut self, policy: Policy, seed: u64) -> Result<()> {
-        check(unsafe { ffi::optima_trainer_set_policy(self.ptr, policy.0, seed) })
+        check(unsafe { ffi::optima_trainer_set_policy(self.ptr, policy as i32, seed) })
     }
 
     /// α_pred, the weight of the prediction KL.
@@ -126,10 +158,12 @@ impl<'a> Trainer<'a> {
     }
 
     /// Trains the projections with `f(pair, layer_pair, param, grad)` ([`Optimizer::Host`]).
-    /// An error or a panic in `f` stops `end_step` (or the run) with `ECALLBACK`.
+    /// An error or a panic in `f` stops `end_step` (or the run) with `ECALLBACK`. `f` must
+    /// be `Send` because the trainer that keeps it is: it runs on whichever thread calls
+    /// `end_step` or `run`.
     pub fn set_projection_callback<F>(&mut self, f: F) -> Result<()>
     where
-        F: FnMut(u32, u32, &mut [f32], &[f32]) -> CallbackResult + 'a,
+        F: FnMut(u32, u32, &mut [f32], &[f32]) -> CallbackResult + Send + 'a,
     {
         let mut state = Box::new(ProjectionState { f: Box::new(f), error: None });
         let user = &mut *state as *mut ProjectionState<'a> as *mut c_void;
@@ -252,6 +286,13 @@ impl<'a> Trainer<'a> {
         unsafe { text(ffi::optima_trainer_last_error(self.ptr)) }
     }
 }
+
+// SAFETY: one trainer may be used from any thread, but not from two at once (trainer.h):
+// moving it is sound (Send), sharing it is not (not Sync: even the `&self` getters read
+// buffers a concurrent step writes). What it keeps is Send too: the projection closure is
+// required to be, and the context and models it borrows are Sync. Run-loop callbacks are
+// borrowed for one `run` call only and run on the calling thread.
+unsafe impl Send for Trainer<'_> {}
 
 impl Drop for Trainer<'_> {
     fn drop(&mut self) {

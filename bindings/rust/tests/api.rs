@@ -98,8 +98,8 @@ fn stateless_refusals_name_the_argument() {
 #[test]
 fn scheduler_is_deterministic_and_resumes_from_its_saved_state() {
     let ctx = Context::new().unwrap();
-    let mut a = Scheduler::new(&ctx, 3, Policy::OPTIMA, 42).unwrap();
-    let mut b = Scheduler::new(&ctx, 3, Policy::OPTIMA, 1).unwrap();
+    let mut a = Scheduler::new(&ctx, 3, Policy::Optima, 42).unwrap();
+    let mut b = Scheduler::new(&ctx, 3, Policy::Optima, 1).unwrap();
     a.set_module_names(&["vision", "text", "fusion"]).unwrap();
     assert_eq!(a.num_arms().unwrap(), 7);
     assert_eq!(a.arm_name(6).unwrap(), "vision+text+fusion");
@@ -233,4 +233,66 @@ fn trainer_scheduler_is_borrowed_and_configurable_before_the_first_step() {
     let mut host = Host::new();
     assert!(!host.step(&mut t, 0));
     assert!(host.step(&mut t, 1));
+}
+
+fn is_send<T: Send>() {}
+fn is_sync<T: Sync>() {}
+
+#[test]
+fn handles_move_between_threads_and_only_context_and_model_are_shared() {
+    is_send::<Context>();
+    is_sync::<Context>();
+    is_send::<Model<'static>>();
+    is_sync::<Model<'static>>();
+    is_send::<Scheduler<'static>>();
+    is_send::<optima::Trainer<'static>>();
+    // Not Sync: the compile_fail example in the crate's documentation (lib.rs).
+}
+
+#[test]
+fn trainers_sharing_a_context_and_models_train_on_two_threads_as_on_one() {
+    let ctx = Context::new().unwrap();
+    let (teacher, student) = models(&ctx);
+    let mut here = trainer(&ctx, &teacher, &student);
+    let mut host_here = Host::new();
+    for step in 0..8 {
+        host_here.step(&mut here, step);
+    }
+    let (a, b) = (trainer(&ctx, &teacher, &student), trainer(&ctx, &teacher, &student));
+    let (ra, rb) = std::thread::scope(|s| {
+        let run = |mut t: optima::Trainer<'_>| {
+            let mut host = Host::new();
+            t.run(&mut host, 8).unwrap();
+            ((0..4).map(|r| t.round_record(r).unwrap()).collect::<Vec<_>>(), host.student_w)
+        };
+        let ha = s.spawn(move || run(a)); // each trainer moves to its own thread
+        let hb = s.spawn(move || run(b));
+        (ha.join().unwrap(), hb.join().unwrap())
+    });
+    let expected: Vec<_> = (0..4).map(|r| here.round_record(r).unwrap()).collect();
+    assert_eq!(ra.0, expected);
+    assert_eq!(rb.0, expected);
+    assert_eq!(ra.1, host_here.student_w);
+    assert_eq!(rb.1, host_here.student_w);
+}
+
+#[test]
+fn typed_enums_carry_the_c_values() {
+    assert_eq!(Policy::GlrUcb as i32, optima::ffi::OPTIMA_POLICY_GLR_UCB);
+    assert_eq!(Policy::Optima.name(), "OPTIMA");
+    assert_eq!(Policy::SlidingWindowUcb.name(), "SLIDING_WINDOW_UCB");
+    let ctx = Context::new().unwrap();
+    let mut s = Scheduler::new(&ctx, 3, Policy::Optima, 1).unwrap();
+    s.set_arm_set(optima::ArmSet::SingleModules).unwrap();
+    assert_eq!(s.num_arms().unwrap(), 3);
+    s.set_arm_set(optima::ArmSet::AllSubsets).unwrap();
+    assert_eq!(s.num_arms().unwrap(), 7);
+    let (teacher, student) = models(&ctx);
+    let mut t = optima::Trainer::new(&ctx, &teacher, &student).unwrap();
+    let e = t.add_pair(0, 0, optima::LossKind::Kl).unwrap_err();
+    assert_eq!(e.status, Status::EUNSUPPORTED);
+    t.add_pair(0, 0, optima::LossKind::Mse).unwrap();
+    t.set_pair_mapping(0, optima::Mapping::Explicit, &[1]).unwrap();
+    assert_eq!(t.set_pair_mapping(0, optima::Mapping::Explicit, &[5]).unwrap_err().status,
+               Status::EINVAL);
 }

@@ -2,7 +2,8 @@
 //!
 //! The reference numbers come from layout/print_layout.c compiled against the headers:
 //! CMake builds it and passes its path in OPTIMA_LAYOUT_PROGRAM; without that variable
-//! the test compiles it itself with `cc`.
+//! the test compiles it itself with `cc`, against the repository's headers when the crate
+//! sits in it, else those `pkg-config --cflags optima` names (an installed liboptima).
 use std::collections::HashMap;
 use std::mem::{size_of, MaybeUninit};
 use std::path::PathBuf;
@@ -18,8 +19,7 @@ fn c_layout() -> HashMap<String, usize> {
             let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("print_layout");
             let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
                 .arg("-std=c11")
-                .arg("-I")
-                .arg(root.join("../../include"))
+                .args(include_flags(&root))
                 .arg(root.join("layout/print_layout.c"))
                 .arg("-o")
                 .arg(&out)
@@ -69,4 +69,18 @@ fn frozen_structs_match_the_c_layout() {
     check_struct!(c, optima_layer_ref, side, module, layer, width);
     check_struct!(c, optima_callbacks, struct_size, reserved, next_batch, forward, backward,
                   optimizer_step, evaluate, round_end);
+}
+
+/// The compiler flags that find the public headers: the repository's `include/` when the
+/// crate is in its place there, else pkg-config's (the crate packaged or copied alone).
+fn include_flags(root: &std::path::Path) -> Vec<String> {
+    let in_tree = root.join("../../include");
+    if in_tree.join("optima/optima.h").exists() {
+        return vec!["-I".to_string(), in_tree.display().to_string()];
+    }
+    let program = std::env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
+    let output = Command::new(&program).args(["--cflags", "optima"]).output()
+        .expect("run pkg-config for the headers");
+    assert!(output.status.success(), "pkg-config knows no optima: set PKG_CONFIG_PATH or OPTIMA_LAYOUT_PROGRAM");
+    String::from_utf8(output.stdout).unwrap().split_whitespace().map(String::from).collect()
 }

@@ -53,7 +53,7 @@ pub fn trainer<'a>(ctx: &'a Context, teacher: &'a Model<'a>, student: &'a Model<
     t.add_pair(0, 0, LossKind::Mse).unwrap();
     t.add_pair(1, 1, LossKind::Cosine).unwrap();
     t.set_round_length(2).unwrap();
-    t.set_policy(Policy::OPTIMA, 3).unwrap();
+    t.set_policy(Policy::Optima, 3).unwrap();
     t
 }
 

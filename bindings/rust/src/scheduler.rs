@@ -39,6 +39,31 @@ pub enum Policy {
     GlrUcb = ffi::OPTIMA_POLICY_GLR_UCB,
 }
 
+/// The 1.0 names, kept so that code written against them still compiles.
+#[allow(missing_docs)]
+impl Policy {
+    #[deprecated(since = "1.1.0", note = "use Policy::Optima")]
+    pub const OPTIMA: Policy = Policy::Optima;
+    #[deprecated(since = "1.1.0", note = "use Policy::All")]
+    pub const ALL: Policy = Policy::All;
+    #[deprecated(since = "1.1.0", note = "use Policy::Random")]
+    pub const RANDOM: Policy = Policy::Random;
+    #[deprecated(since = "1.1.0", note = "use Policy::RoundRobin")]
+    pub const ROUND_ROBIN: Policy = Policy::RoundRobin;
+    #[deprecated(since = "1.1.0", note = "use Policy::Fixed")]
+    pub const FIXED: Policy = Policy::Fixed;
+    #[deprecated(since = "1.1.0", note = "use Policy::Ucb1")]
+    pub const UCB1: Policy = Policy::Ucb1;
+    #[deprecated(since = "1.1.0", note = "use Policy::Thompson")]
+    pub const THOMPSON: Policy = Policy::Thompson;
+    #[deprecated(since = "1.1.0", note = "use Policy::DiscountedThompson")]
+    pub const DISCOUNTED_THOMPSON: Policy = Policy::DiscountedThompson;
+    #[deprecated(since = "1.1.0", note = "use Policy::SlidingWindowUcb")]
+    pub const SLIDING_WINDOW_UCB: Policy = Policy::SlidingWindowUcb;
+    #[deprecated(since = "1.1.0", note = "use Policy::Exp3")]
+    pub const EXP3: Policy = Policy::Exp3;
+}
+
 impl Policy {
     /// The policy's printable name, e.g. "OPTIMA".
     pub fn name(self) -> String {

@@ -578,11 +578,16 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
  * @param side one of ::optima_side.
  * @param module the module index in that model.
  * @param layer the layer index in that module.
- * @param view rows × the layer's width; every view of a step has the same rows.
+ * @param view rows × the layer's width. The views of one pair (its student and teacher
+ *        layers) share one row count, set by the first of them or by the pair's row mask
+ *        (optima_trainer_set_row_mask()); different pairs may have different row counts
+ *        (token-level text, batch × tokens rows, beside pooled image states, batch rows),
+ *        and the logits have their own. Since 1.1; 1.0 wanted one row count per step.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side, and, as in
  *         math.h, for a view whose data is NULL or whose row stride is below its width;
  *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` for a
- *         view without rows or a width or row count that does not fit; `OPTIMA_EOVERFLOW`
+ *         view without rows, a width that does not fit, or a row count other than the
+ *         one its pair already has (naming the pair); `OPTIMA_EOVERFLOW`
  *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step.
  *         Messages about the view name the module and layer.
  */
@@ -596,7 +601,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
  *        valid until optima_trainer_compute() returns, which forgets it.
  * @param trainer the trainer.
  * @param side one of ::optima_side.
- * @param view rows × the logits width, rows as the hidden states'.
+ * @param view rows × the logits width; the student's and the teacher's logits share one
+ *        row count (which the logits mask, when given, must match), independent of the
+ *        pairs' (since 1.1).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, an unknown side, NULL data or
  *         a row stride below the width; `OPTIMA_ESHAPE` for a view without rows or a shape
  *         that does not fit; `OPTIMA_EOVERFLOW` for an extent that does not fit in memory;
@@ -605,6 +612,49 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
                                                                     int32_t side,
                                                                     const optima_tensor *view);
+
+/**
+ * @brief Give pair @p pair's row mask for this step (since 1.1): which rows of its views
+ *        count (padding tokens do not).
+ *
+ * The pair's loss D_m is then the mean over the rows that count (the masked mean of
+ * math.h); rows that do not count get zero gradients. A pair whose mask counts no row
+ * contributes 0 to the layer term, with zero gradients (it still counts in |A|, and its
+ * 0 enters the round's mean loss of the pair). Like the views, the mask is not copied: it
+ * must stay valid and unchanged until optima_trainer_compute() returns, which forgets it
+ * (give it again for a second compute in the same step). A mask for a pair the arm leaves
+ * inactive is accepted and never read.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param mask NULL (every row counts, the default), or @p rows bytes, non-zero for the
+ *        rows that count.
+ * @param rows the pair's row count; must equal its views' (ignored when @p mask is NULL).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range; `OPTIMA_ESHAPE` for 0 rows with a mask, or a count other than the
+ *         pair's views have; `OPTIMA_ESTATE` outside a step.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_row_mask(optima_trainer *trainer,
+                                                                      size_t pair,
+                                                                      const uint8_t *mask,
+                                                                      size_t rows);
+
+/**
+ * @brief Give the row mask of the logits for this step (since 1.1): the KL is then the
+ *        mean over the rows that count, the others get zero gradients; no row counting
+ *        makes it 0. Not copied: valid until optima_trainer_compute() returns, which
+ *        forgets it.
+ * @param trainer the trainer.
+ * @param mask NULL (every row counts, the default), or @p rows bytes, non-zero for the
+ *        rows that count.
+ * @param rows the logits' row count; must equal the logits views' (ignored when @p mask
+ *        is NULL).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESHAPE` for 0 rows with
+ *         a mask, or a count other than the logits views have; `OPTIMA_ESTATE` outside a
+ *         step or when no logits are needed (α_pred = 0).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits_mask(optima_trainer *trainer,
+                                                                         const uint8_t *mask,
+                                                                         size_t rows);
 
 /**
  * @brief Compute this step's distillation losses and gradients.

@@ -91,7 +91,13 @@ struct optima_trainer {
     size_t plan_capacity;
     optima_tensor logits[2];
     int logits_given[2];
-    size_t rows;
+    /* Row counts and masks of the step: one per pair (its student and teacher views),
+     * one for the logits; a count is 0 until a view or a mask sets it. Forgotten with the
+     * views at compute. */
+    size_t pair_rows[OPT_MAX_PAIRS];
+    const uint8_t *pair_mask[OPT_MAX_PAIRS];
+    size_t logits_rows;
+    const uint8_t *logits_mask;
     optima_tensor *student_args; /* scratch arguments of optima_loss_compute */
     optima_tensor *teacher_args;
     double step_kl;

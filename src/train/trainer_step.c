@@ -31,6 +31,15 @@ static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t
     r->width = (uint32_t)width;
 }
 
+/* A step's row counts and masks live as long as its views. */
+static void opt_forget_rows(optima_trainer *t)
+{
+    memset(t->pair_rows, 0, sizeof t->pair_rows);
+    memset(t->pair_mask, 0, sizeof t->pair_mask);
+    t->logits_rows = 0;
+    t->logits_mask = NULL;
+}
+
 static void opt_build_plan(optima_trainer *t)
 {
     t->plan_count = 0;
@@ -48,7 +57,7 @@ static void opt_build_plan(optima_trainer *t)
     }
     memset(t->view_given, 0, t->plan_capacity);
     t->logits_given[0] = t->logits_given[1] = 0;
-    t->rows = 0;
+    opt_forget_rows(t);
 }
 
 /* The host may not remap a pair's loss once frozen: our tables would lie. */
@@ -130,13 +139,37 @@ static optima_status opt_require_step(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
-/* All views of a step share their row count: the first view sets it. */
-static optima_status opt_check_rows(optima_trainer *t, const optima_tensor *view,
-                                    const char *what, const char *fn)
+/* Whether active pair @p p reads the hidden state (side, module, layer). A layer may serve
+ * several pairs (one teacher module distilled into two student modules). */
+static int opt_pair_reads(const optima_trainer *t, size_t p, uint32_t side, size_t module,
+                          size_t layer)
 {
-    OPT_RETURN_ERROR_IF(t->rows != 0 && view->rows != t->rows, &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s has %zu rows, the step's other views have %zu",
-                        fn, what, view->rows, t->rows);
+    const opt_pair *pair = &t->pairs[p];
+    const int student = side == OPTIMA_SIDE_STUDENT;
+    if (!opt_pair_is_active(t, p, t->arm_mask) ||
+        (student ? pair->student_module : pair->teacher_module) != module)
+        return 0;
+    for (size_t i = 0; i < pair->layer_pairs; ++i)
+        if ((student ? pair->student_layer[i] : pair->teacher_layer[i]) == layer) return 1;
+    return 0;
+}
+
+/* The views of one pair share a row count, which its first view or its mask sets; other
+ * pairs and the logits have their own. */
+static optima_status opt_check_pair_rows(optima_trainer *t, const optima_tensor *view,
+                                         uint32_t side, size_t module, size_t layer,
+                                         const char *what, const char *fn)
+{
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        if (!opt_pair_reads(t, p, side, module, layer)) continue;
+        OPT_RETURN_ERROR_IF(t->pair_rows[p] != 0 && view->rows != t->pair_rows[p], &t->error,
+                            OPTIMA_ESHAPE,
+                            "%s: argument 'view' for %s has %zu rows, pair %zu has %zu (set by "
+                            "its other views or its row mask)",
+                            fn, what, view->rows, p, t->pair_rows[p]);
+    }
+    for (size_t p = 0; p < t->pair_count; ++p)
+        if (opt_pair_reads(t, p, side, module, layer)) t->pair_rows[p] = view->rows;
     return OPTIMA_OK;
 }
 
@@ -155,7 +188,7 @@ static optima_status opt_check_step_view(optima_trainer *t, const optima_tensor 
     OPT_RETURN_ERROR_IF(view->cols != width, &t->error, OPTIMA_ESHAPE,
                         "%s: argument 'view' for %s has %zu columns, expected %zu", fn, what,
                         view->cols, width);
-    return opt_check_rows(t, view, what, fn);
+    return OPTIMA_OK;
 }
 
 optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t module,
@@ -181,7 +214,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     snprintf(what, sizeof what, "%s module '%s' layer %zu", opt_side_name((uint32_t)side),
              module_name, layer);
     OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->plan[i].width, what, fn));
-    t->rows = view->rows;
+    OPT_FORWARD_IF_ERROR(opt_check_pair_rows(t, view, (uint32_t)side, module, layer, what, fn));
     t->views[i] = *view;
     t->view_given[i] = 1;
     if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
@@ -200,11 +233,60 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
     OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->logits_width, what, fn));
-    t->rows = view->rows;
+    OPT_RETURN_ERROR_IF(t->logits_rows != 0 && view->rows != t->logits_rows, &t->error,
+                        OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu rows, the logits have %zu (set by "
+                        "the other model's logits or the logits mask)",
+                        fn, what, view->rows, t->logits_rows);
+    t->logits_rows = view->rows;
     t->logits[side] = *view;
     t->logits_given[side] = 1;
     if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
     return OPTIMA_OK;
+}
+
+/* A mask covers @p rows rows; it sets the row count its views must have, or must match the
+ * one they set. NULL clears it (every row counts). */
+static optima_status opt_take_mask(optima_trainer *t, const uint8_t *mask, size_t rows,
+                                   size_t *step_rows, const uint8_t **slot, const char *whose,
+                                   const char *fn)
+{
+    if (mask != NULL) {
+        OPT_RETURN_ERROR_IF(rows == 0, &t->error, OPTIMA_ESHAPE,
+                            "%s: argument 'rows' is 0: a mask has one byte per row of %s", fn,
+                            whose);
+        OPT_RETURN_ERROR_IF(*step_rows != 0 && rows != *step_rows, &t->error, OPTIMA_ESHAPE,
+                            "%s: argument 'rows' is %zu, the views of %s have %zu rows", fn,
+                            rows, whose, *step_rows);
+        *step_rows = rows;
+    }
+    *slot = mask;
+    if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const uint8_t *mask,
+                                          size_t rows)
+{
+    static const char fn[] = "optima_trainer_set_row_mask";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
+                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
+                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    char whose[32];
+    snprintf(whose, sizeof whose, "pair %zu", pair);
+    return opt_take_mask(t, mask, rows, &t->pair_rows[pair], &t->pair_mask[pair], whose, fn);
+}
+
+optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *mask, size_t rows)
+{
+    static const char fn[] = "optima_trainer_set_logits_mask";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
+                        "%s: no logits are needed (alpha_pred is 0)", fn);
+    return opt_take_mask(t, mask, rows, &t->logits_rows, &t->logits_mask, "the logits", fn);
 }
 
 static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
@@ -255,7 +337,7 @@ static optima_status opt_compute_pair(optima_trainer *t, size_t p, double scale,
     optima_status s = optima_loss_set_weight(pair->loss, scale);
     if (s == OPTIMA_OK)
         s = optima_loss_compute(pair->loss, t->student_args, t->teacher_args, pair->layer_pairs,
-                                NULL, &value);
+                                t->pair_mask[p], &value);
     if (s != OPTIMA_OK)
         return opt_fail(&t->error, s, "%s: pair %zu: %s", fn, p, optima_loss_last_error(pair->loss));
     *loss = value / scale;
@@ -270,7 +352,7 @@ static optima_status opt_compute_prediction(optima_trainer *t, const char *fn)
     optima_status s = optima_loss_set_weight(t->prediction, t->alpha_pred);
     if (s == OPTIMA_OK)
         s = optima_loss_compute(t->prediction, &t->logits[OPTIMA_SIDE_STUDENT],
-                                &t->logits[OPTIMA_SIDE_TEACHER], 1, NULL, &value);
+                                &t->logits[OPTIMA_SIDE_TEACHER], 1, t->logits_mask, &value);
     if (s != OPTIMA_OK)
         return opt_fail(&t->error, s, "%s: prediction KL: %s", fn,
                         optima_loss_last_error(t->prediction));
@@ -286,7 +368,7 @@ static void opt_forget_views(optima_trainer *t)
     memset(t->views, 0, t->plan_capacity * sizeof *t->views);
     memset(t->logits, 0, sizeof t->logits);
     t->logits_given[0] = t->logits_given[1] = 0;
-    t->rows = 0;
+    opt_forget_rows(t);
 }
 
 static optima_status opt_compute_step(optima_trainer *t, double *total, const char *fn)

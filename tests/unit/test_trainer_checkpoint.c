@@ -280,7 +280,8 @@ static void format_1_checkpoints_load_and_compare_what_they_stored(void **state)
     assert_int_equal(load_trainer_bytes(other, old.data, old.size), OPTIMA_OK);
     blob again = blob_of_trainer(other);
     assert_int_equal(again.size, cp.size);
-    assert_memory_equal(again.data, cp.data, cp.size);
+    /* all but the reward section (format 1 had no trend: it starts empty) and the CRC */
+    assert_memory_equal(again.data, cp.data, cp.size - (16 + 8 * 8 + 8) - 4);
     free(again.data);
     optima_trainer_destroy(other);
     free(old.data);

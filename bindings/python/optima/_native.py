@@ -248,6 +248,8 @@ PROTOTYPES += _status_fns("optima_trainer_", [
     ("student_grad", [_vp, _sz, _sz, Tensor_p]),
     ("logits_grad", [_vp, Tensor_p]),
     ("set_task_grad", [_vp, _sz, _sz, Tensor_p]),
+    ("set_row_mask", [_vp, _sz, c_u8_p, _sz]),
+    ("set_logits_mask", [_vp, c_u8_p, _sz]),
     ("submit_evaluation", [_vp, _dbl]),
     ("end_step", [_vp, _dbl, _i32p]),
     ("run", [_vp, _p(Callbacks), _vp, _u64]),

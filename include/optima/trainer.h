@@ -135,6 +135,20 @@ enum optima_reward_source {
     OPTIMA_REWARD_SOURCE_ALIGNMENT = 2
 };
 
+/**
+ * @brief What the trainer computes (since 1.1; optima_trainer_set_mode()).
+ */
+enum optima_trainer_mode {
+    /** The trainer takes views, computes the losses and gradients, trains projections (default). */
+    OPTIMA_TRAINER_MODE_FULL = 0,
+    /**
+     * The host computes the losses (on any device) and reports their values with
+     * optima_trainer_report_pair_loss() and optima_trainer_report_kl(); the trainer
+     * schedules: arms, rewards, round records, logs and checkpoints, as in full mode.
+     */
+    OPTIMA_TRAINER_MODE_SCHEDULE_ONLY = 1
+};
+
 /** @brief The optimizer that trains the projections. */
 enum optima_optimizer_kind {
     OPTIMA_OPTIMIZER_SGD = 0,   /**< SGD with momentum: buf = μ·buf + g + λ·p; p −= lr·buf. */
@@ -430,6 +444,41 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_scheduler(optima_tr
                                                                        optima_scheduler **scheduler);
 
 /**
+ * @brief Choose what the trainer computes (since 1.1). Default ::OPTIMA_TRAINER_MODE_FULL.
+ *        Before freezing.
+ *
+ * In ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, for hosts whose tensors live on a GPU, the
+ * trainer takes no views, computes no loss and trains no projection (its pairs' losses
+ * only give the plan its layers; their projections stay as initialised and get no
+ * optimizer moments). A step is: optima_trainer_begin_step(); optima_trainer_plan() (the
+ * active pairs' layers, so the host knows what to compute); the host computes each active
+ * pair's loss D_m and, when α_pred > 0, the KL, and reports them
+ * (optima_trainer_report_pair_loss(), optima_trainer_report_kl()); then
+ * optima_trainer_end_step(task loss) does the rewards, round records, logs and
+ * checkpoints exactly as in full mode: fed the same values, both modes give the same
+ * arms, rewards and round records, bit for bit. optima_trainer_set_hidden(),
+ * optima_trainer_set_logits(), the masks, optima_trainer_compute(), the gradient getters,
+ * optima_trainer_set_task_grad() and optima_trainer_run() return `OPTIMA_ESTATE` in this
+ * mode; so does optima_trainer_begin_step() with ::OPTIMA_REWARD_SOURCE_ALIGNMENT. The
+ * checkpoint stores the mode: a checkpoint loads only into a trainer of the same mode.
+ * @param trainer the trainer.
+ * @param mode one of ::optima_trainer_mode.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or an unknown mode;
+ *         `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_mode(optima_trainer *trainer,
+                                                                  int32_t mode);
+
+/**
+ * @brief Read the trainer's mode (since 1.1).
+ * @param trainer the trainer.
+ * @param[out] mode receives one of ::optima_trainer_mode.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_mode(const optima_trainer *trainer,
+                                                                  int32_t *mode);
+
+/**
  * @brief Choose how rewards are computed. Defaults ::OPTIMA_REWARD_RELATIVE and
  *        ::OPTIMA_REWARD_SOURCE_TRAINING. Before freezing.
  * @param trainer the trainer.
@@ -588,7 +637,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
  *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` for a
  *         view without rows, a width that does not fit, or a row count other than the
  *         one its pair already has (naming the pair); `OPTIMA_EOVERFLOW`
- *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step.
+ *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step
+ *         or in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
  *         Messages about the view name the module and layer.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_trainer *trainer,
@@ -607,7 +657,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, an unknown side, NULL data or
  *         a row stride below the width; `OPTIMA_ESHAPE` for a view without rows or a shape
  *         that does not fit; `OPTIMA_EOVERFLOW` for an extent that does not fit in memory;
- *         `OPTIMA_ESTATE` outside a step or when no logits are needed.
+ *         `OPTIMA_ESTATE` outside a step, when no logits are needed or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
                                                                     int32_t side,
@@ -631,7 +682,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_train
  * @param rows the pair's row count; must equal its views' (ignored when @p mask is NULL).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENOTFOUND` for a pair
  *         out of range; `OPTIMA_ESHAPE` for 0 rows with a mask, or a count other than the
- *         pair's views have; `OPTIMA_ESTATE` outside a step.
+ *         pair's views have; `OPTIMA_ESTATE` outside a step or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_row_mask(optima_trainer *trainer,
                                                                       size_t pair,
@@ -650,7 +702,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_row_mask(optima_tra
  *        is NULL).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESHAPE` for 0 rows with
  *         a mask, or a count other than the logits views have; `OPTIMA_ESTATE` outside a
- *         step or when no logits are needed (α_pred = 0).
+ *         step, when no logits are needed (α_pred = 0) or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits_mask(optima_trainer *trainer,
                                                                          const uint8_t *mask,
@@ -667,8 +720,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits_mask(optima_
  * @param trainer the trainer.
  * @param[out] total receives α_pred·KL + α_layer·(1/|A|)·Σ w_m·D_m; may be NULL.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` naming the
- *         first missing view (also for a second compute without new views) or outside a
- *         step; the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE`
+ *         first missing view (also for a second compute without new views), outside a
+ *         step or in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY; the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE`
  *         for a NaN or infinity in a view or a projection (no gradient is then available
  *         and the step cannot end: hand over finite views and compute again, or begin a
  *         new step).
@@ -711,7 +764,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_pair_loss_value(
  *             no distillation gradient this step.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a
  *         module or layer the student does not have; `OPTIMA_ESTATE` without a successful
- *         compute.
+ *         compute (always in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_student_grad(
     const optima_trainer *trainer, size_t module, size_t layer, optima_tensor *grad);
@@ -722,7 +775,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_student_grad(
  * @param[out] grad receives a view owned by the trainer (valid until the next begin or
  *             compute), or an empty view when α_pred = 0.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` without a
- *         successful compute.
+ *         successful compute (always in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_logits_grad(
     const optima_trainer *trainer, optima_tensor *grad);
@@ -766,6 +819,39 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_task_grad(optima_tr
                                                                        const optima_tensor *view);
 
 /**
+ * @brief Report the loss D_m of active pair @p pair for this step, in
+ *        ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY (since 1.1).
+ *
+ * D_m is what the full mode would compute: the pair's layerwise loss, unweighted (the
+ * trainer applies w_m, 1/|A| and α_layer), for instance the mean over its layer pairs of
+ * an MSE or cosine computed on the GPU. Reporting a pair again in the same step replaces
+ * its value.
+ * @param trainer the trainer.
+ * @param pair a pair the current arm activates (optima_trainer_pair_loss_value() and the
+ *        plan say which).
+ * @param loss finite, within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a loss beyond the bound;
+ *         `OPTIMA_ENOTFOUND` for a pair out of range or not active this step;
+ *         `OPTIMA_ENONFINITE` for a NaN or infinite loss; `OPTIMA_ESTATE` in full mode or
+ *         outside a step. After a refusal nothing changes.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_report_pair_loss(optima_trainer *trainer,
+                                                                          size_t pair,
+                                                                          double loss);
+
+/**
+ * @brief Report the prediction KL of this step (unweighted: the trainer applies α_pred),
+ *        in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY when α_pred > 0 (since 1.1).
+ * @param trainer the trainer.
+ * @param kl finite, within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a value beyond the bound;
+ *         `OPTIMA_ENONFINITE` for a NaN or infinite value; `OPTIMA_ESTATE` in full mode,
+ *         outside a step or when α_pred = 0.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_report_kl(optima_trainer *trainer,
+                                                                   double kl);
+
+/**
  * @brief End the step: train the projections, count the step in its round and, at the
  *        round's end, compute the reward and update the scheduler.
  * @param trainer the trainer.
@@ -778,8 +864,10 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_task_grad(optima_tr
  *         step may be ended again); `OPTIMA_ESTATE` without a successful compute, at a
  *         round's end with the evaluation source and no evaluation submitted, or with the
  *         alignment source when a planned student layer got no
- *         optima_trainer_set_task_grad(); `OPTIMA_ECALLBACK` when the projection callback
- *         stopped.
+ *         optima_trainer_set_task_grad(); in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY,
+ *         `OPTIMA_ESTATE` outside a step, naming the first active pair whose loss was not
+ *         reported, or when α_pred > 0 and no KL was reported (no projection is trained in
+ *         that mode); `OPTIMA_ECALLBACK` when the projection callback stopped.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
                                                                   double task_loss,
@@ -801,7 +889,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer
  * @param steps how many steps to run.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, a bad table (size, reserved,
  *         a required callback missing, no evaluate with the evaluation source);
- *         `OPTIMA_ESTATE` with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (step API only);
+ *         `OPTIMA_ESTATE` with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (step API only) or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY;
  *         `OPTIMA_ECALLBACK`; any error of the step API.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_run(optima_trainer *trainer,

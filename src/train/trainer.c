@@ -108,6 +108,36 @@ optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
+optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn)
+{
+    OPT_RETURN_ERROR_IF(t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, slot, OPTIMA_ESTATE,
+                        "%s: the trainer is in schedule-only mode (optima_trainer_set_mode): it "
+                        "takes no views and computes no losses; report each active pair's loss "
+                        "with optima_trainer_report_pair_loss", fn);
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_set_mode(optima_trainer *t, int32_t mode)
+{
+    static const char fn[] = "optima_trainer_set_mode";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_RETURN_ERROR_IF(mode != OPTIMA_TRAINER_MODE_FULL && mode != OPTIMA_TRAINER_MODE_SCHEDULE_ONLY,
+                        &t->error, OPTIMA_EINVAL, "%s: argument 'mode' is %d, not a trainer mode",
+                        fn, (int)mode);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));
+    t->mode = mode;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_mode(const optima_trainer *t, int32_t *mode)
+{
+    static const char fn[] = "optima_trainer_get_mode";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, mode);
+    *mode = t->mode;
+    return OPTIMA_OK;
+}
+
 /* ---- freezing --------------------------------------------------------------------------- */
 
 static optima_status opt_pair_freeze(optima_trainer *t, opt_pair *p, const char *fn)
@@ -130,7 +160,10 @@ static optima_status opt_pair_freeze(optima_trainer *t, opt_pair *p, const char 
                                               &p->teacher_layer[i], NULL, NULL));
         OPT_FORWARD_IF_ERROR(optima_loss_projection(p->loss, i, &proj, &rows, &cols));
         p->projection_size[i] = proj != NULL ? rows * cols : 0;
-        if (p->projection_size[i] == 0 || t->optimizer_kind == OPTIMA_OPTIMIZER_HOST) continue;
+        /* schedule-only: the projections are never trained, so they get no moments */
+        if (p->projection_size[i] == 0 || t->optimizer_kind == OPTIMA_OPTIMIZER_HOST ||
+            t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY)
+            continue;
         p->optimizer_state[i] = opt_calloc(ctx, p->projection_size[i] * per_param, sizeof(float));
         OPT_RETURN_ERROR_IF(p->optimizer_state[i] == NULL, &t->error, OPTIMA_ENOMEM,
                             "%s: cannot allocate the optimizer moments", fn);

@@ -76,6 +76,7 @@ struct optima_trainer {
     FILE *log;
     int32_t log_format;
     int log_header_due;
+    int32_t mode;            /* ::optima_trainer_mode */
     int frozen;
     optima_scheduler *scheduler;
 
@@ -103,6 +104,8 @@ struct optima_trainer {
     double step_kl;
     double step_layer_term;
     double step_pair_loss[OPT_MAX_PAIRS];
+    uint32_t reported_mask;  /* schedule-only mode: the pairs whose loss was reported */
+    int kl_reported;
 
     /* progress */
     uint64_t steps_done;
@@ -125,6 +128,16 @@ struct optima_trainer {
 /* trainer.c */
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);
+/* ESTATE in schedule-only mode, for the calls that hand views or read gradients; the
+ * message goes to @p slot (NULL for the const getters: the thread's only). */
+optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn);
+
+/* trainer_step.c */
+int opt_trainer_pair_active(const optima_trainer *t, size_t pair);
+double opt_trainer_layer_term(const optima_trainer *t);
+/* trainer_schedule_only.c: the reported losses become the step's, or ESTATE naming the
+ * first one missing. */
+optima_status opt_trainer_take_reports(optima_trainer *t, const char *fn);
 
 /* trainer_rounds.c */
 void opt_trainer_forget_round(optima_trainer *t);

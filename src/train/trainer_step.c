@@ -15,6 +15,23 @@ static int opt_pair_is_active(const optima_trainer *t, size_t pair, uint32_t arm
     return (arm_mask >> pair & 1u) && t->pairs[pair].weight > 0.0 && t->alpha_layer > 0.0;
 }
 
+int opt_trainer_pair_active(const optima_trainer *t, size_t pair)
+{
+    return opt_pair_is_active(t, pair, t->arm_mask);
+}
+
+/* (1/|A|)·Σ w_m·D_m over the active pairs, in pair order: both modes sum alike. */
+double opt_trainer_layer_term(const optima_trainer *t)
+{
+    size_t active = 0;
+    for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
+    double layer_term = 0.0;
+    for (size_t p = 0; p < t->pair_count; ++p)
+        if (opt_pair_is_active(t, p, t->arm_mask))
+            layer_term += t->pairs[p].weight / (double)active * t->step_pair_loss[p];
+    return layer_term;
+}
+
 static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t layer)
 {
     for (size_t i = 0; i < t->plan_count; ++i) {
@@ -58,6 +75,8 @@ static void opt_build_plan(optima_trainer *t)
     memset(t->view_given, 0, t->plan_capacity);
     t->logits_given[0] = t->logits_given[1] = 0;
     opt_forget_rows(t);
+    t->reported_mask = 0;
+    t->kl_reported = 0;
 }
 
 /* The host may not remap a pair's loss once frozen: our tables would lie. */
@@ -88,7 +107,12 @@ optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
 {
     static const char fn[] = "optima_trainer_begin_step";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_RETURN_ERROR_IF(t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
+    const int full = t->mode == OPTIMA_TRAINER_MODE_FULL;
+    OPT_RETURN_ERROR_IF(!full && t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT, &t->error,
+                        OPTIMA_ESTATE,
+                        "%s: the alignment reward source needs the layerwise gradients, which "
+                        "the schedule-only mode does not compute", fn);
+    OPT_RETURN_ERROR_IF(full && t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
                         &t->error, OPTIMA_ESTATE,
                         "%s: the projection optimizer is the host's, but no callback is set "
                         "(optima_trainer_set_projection_callback)", fn);
@@ -196,6 +220,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
 {
     static const char fn[] = "optima_trainer_set_hidden";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -225,6 +250,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
 {
     static const char fn[] = "optima_trainer_set_logits";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -270,6 +296,7 @@ optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const 
 {
     static const char fn[] = "optima_trainer_set_row_mask";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
@@ -283,6 +310,7 @@ optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *m
 {
     static const char fn[] = "optima_trainer_set_logits_mask";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
@@ -379,17 +407,15 @@ static optima_status opt_compute_step(optima_trainer *t, double *total, const ch
     OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
     size_t active = 0;
     for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
-    double layer_term = 0.0;
     for (size_t p = 0; p < t->pair_count; ++p) {
         t->step_pair_loss[p] = 0.0;
         if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
         const double w = t->pairs[p].weight / (double)active;
         OPT_FORWARD_IF_ERROR(opt_compute_pair(t, p, t->alpha_layer * w, &t->step_pair_loss[p], fn));
-        layer_term += w * t->step_pair_loss[p];
     }
-    t->step_layer_term = layer_term;
+    t->step_layer_term = opt_trainer_layer_term(t);
     t->step_state = OPT_STEP_COMPUTED;
-    if (total != NULL) *total = t->alpha_pred * t->step_kl + t->alpha_layer * layer_term;
+    if (total != NULL) *total = t->alpha_pred * t->step_kl + t->alpha_layer * t->step_layer_term;
     return OPTIMA_OK;
 }
 
@@ -397,6 +423,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
 {
     static const char fn[] = "optima_trainer_compute";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
     opt_forget_views(t);
@@ -445,6 +472,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
 {
     static const char fn[] = "optima_trainer_student_grad";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     size_t layers = 0;
     const optima_status s = optima_model_layer_count(t->student, module, &layers);
@@ -465,6 +493,7 @@ optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor 
 {
     static const char fn[] = "optima_trainer_logits_grad";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (t->alpha_pred <= 0.0) {
@@ -529,8 +558,11 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
 {
     static const char fn[] = "optima_trainer_end_step";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
-                        "%s: this step has no successful optima_trainer_compute", fn);
+    if (t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY)
+        OPT_FORWARD_IF_ERROR(opt_trainer_take_reports(t, fn));
+    else
+        OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
+                            "%s: this step has no successful optima_trainer_compute", fn);
     OPT_RETURN_ERROR_IF(!isfinite(task_loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'task_loss' is not finite", fn);
     /* Bounded so that a round's sum of references stays finite (and with it every reward). */
@@ -543,7 +575,7 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
     int ends = 0;
     double reward = 0.0;
     OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));
-    OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
+    if (t->mode == OPTIMA_TRAINER_MODE_FULL) OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
     opt_trainer_count_step(t, reference, ends, reward);
     t->step_state = OPT_STEP_IDLE;
     if (round_ended != NULL) *round_ended = ends;

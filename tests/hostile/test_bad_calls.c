@@ -197,6 +197,13 @@ BAD(trainer_row_mask_no_rows, OPTIMA_ESHAPE, "'rows'", optima_trainer_set_row_ma
 BAD(trainer_logits_mask_null, T, "'trainer'", optima_trainer_set_logits_mask(NULL, o_mask, HOST_ROWS))
 BAD(trainer_logits_mask_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_set_logits_mask(E.open, o_mask, HOST_ROWS))
 BAD(trainer_logits_mask_no_rows, OPTIMA_ESHAPE, "'rows'", optima_trainer_set_logits_mask(E.frozen, o_mask, 0))
+BAD(trainer_set_mode_unknown, T, "'mode'", optima_trainer_set_mode(E.open, 7))
+BAD(trainer_set_mode_frozen, OPTIMA_ESTATE, "frozen", optima_trainer_set_mode(E.frozen, OPTIMA_TRAINER_MODE_SCHEDULE_ONLY))
+BAD(trainer_get_mode_null, T, "'mode'", optima_trainer_get_mode(E.open, NULL))
+BAD(trainer_report_pair_loss_full, OPTIMA_ESTATE, "full mode", optima_trainer_report_pair_loss(E.frozen, 0, 1.0))
+BAD(trainer_report_pair_loss_null, T, "'trainer'", optima_trainer_report_pair_loss(NULL, 0, 1.0))
+BAD(trainer_report_kl_full, OPTIMA_ESTATE, "full mode", optima_trainer_report_kl(E.frozen, 1.0))
+BAD(trainer_report_kl_null, T, "'trainer'", optima_trainer_report_kl(NULL, 1.0))
 BAD(trainer_compute_null, T, "'trainer'", optima_trainer_compute(NULL, NULL))
 BAD(trainer_compute_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_compute(E.open, NULL))
 BAD(trainer_losses_uncomputed, OPTIMA_ESTATE, "compute", optima_trainer_losses(E.frozen, NULL, NULL))
@@ -263,7 +270,9 @@ static const bad_call *const table[] = {
     &trainer_set_hidden_unplanned, &trainer_set_logits_null_view, &trainer_set_logits_side,
     &trainer_row_mask_null, &trainer_row_mask_range, &trainer_row_mask_outside_step,
     &trainer_row_mask_no_rows, &trainer_logits_mask_null, &trainer_logits_mask_outside_step,
-    &trainer_logits_mask_no_rows,
+    &trainer_logits_mask_no_rows, &trainer_set_mode_unknown, &trainer_set_mode_frozen,
+    &trainer_get_mode_null, &trainer_report_pair_loss_full, &trainer_report_pair_loss_null,
+    &trainer_report_kl_full, &trainer_report_kl_null,
     &trainer_compute_null, &trainer_compute_outside_step, &trainer_losses_uncomputed,
     &trainer_pair_loss_value_null, &trainer_pair_loss_value_range, &trainer_student_grad_null,
     &trainer_student_grad_layer, &trainer_logits_grad_null, &trainer_evaluation_nan,

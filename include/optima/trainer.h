@@ -20,7 +20,8 @@
  * optima_trainer_get_scheduler(), a checkpoint) *freezes* the configuration: the
  * scheduler is created over the pairs (one scheduler module per pair, in pair order) and
  * every buffer of a step is allocated; setters marked "before freezing" then return
- * `OPTIMA_ESTATE`.
+ * `OPTIMA_ESTATE`, their message naming the call that froze it (reading the scheduler
+ * freezes too: configure first).
  *
  * **Step API** (the host keeps its loop):
  * 1. optima_trainer_begin_step() → the arm; optima_trainer_plan() → the hidden states
@@ -256,8 +257,10 @@ OPTIMA_STATIC_ASSERT(sizeof(optima_callbacks) == 8 + 6 * sizeof(void *),
 /**
  * @brief Create a trainer for distilling @p teacher into @p student.
  *
- * Defaults: no pairs; α_pred 1 and temperature 1 when both models declare the same logits
- * width (else α_pred 0: no prediction loss); α_layer 1; round length 10 steps; policy
+ * Defaults: no pairs; **α_pred 1 and temperature 1 when both models declare the same
+ * logits width** (else α_pred 0: no prediction loss) — declaring logits turns the KL on;
+ * since 1.1 freezing logs an ::OPTIMA_LOG_WARN message saying so unless
+ * optima_trainer_set_alpha_pred() was called; α_layer 1; round length 10 steps; policy
  * ::OPTIMA_POLICY_OPTIMA with seed 0; relative reward from the training loss; AdamW
  * (learning rate 1e-3, betas 0.9/0.999, ε 1e-8, weight decay 0.01); history of the last
  * 1024 rounds; no round log.
@@ -434,7 +437,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_policy(optima_train
 
 /**
  * @brief The trainer's scheduler, to set its arm set and hyperparameters (before the
- *        first step) or read its statistics. Freezes the configuration.
+ *        first step) or read its statistics. Freezes the configuration: call it after the
+ *        trainer's own setters (those marked "before freezing" then refuse, naming this
+ *        call).
  * @param trainer the trainer.
  * @param[out] scheduler receives the scheduler, owned by the trainer.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` when there
@@ -855,8 +860,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_report_kl(optima_traine
  * @brief End the step: train the projections, count the step in its round and, at the
  *        round's end, compute the reward and update the scheduler.
  * @param trainer the trainer.
- * @param task_loss the host's task loss of this step; finite, and such that the reference
- *        loss `task_loss + α_pred · KL` is within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
+ * @param task_loss the host's **task loss alone** for this step (for instance its
+ *        cross-entropy), without any distillation term: the trainer adds α_pred · KL itself
+ *        to make the reference loss, so a total passed here would count the distillation
+ *        terms into the rewards. Finite, and such that the reference loss
+ *        `task_loss + α_pred · KL` is within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE. A value
+ *        at or below this step's distillation loss (α_pred · KL + α_layer · layer term,
+ *        optima_trainer_compute()'s `total`, or the reported values' in schedule-only
+ *        mode) logs an ::OPTIMA_LOG_WARN message, once per trainer: it suggests that
+ *        compute's total, or part of it, was passed.
  * @param[out] round_ended receives 1 when this step ended a round, else 0; may be NULL.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a reference loss beyond
  *         ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE; `OPTIMA_ENONFINITE` for a non-finite task

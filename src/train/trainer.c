@@ -103,8 +103,9 @@ const char *optima_trainer_last_error(const optima_trainer *t)
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn)
 {
     OPT_RETURN_ERROR_IF(t->frozen, &t->error, OPTIMA_ESTATE,
-                        "%s: the configuration is frozen (training or a checkpoint has started)",
-                        fn);
+                        "%s: the configuration is frozen (by %s; the first step, "
+                        "optima_trainer_get_scheduler and checkpoints freeze it): configure "
+                        "before", fn, t->frozen_by);
     return OPTIMA_OK;
 }
 
@@ -209,6 +210,20 @@ static optima_status opt_trainer_allocate_step(optima_trainer *t, const char *fn
     return OPTIMA_OK;
 }
 
+/* Declaring logits turns the KL on by default (the 1.0 behaviour, kept): say so once, at
+ * freezing, unless the host chose α_pred itself. */
+static void opt_log_default_kl(const optima_trainer *t)
+{
+    if (t->prediction == NULL || t->alpha_pred_set) return;
+    double temperature = 1.0;
+    opt_ignore_status(optima_loss_get_temperature(t->prediction, &temperature));
+    opt_log(t->ctx, OPTIMA_LOG_WARN,
+            "optima_trainer: both models declare logits (width %zu), so the prediction-layer "
+            "KL is on by default with alpha_pred = %g and temperature T = %g; call "
+            "optima_trainer_set_alpha_pred (0 turns it off) to choose and silence this",
+            t->logits_width, t->alpha_pred, temperature);
+}
+
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn)
 {
     if (t->frozen) return OPTIMA_OK;
@@ -224,6 +239,8 @@ optima_status opt_trainer_freeze(optima_trainer *t, const char *fn)
         return s;
     }
     t->frozen = 1;
+    t->frozen_by = fn;
+    opt_log_default_kl(t);
     return OPTIMA_OK;
 }
 
@@ -313,6 +330,7 @@ optima_status optima_trainer_set_alpha_pred(optima_trainer *t, double alpha)
     OPT_RETURN_ERROR_IF(alpha > 0.0 && t->prediction == NULL, &t->error, OPTIMA_ESTATE,
                         "%s: argument 'alpha' must be 0: the models declare no logits", fn);
     t->alpha_pred = alpha;
+    t->alpha_pred_set = 1;
     return OPTIMA_OK;
 }
 

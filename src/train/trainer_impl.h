@@ -77,7 +77,10 @@ struct optima_trainer {
     int32_t log_format;
     int log_header_due;
     int32_t mode;            /* ::optima_trainer_mode */
+    int alpha_pred_set;      /* the host chose α_pred: no word about the default KL */
+    int total_warned;        /* the "task loss below the distillation loss" warning was given */
     int frozen;
+    const char *frozen_by;   /* the public function that froze the configuration */
     optima_scheduler *scheduler;
 
     /* the step in flight */

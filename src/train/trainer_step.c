@@ -554,6 +554,22 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
+/* end_step takes the task loss alone. A true total (task + distillation) cannot be told
+ * from a task loss in one step, but a value at or below the distillation loss just
+ * computed suggests compute's own `total` (distillation only) or a part of it was passed:
+ * say so, once per trainer, since the rewards would then follow the wrong loss. */
+static void opt_warn_task_loss(optima_trainer *t, double task_loss)
+{
+    const double distillation = t->alpha_pred * t->step_kl + t->alpha_layer * t->step_layer_term;
+    if (t->total_warned || !(distillation > 0.0) || task_loss > distillation) return;
+    t->total_warned = 1;
+    opt_log(t->ctx, OPTIMA_LOG_WARN,
+            "optima_trainer_end_step: argument 'task_loss' (%g) is at or below this step's "
+            "distillation loss (%g): end_step takes the task loss alone (the trainer adds "
+            "alpha_pred * KL itself), not compute's total nor a sum with it; the rewards follow "
+            "this value (warned once)", task_loss, distillation);
+}
+
 optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32_t *round_ended)
 {
     static const char fn[] = "optima_trainer_end_step";
@@ -572,6 +588,7 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
                         "%s: argument 'task_loss' (%g) makes the reference loss (task + alpha_pred "
                         "* KL) %g, beyond +-%g", fn, task_loss, reference,
                         OPTIMA_TRAINER_MAX_ABS_REFERENCE);
+    opt_warn_task_loss(t, task_loss);
     int ends = 0;
     double reward = 0.0;
     OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));

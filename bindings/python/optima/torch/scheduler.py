@@ -49,7 +49,9 @@ class ModuleScheduler:
     Settings by keyword: ``reward`` (``"relative"``, ``"absolute"``, ``"detrended"``),
     ``reward_source`` (``"training"`` or ``"evaluation"``: then call
     :meth:`submit_evaluation`), ``reward_trend`` (``(window, model)``), ``history``
-    (rounds kept), ``weights`` (``{module: w}``, 0 makes a module never distilled); any
+    (rounds kept), ``weights`` (``{module: w}``, 0 makes a module never distilled),
+    ``alpha_pred`` (> 0: the reference loss is task + alpha_pred * KL, and end() takes the
+    step's KL); any
     other keyword sets the scheduler's setting of that name (``window=32``,
     ``forced_exploration=0.1``, ...).
 
@@ -63,9 +65,11 @@ class ModuleScheduler:
         if not self.modules or len(set(self.modules)) != len(self.modules):
             raise ValueError("optima: argument 'modules' must name distinct modules, got %r"
                              % (modules,))
-        # One width-1 layer per module: the trainer needs models, never their states.
-        self._models = [Model(name, {m: [1] for m in self.modules}, context=context)
-                        for name in ("teacher", "student")]
+        # One width-1 layer per module: the trainer needs models, never their states; logits
+        # (of width 1, never read) only when a KL enters the reference loss.
+        alpha_pred = float(settings.pop("alpha_pred", 0.0))
+        self._models = [Model(name, {m: [1] for m in self.modules}, logits=int(alpha_pred > 0),
+                              context=context) for name in ("teacher", "student")]
         t = Trainer(self._models[0], self._models[1], context=context)
         self._trainer = t
         for i in range(len(self.modules)):
@@ -73,6 +77,8 @@ class ModuleScheduler:
         t.mode = TrainerMode.SCHEDULE_ONLY
         t.round_length = round_length
         t.set_policy(_enum(Policy, policy, "policy"), seed)
+        if alpha_pred > 0:
+            t.alpha_pred = alpha_pred
         self._configure(settings)
         self._active = None
 
@@ -102,11 +108,12 @@ class ModuleScheduler:
         self._active = [m for i, m in enumerate(self.modules) if i in chosen]
         return list(self._active)
 
-    def end(self, task_loss, layer_losses=None):
+    def end(self, task_loss, layer_losses=None, kl=None):
         """Close the step with the task loss alone (a number or a 0-d tensor) and the
         active modules' losses: a dict ``{module: loss}`` or a sequence in the order
         begin() returned. None counts them as 0 (the rewards do not use them; the round
-        records and log then show 0). Return True when the step ended a round."""
+        records and log then show 0). ``kl``: the step's prediction KL, required with
+        ``alpha_pred`` > 0. Return True when the step ended a round."""
         if self._active is None:
             raise RuntimeError("optima: ModuleScheduler.end() without begin()")
         if layer_losses is None:
@@ -124,6 +131,8 @@ class ModuleScheduler:
                                  "modules" % (len(values), len(self._active)))
         for name, value in zip(self._active, values):
             self._trainer.report_pair_loss(self.modules.index(name), value)
+        if kl is not None:
+            self._trainer.report_kl(_floats([kl])[0])
         ended = self._trainer.end_step(_floats([task_loss])[0])
         self._active = None
         return ended

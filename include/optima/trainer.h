@@ -34,6 +34,12 @@
  * 5. optima_trainer_end_step() with the task loss → projection update, round bookkeeping,
  *    and at a round's end the reward and the scheduler's update.
  *
+ * Since 1.1 each pair has its own row count (token-level text beside pooled image
+ * states) and may get a row mask (optima_trainer_set_row_mask(),
+ * optima_trainer_set_logits_mask()); and a host that computes the losses itself (on a
+ * GPU) uses ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY: steps 2–4 become reports of the losses'
+ * values (optima_trainer_report_pair_loss()), and the trainer only schedules.
+ *
  * **Reward.** The reference loss of a step is `L_task + α_pred · KL` (or, with
  * ::OPTIMA_REWARD_SOURCE_EVALUATION, the host's evaluation loss). L̄_t is its mean over
  * round t. The reward of round t is

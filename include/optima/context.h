@@ -80,7 +80,11 @@ typedef void (*optima_log_fn)(void *user, int32_t level, const char *message);
 /**
  * @brief Create a context that allocates with the C library's malloc and free.
  *
- * Defaults: 1 thread, no log sink.
+ * Defaults: no log sink; the thread count follows the BLAS convention (BLIS,
+ * OpenBLAS): the environment variable `BLIS_NUM_THREADS` when it holds an integer from 1
+ * to 1024, else `OMP_NUM_THREADS` when it does (of a comma-separated list, the first),
+ * else 1 (since 1.1; 1.0 always took 1). The variables are read once, here: changing
+ * them later does not change the context; optima_context_set_threads() does.
  * @param[out] out receives the new context; untouched on failure.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` if @p out is NULL; `OPTIMA_ENOMEM`.
  */
@@ -90,6 +94,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_create(optima_context *
  * @brief Create a context whose every allocation, its own included, goes through
  *        the host's hooks.
  *
+ * Defaults as optima_context_create()'s (the thread count from the environment).
  * @param allocator hooks; copied, so it need not outlive the call. `struct_size` must be
  *        at least the size of the members up to `free`, `reserved` 0, both hooks non-NULL.
  * @param[out] out receives the new context; untouched on failure.
@@ -111,7 +116,8 @@ OPTIMA_API void optima_context_destroy(optima_context *ctx);
  * The count lives in a per-context BLIS runtime object: it never changes another context
  * or the process-wide BLIS setting. The row passes of the losses (math.h) use up to as
  * many threads of their own, started per call, with results bit-identical for every
- * count. Default 1.
+ * count. Default: `BLIS_NUM_THREADS`, else `OMP_NUM_THREADS`, else 1, read when the
+ * context was created (optima_context_create()).
  * @param ctx the context.
  * @param threads 1 to 1024.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL context or a count out of range.

@@ -20,7 +20,8 @@
  * optima_trainer_get_scheduler(), a checkpoint) *freezes* the configuration: the
  * scheduler is created over the pairs (one scheduler module per pair, in pair order) and
  * every buffer of a step is allocated; setters marked "before freezing" then return
- * `OPTIMA_ESTATE`.
+ * `OPTIMA_ESTATE`, their message naming the call that froze it (reading the scheduler
+ * freezes too: configure first).
  *
  * **Step API** (the host keeps its loop):
  * 1. optima_trainer_begin_step() → the arm; optima_trainer_plan() → the hidden states
@@ -32,6 +33,12 @@
  * 4. the host backpropagates and steps its own optimizer;
  * 5. optima_trainer_end_step() with the task loss → projection update, round bookkeeping,
  *    and at a round's end the reward and the scheduler's update.
+ *
+ * Since 1.1 each pair has its own row count (token-level text beside pooled image
+ * states) and may get a row mask (optima_trainer_set_row_mask(),
+ * optima_trainer_set_logits_mask()); and a host that computes the losses itself (on a
+ * GPU) uses ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY: steps 2–4 become reports of the losses'
+ * values (optima_trainer_report_pair_loss()), and the trainer only schedules.
  *
  * **Reward.** The reference loss of a step is `L_task + α_pred · KL` (or, with
  * ::OPTIMA_REWARD_SOURCE_EVALUATION, the host's evaluation loss). L̄_t is its mean over
@@ -133,6 +140,20 @@ enum optima_reward_source {
      * ::OPTIMA_REWARD_ABSOLUTE the reward is that mean itself, in [−1, 1].
      */
     OPTIMA_REWARD_SOURCE_ALIGNMENT = 2
+};
+
+/**
+ * @brief What the trainer computes (since 1.1; optima_trainer_set_mode()).
+ */
+enum optima_trainer_mode {
+    /** The trainer takes views, computes the losses and gradients, trains projections (default). */
+    OPTIMA_TRAINER_MODE_FULL = 0,
+    /**
+     * The host computes the losses (on any device) and reports their values with
+     * optima_trainer_report_pair_loss() and optima_trainer_report_kl(); the trainer
+     * schedules: arms, rewards, round records, logs and checkpoints, as in full mode.
+     */
+    OPTIMA_TRAINER_MODE_SCHEDULE_ONLY = 1
 };
 
 /** @brief The optimizer that trains the projections. */
@@ -242,8 +263,10 @@ OPTIMA_STATIC_ASSERT(sizeof(optima_callbacks) == 8 + 6 * sizeof(void *),
 /**
  * @brief Create a trainer for distilling @p teacher into @p student.
  *
- * Defaults: no pairs; α_pred 1 and temperature 1 when both models declare the same logits
- * width (else α_pred 0: no prediction loss); α_layer 1; round length 10 steps; policy
+ * Defaults: no pairs; **α_pred 1 and temperature 1 when both models declare the same
+ * logits width** (else α_pred 0: no prediction loss) — declaring logits turns the KL on;
+ * since 1.1 freezing logs an ::OPTIMA_LOG_WARN message saying so unless
+ * optima_trainer_set_alpha_pred() was called; α_layer 1; round length 10 steps; policy
  * ::OPTIMA_POLICY_OPTIMA with seed 0; relative reward from the training loss; AdamW
  * (learning rate 1e-3, betas 0.9/0.999, ε 1e-8, weight decay 0.01); history of the last
  * 1024 rounds; no round log.
@@ -421,7 +444,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_policy(optima_train
 
 /**
  * @brief The trainer's scheduler, to set its arm set and hyperparameters (before the
- *        first step) or read its statistics. Freezes the configuration.
+ *        first step) or read its statistics. Freezes the configuration: call it after the
+ *        trainer's own setters (those marked "before freezing" then refuse, naming this
+ *        call).
  * @param trainer the trainer.
  * @param[out] scheduler receives the scheduler, owned by the trainer.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` when there
@@ -429,6 +454,41 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_policy(optima_train
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_scheduler(optima_trainer *trainer,
                                                                        optima_scheduler **scheduler);
+
+/**
+ * @brief Choose what the trainer computes (since 1.1). Default ::OPTIMA_TRAINER_MODE_FULL.
+ *        Before freezing.
+ *
+ * In ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, for hosts whose tensors live on a GPU, the
+ * trainer takes no views, computes no loss and trains no projection (its pairs' losses
+ * only give the plan its layers; their projections stay as initialised and get no
+ * optimizer moments). A step is: optima_trainer_begin_step(); optima_trainer_plan() (the
+ * active pairs' layers, so the host knows what to compute); the host computes each active
+ * pair's loss D_m and, when α_pred > 0, the KL, and reports them
+ * (optima_trainer_report_pair_loss(), optima_trainer_report_kl()); then
+ * optima_trainer_end_step(task loss) does the rewards, round records, logs and
+ * checkpoints exactly as in full mode: fed the same values, both modes give the same
+ * arms, rewards and round records, bit for bit. optima_trainer_set_hidden(),
+ * optima_trainer_set_logits(), the masks, optima_trainer_compute(), the gradient getters,
+ * optima_trainer_set_task_grad() and optima_trainer_run() return `OPTIMA_ESTATE` in this
+ * mode; so does optima_trainer_begin_step() with ::OPTIMA_REWARD_SOURCE_ALIGNMENT. The
+ * checkpoint stores the mode: a checkpoint loads only into a trainer of the same mode.
+ * @param trainer the trainer.
+ * @param mode one of ::optima_trainer_mode.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or an unknown mode;
+ *         `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_mode(optima_trainer *trainer,
+                                                                  int32_t mode);
+
+/**
+ * @brief Read the trainer's mode (since 1.1).
+ * @param trainer the trainer.
+ * @param[out] mode receives one of ::optima_trainer_mode.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_mode(const optima_trainer *trainer,
+                                                                  int32_t *mode);
 
 /**
  * @brief Choose how rewards are computed. Defaults ::OPTIMA_REWARD_RELATIVE and
@@ -579,12 +639,18 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_needs_logits(
  * @param side one of ::optima_side.
  * @param module the module index in that model.
  * @param layer the layer index in that module.
- * @param view rows × the layer's width; every view of a step has the same rows.
+ * @param view rows × the layer's width. The views of one pair (its student and teacher
+ *        layers) share one row count, set by the first of them or by the pair's row mask
+ *        (optima_trainer_set_row_mask()); different pairs may have different row counts
+ *        (token-level text, batch × tokens rows, beside pooled image states, batch rows),
+ *        and the logits have their own. Since 1.1; 1.0 wanted one row count per step.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side, and, as in
  *         math.h, for a view whose data is NULL or whose row stride is below its width;
  *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESHAPE` for a
- *         view without rows or a width or row count that does not fit; `OPTIMA_EOVERFLOW`
- *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step.
+ *         view without rows, a width that does not fit, or a row count other than the
+ *         one its pair already has (naming the pair); `OPTIMA_EOVERFLOW`
+ *         for a view whose extent does not fit in memory; `OPTIMA_ESTATE` outside a step
+ *         or in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
  *         Messages about the view name the module and layer.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_trainer *trainer,
@@ -597,15 +663,63 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
  *        valid until optima_trainer_compute() returns, which forgets it.
  * @param trainer the trainer.
  * @param side one of ::optima_side.
- * @param view rows × the logits width, rows as the hidden states'.
+ * @param view rows × the logits width; the student's and the teacher's logits share one
+ *        row count (which the logits mask, when given, must match), independent of the
+ *        pairs' (since 1.1).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, an unknown side, NULL data or
  *         a row stride below the width; `OPTIMA_ESHAPE` for a view without rows or a shape
  *         that does not fit; `OPTIMA_EOVERFLOW` for an extent that does not fit in memory;
- *         `OPTIMA_ESTATE` outside a step or when no logits are needed.
+ *         `OPTIMA_ESTATE` outside a step, when no logits are needed or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
                                                                     int32_t side,
                                                                     const optima_tensor *view);
+
+/**
+ * @brief Give pair @p pair's row mask for this step (since 1.1): which rows of its views
+ *        count (padding tokens do not).
+ *
+ * The pair's loss D_m is then the mean over the rows that count (the masked mean of
+ * math.h); rows that do not count get zero gradients. A pair whose mask counts no row
+ * contributes 0 to the layer term, with zero gradients (it still counts in |A|, and its
+ * 0 enters the round's mean loss of the pair). Like the views, the mask is not copied: it
+ * must stay valid and unchanged until optima_trainer_compute() returns, which forgets it
+ * (give it again for a second compute in the same step). A mask for a pair the arm leaves
+ * inactive is accepted and never read.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param mask NULL (every row counts, the default), or @p rows bytes, non-zero for the
+ *        rows that count.
+ * @param rows the pair's row count; must equal its views' (ignored when @p mask is NULL).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range; `OPTIMA_ESHAPE` for 0 rows with a mask, or a count other than the
+ *         pair's views have; `OPTIMA_ESTATE` outside a step or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_row_mask(optima_trainer *trainer,
+                                                                      size_t pair,
+                                                                      const uint8_t *mask,
+                                                                      size_t rows);
+
+/**
+ * @brief Give the row mask of the logits for this step (since 1.1): the KL is then the
+ *        mean over the rows that count, the others get zero gradients; no row counting
+ *        makes it 0. Not copied: valid until optima_trainer_compute() returns, which
+ *        forgets it.
+ * @param trainer the trainer.
+ * @param mask NULL (every row counts, the default), or @p rows bytes, non-zero for the
+ *        rows that count.
+ * @param rows the logits' row count; must equal the logits views' (ignored when @p mask
+ *        is NULL).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESHAPE` for 0 rows with
+ *         a mask, or a count other than the logits views have; `OPTIMA_ESTATE` outside a
+ *         step, when no logits are needed (α_pred = 0) or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits_mask(optima_trainer *trainer,
+                                                                         const uint8_t *mask,
+                                                                         size_t rows);
 
 /**
  * @brief Compute this step's distillation losses and gradients.
@@ -618,8 +732,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_train
  * @param trainer the trainer.
  * @param[out] total receives α_pred·KL + α_layer·(1/|A|)·Σ w_m·D_m; may be NULL.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` naming the
- *         first missing view (also for a second compute without new views) or outside a
- *         step; the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE`
+ *         first missing view (also for a second compute without new views), outside a
+ *         step or in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY; the errors of optima_loss_compute() naming the pair; `OPTIMA_ENONFINITE`
  *         for a NaN or infinity in a view or a projection (no gradient is then available
  *         and the step cannot end: hand over finite views and compute again, or begin a
  *         new step).
@@ -662,7 +776,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_pair_loss_value(
  *             no distillation gradient this step.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a
  *         module or layer the student does not have; `OPTIMA_ESTATE` without a successful
- *         compute.
+ *         compute (always in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_student_grad(
     const optima_trainer *trainer, size_t module, size_t layer, optima_tensor *grad);
@@ -673,7 +787,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_student_grad(
  * @param[out] grad receives a view owned by the trainer (valid until the next begin or
  *             compute), or an empty view when α_pred = 0.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` without a
- *         successful compute.
+ *         successful compute (always in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY).
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_logits_grad(
     const optima_trainer *trainer, optima_tensor *grad);
@@ -717,11 +831,51 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_task_grad(optima_tr
                                                                        const optima_tensor *view);
 
 /**
+ * @brief Report the loss D_m of active pair @p pair for this step, in
+ *        ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY (since 1.1).
+ *
+ * D_m is what the full mode would compute: the pair's layerwise loss, unweighted (the
+ * trainer applies w_m, 1/|A| and α_layer), for instance the mean over its layer pairs of
+ * an MSE or cosine computed on the GPU. Reporting a pair again in the same step replaces
+ * its value.
+ * @param trainer the trainer.
+ * @param pair a pair the current arm activates (optima_trainer_pair_loss_value() and the
+ *        plan say which).
+ * @param loss finite, within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a loss beyond the bound;
+ *         `OPTIMA_ENOTFOUND` for a pair out of range or not active this step;
+ *         `OPTIMA_ENONFINITE` for a NaN or infinite loss; `OPTIMA_ESTATE` in full mode or
+ *         outside a step. After a refusal nothing changes.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_report_pair_loss(optima_trainer *trainer,
+                                                                          size_t pair,
+                                                                          double loss);
+
+/**
+ * @brief Report the prediction KL of this step (unweighted: the trainer applies α_pred),
+ *        in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY when α_pred > 0 (since 1.1).
+ * @param trainer the trainer.
+ * @param kl finite, within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a value beyond the bound;
+ *         `OPTIMA_ENONFINITE` for a NaN or infinite value; `OPTIMA_ESTATE` in full mode,
+ *         outside a step or when α_pred = 0.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_report_kl(optima_trainer *trainer,
+                                                                   double kl);
+
+/**
  * @brief End the step: train the projections, count the step in its round and, at the
  *        round's end, compute the reward and update the scheduler.
  * @param trainer the trainer.
- * @param task_loss the host's task loss of this step; finite, and such that the reference
- *        loss `task_loss + α_pred · KL` is within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE.
+ * @param task_loss the host's **task loss alone** for this step (for instance its
+ *        cross-entropy), without any distillation term: the trainer adds α_pred · KL itself
+ *        to make the reference loss, so a total passed here would count the distillation
+ *        terms into the rewards. Finite, and such that the reference loss
+ *        `task_loss + α_pred · KL` is within ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE. A value
+ *        at or below this step's distillation loss (α_pred · KL + α_layer · layer term,
+ *        optima_trainer_compute()'s `total`, or the reported values' in schedule-only
+ *        mode) logs an ::OPTIMA_LOG_WARN message, once per trainer: it suggests that
+ *        compute's total, or part of it, was passed.
  * @param[out] round_ended receives 1 when this step ended a round, else 0; may be NULL.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer or a reference loss beyond
  *         ±::OPTIMA_TRAINER_MAX_ABS_REFERENCE; `OPTIMA_ENONFINITE` for a non-finite task
@@ -729,8 +883,10 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_task_grad(optima_tr
  *         step may be ended again); `OPTIMA_ESTATE` without a successful compute, at a
  *         round's end with the evaluation source and no evaluation submitted, or with the
  *         alignment source when a planned student layer got no
- *         optima_trainer_set_task_grad(); `OPTIMA_ECALLBACK` when the projection callback
- *         stopped.
+ *         optima_trainer_set_task_grad(); in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY,
+ *         `OPTIMA_ESTATE` outside a step, naming the first active pair whose loss was not
+ *         reported, or when α_pred > 0 and no KL was reported (no projection is trained in
+ *         that mode); `OPTIMA_ECALLBACK` when the projection callback stopped.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
                                                                   double task_loss,
@@ -752,7 +908,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer
  * @param steps how many steps to run.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, a bad table (size, reserved,
  *         a required callback missing, no evaluate with the evaluation source);
- *         `OPTIMA_ESTATE` with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (step API only);
+ *         `OPTIMA_ESTATE` with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (step API only) or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY;
  *         `OPTIMA_ECALLBACK`; any error of the step API.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_run(optima_trainer *trainer,

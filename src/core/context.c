@@ -51,6 +51,33 @@ static void opt_log_blis_advice(optima_context *ctx)
     ctx->blis_advice_name = NULL;
 }
 
+/* A thread count from the environment variable @p name: a decimal integer in
+ * [1, OPT_MAX_THREADS], or the first of a comma-separated list (OpenMP's nested form);
+ * 0 when unset or anything else. */
+static int32_t opt_threads_from(const char *name)
+{
+    const char *text = getenv(name);
+    if (text == NULL) return 0;
+    while (*text == ' ' || *text == '\t') ++text;
+    long value = 0;
+    const char *digit = text;
+    for (; *digit >= '0' && *digit <= '9' && value <= OPT_MAX_THREADS; ++digit)
+        value = value * 10 + (*digit - '0');
+    while (*digit == ' ' || *digit == '\t') ++digit;
+    if (digit == text || (*digit != '\0' && *digit != ',')) return 0;
+    return value >= 1 && value <= OPT_MAX_THREADS ? (int32_t)value : 0;
+}
+
+/* The BLAS convention (BLIS, OpenBLAS): BLIS_NUM_THREADS, else OMP_NUM_THREADS, else 1.
+ * Read once, when the context is created; nothing is kept but the context's count. */
+static int32_t opt_default_threads(void)
+{
+    const int32_t blis = opt_threads_from("BLIS_NUM_THREADS");
+    if (blis > 0) return blis;
+    const int32_t omp = opt_threads_from("OMP_NUM_THREADS");
+    return omp > 0 ? omp : 1;
+}
+
 /* The smallest struct_size a caller may pass: everything up to and including `free`. */
 #define OPT_ALLOCATOR_MIN_SIZE (offsetof(optima_allocator, free) + sizeof(optima_free_fn))
 
@@ -77,9 +104,9 @@ optima_status optima_context_create_with_allocator(const optima_allocator *alloc
     optima_context *ctx = opt_alloc(&bootstrap, sizeof *ctx);
     OPT_RETURN_ERROR_IF(ctx == NULL, NULL, OPTIMA_ENOMEM, "%s: cannot allocate the context", fn);
     *ctx = bootstrap;
-    ctx->threads = 1;
+    ctx->threads = opt_default_threads();
     bli_rntm_init(&ctx->rntm);
-    bli_rntm_set_num_threads(1, &ctx->rntm);
+    bli_rntm_set_num_threads((dim_t)ctx->threads, &ctx->rntm);
     ctx->log_level = OPTIMA_LOG_WARN;
     opt_query_blis(ctx);
     *out = ctx;

@@ -104,8 +104,39 @@ const char *optima_trainer_last_error(const optima_trainer *t)
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn)
 {
     OPT_RETURN_ERROR_IF(t->frozen, &t->error, OPTIMA_ESTATE,
-                        "%s: the configuration is frozen (training or a checkpoint has started)",
-                        fn);
+                        "%s: the configuration is frozen (by %s; the first step, "
+                        "optima_trainer_get_scheduler and checkpoints freeze it): configure "
+                        "before", fn, t->frozen_by);
+    return OPTIMA_OK;
+}
+
+optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn)
+{
+    OPT_RETURN_ERROR_IF(t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, slot, OPTIMA_ESTATE,
+                        "%s: the trainer is in schedule-only mode (optima_trainer_set_mode): it "
+                        "takes no views and computes no losses; report each active pair's loss "
+                        "with optima_trainer_report_pair_loss", fn);
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_set_mode(optima_trainer *t, int32_t mode)
+{
+    static const char fn[] = "optima_trainer_set_mode";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_RETURN_ERROR_IF(mode != OPTIMA_TRAINER_MODE_FULL && mode != OPTIMA_TRAINER_MODE_SCHEDULE_ONLY,
+                        &t->error, OPTIMA_EINVAL, "%s: argument 'mode' is %d, not a trainer mode",
+                        fn, (int)mode);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));
+    t->mode = mode;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_mode(const optima_trainer *t, int32_t *mode)
+{
+    static const char fn[] = "optima_trainer_get_mode";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, mode);
+    *mode = t->mode;
     return OPTIMA_OK;
 }
 
@@ -131,7 +162,10 @@ static optima_status opt_pair_freeze(optima_trainer *t, opt_pair *p, const char 
                                               &p->teacher_layer[i], NULL, NULL));
         OPT_FORWARD_IF_ERROR(optima_loss_projection(p->loss, i, &proj, &rows, &cols));
         p->projection_size[i] = proj != NULL ? rows * cols : 0;
-        if (p->projection_size[i] == 0 || t->optimizer_kind == OPTIMA_OPTIMIZER_HOST) continue;
+        /* schedule-only: the projections are never trained, so they get no moments */
+        if (p->projection_size[i] == 0 || t->optimizer_kind == OPTIMA_OPTIMIZER_HOST ||
+            t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY)
+            continue;
         p->optimizer_state[i] = opt_calloc(ctx, p->projection_size[i] * per_param, sizeof(float));
         OPT_RETURN_ERROR_IF(p->optimizer_state[i] == NULL, &t->error, OPTIMA_ENOMEM,
                             "%s: cannot allocate the optimizer moments", fn);
@@ -177,6 +211,20 @@ static optima_status opt_trainer_allocate_step(optima_trainer *t, const char *fn
     return OPTIMA_OK;
 }
 
+/* Declaring logits turns the KL on by default (the 1.0 behaviour, kept): say so once, at
+ * freezing, unless the host chose α_pred itself. */
+static void opt_log_default_kl(const optima_trainer *t)
+{
+    if (t->prediction == NULL || t->alpha_pred_set) return;
+    double temperature = 1.0;
+    opt_ignore_status(optima_loss_get_temperature(t->prediction, &temperature));
+    opt_log(t->ctx, OPTIMA_LOG_WARN,
+            "optima_trainer: both models declare logits (width %zu), so the prediction-layer "
+            "KL is on by default with alpha_pred = %g and temperature T = %g; call "
+            "optima_trainer_set_alpha_pred (0 turns it off) to choose and silence this",
+            t->logits_width, t->alpha_pred, temperature);
+}
+
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn)
 {
     if (t->frozen) return OPTIMA_OK;
@@ -193,6 +241,8 @@ optima_status opt_trainer_freeze(optima_trainer *t, const char *fn)
     }
     for (size_t i = 0; i < t->pair_count; ++i) opt_loss_lock(t->pairs[i].loss);
     t->frozen = 1;
+    t->frozen_by = fn;
+    opt_log_default_kl(t);
     return OPTIMA_OK;
 }
 
@@ -282,6 +332,7 @@ optima_status optima_trainer_set_alpha_pred(optima_trainer *t, double alpha)
     OPT_RETURN_ERROR_IF(alpha > 0.0 && t->prediction == NULL, &t->error, OPTIMA_ESTATE,
                         "%s: argument 'alpha' must be 0: the models declare no logits", fn);
     t->alpha_pred = alpha;
+    t->alpha_pred_set = 1;
     return OPTIMA_OK;
 }
 

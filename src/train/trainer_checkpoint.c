@@ -5,7 +5,7 @@
  *   header   "OPTMCKPT", u32 version, u32 reserved 0, u64 total length
  *   config   u64 teacher and student fingerprints, pairs (modules, kind, layer pairs with
  *            their layers and projection sizes), round length, policy, reward kind and
- *            source, optimizer kind, history capacity
+ *            source, optimizer kind, history capacity; (format 3) u32 trainer mode
  *   settings (format 2 on) f64 α_pred, α_layer, temperature; per pair f64 weight; f64
  *            learning rate, momentum, β1, β2, ε, weight decay; u64 policy seed
  *   progress u64 steps, rounds; the round in flight; arm; previous reference; evaluation;
@@ -31,6 +31,9 @@
 #define OPT_CKPT_FIRST_WITH_SETTINGS 2u
 /* The first version with the reward section. */
 #define OPT_CKPT_VERSION_REWARD 3u
+/* The first version with the trainer mode, last in the config (before it: full mode).
+ * Format 3 gained it before any release wrote format 3. */
+#define OPT_CKPT_VERSION_MODE 3u
 #define OPT_CKPT_HEADER 24u
 #define OPT_CKPT_MAX_BYTES ((uint64_t)1 << 40)
 
@@ -144,6 +147,7 @@ static void opt_write_config(const optima_trainer *t, opt_writer *w)
     opt_writer_u32(w, (uint32_t)t->reward_source);
     opt_writer_u32(w, (uint32_t)t->optimizer_kind);
     opt_writer_u32(w, t->history_capacity);
+    opt_writer_u32(w, (uint32_t)t->mode);
 }
 
 static void opt_write_progress(const optima_trainer *t, opt_writer *w)
@@ -376,7 +380,13 @@ static optima_status opt_check_pair_config(const optima_trainer *t, opt_reader *
     return OPTIMA_OK;
 }
 
-static optima_status opt_check_config(optima_trainer *t, opt_reader *r, const char *fn)
+static const char *opt_mode_name(uint32_t mode)
+{
+    return mode == OPTIMA_TRAINER_MODE_FULL ? "full" : mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY ? "schedule-only" : "unknown";
+}
+
+static optima_status opt_check_config(optima_trainer *t, opt_reader *r, uint32_t version,
+                                      const char *fn)
 {
     OPT_EXPECT(opt_reader_u64(r) == opt_model_fingerprint(t->teacher), t,
                "%s: the checkpoint was made for a different teacher model", fn);
@@ -401,6 +411,10 @@ static optima_status opt_check_config(optima_trainer *t, opt_reader *r, const ch
     OPT_EXPECT(history == t->history_capacity, t,
                "%s: the checkpoint keeps %u rounds of history, this trainer %u", fn,
                (unsigned)history, (unsigned)t->history_capacity);
+    const uint32_t mode = version >= OPT_CKPT_VERSION_MODE ? opt_reader_u32(r) : OPTIMA_TRAINER_MODE_FULL;
+    OPT_EXPECT(r->state != OPT_READER_OK || mode == (uint32_t)t->mode, t,
+               "%s: the checkpoint's trainer mode is %s, this trainer's %s", fn, opt_mode_name(mode),
+               opt_mode_name((uint32_t)t->mode));
     return OPTIMA_OK;
 }
 
@@ -498,7 +512,7 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
     opt_memory_source src = {data, size - 4, OPT_CKPT_HEADER};
     opt_reader r;
     opt_reader_init(&r, opt_memory_source_read, &src);
-    OPT_FORWARD_IF_ERROR(opt_check_config(t, &r, fn));
+    OPT_FORWARD_IF_ERROR(opt_check_config(t, &r, version, fn));
     if (version >= OPT_CKPT_FIRST_WITH_SETTINGS)
         OPT_FORWARD_IF_ERROR(opt_check_settings(t, &r, fn));
     opt_progress g;

@@ -76,7 +76,11 @@ struct optima_trainer {
     FILE *log;
     int32_t log_format;
     int log_header_due;
+    int32_t mode;            /* ::optima_trainer_mode */
+    int alpha_pred_set;      /* the host chose α_pred: no word about the default KL */
+    int total_warned;        /* the "task loss below the distillation loss" warning was given */
     int frozen;
+    const char *frozen_by;   /* the public function that froze the configuration */
     optima_scheduler *scheduler;
 
     /* the step in flight */
@@ -91,12 +95,20 @@ struct optima_trainer {
     size_t plan_capacity;
     optima_tensor logits[2];
     int logits_given[2];
-    size_t rows;
+    /* Row counts and masks of the step: one per pair (its student and teacher views),
+     * one for the logits; a count is 0 until a view or a mask sets it. Forgotten with the
+     * views at compute. */
+    size_t pair_rows[OPT_MAX_PAIRS];
+    const uint8_t *pair_mask[OPT_MAX_PAIRS];
+    size_t logits_rows;
+    const uint8_t *logits_mask;
     optima_tensor *student_args; /* scratch arguments of optima_loss_compute */
     optima_tensor *teacher_args;
     double step_kl;
     double step_layer_term;
     double step_pair_loss[OPT_MAX_PAIRS];
+    uint32_t reported_mask;  /* schedule-only mode: the pairs whose loss was reported */
+    int kl_reported;
 
     /* progress */
     uint64_t steps_done;
@@ -119,6 +131,16 @@ struct optima_trainer {
 /* trainer.c */
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);
+/* ESTATE in schedule-only mode, for the calls that hand views or read gradients; the
+ * message goes to @p slot (NULL for the const getters: the thread's only). */
+optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn);
+
+/* trainer_step.c */
+int opt_trainer_pair_active(const optima_trainer *t, size_t pair);
+double opt_trainer_layer_term(const optima_trainer *t);
+/* trainer_schedule_only.c: the reported losses become the step's, or ESTATE naming the
+ * first one missing. */
+optima_status opt_trainer_take_reports(optima_trainer *t, const char *fn);
 
 /* trainer_rounds.c */
 void opt_trainer_forget_round(optima_trainer *t);

@@ -15,6 +15,23 @@ static int opt_pair_is_active(const optima_trainer *t, size_t pair, uint32_t arm
     return (arm_mask >> pair & 1u) && t->pairs[pair].weight > 0.0 && t->alpha_layer > 0.0;
 }
 
+int opt_trainer_pair_active(const optima_trainer *t, size_t pair)
+{
+    return opt_pair_is_active(t, pair, t->arm_mask);
+}
+
+/* (1/|A|)·Σ w_m·D_m over the active pairs, in pair order: both modes sum alike. */
+double opt_trainer_layer_term(const optima_trainer *t)
+{
+    size_t active = 0;
+    for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
+    double layer_term = 0.0;
+    for (size_t p = 0; p < t->pair_count; ++p)
+        if (opt_pair_is_active(t, p, t->arm_mask))
+            layer_term += t->pairs[p].weight / (double)active * t->step_pair_loss[p];
+    return layer_term;
+}
+
 static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t layer)
 {
     for (size_t i = 0; i < t->plan_count; ++i) {
@@ -29,6 +46,15 @@ static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t
     r->module = (uint32_t)module;
     r->layer = (uint32_t)layer;
     r->width = (uint32_t)width;
+}
+
+/* A step's row counts and masks live as long as its views. */
+static void opt_forget_rows(optima_trainer *t)
+{
+    memset(t->pair_rows, 0, sizeof t->pair_rows);
+    memset(t->pair_mask, 0, sizeof t->pair_mask);
+    t->logits_rows = 0;
+    t->logits_mask = NULL;
 }
 
 static void opt_build_plan(optima_trainer *t)
@@ -48,14 +74,21 @@ static void opt_build_plan(optima_trainer *t)
     }
     memset(t->view_given, 0, t->plan_capacity);
     t->logits_given[0] = t->logits_given[1] = 0;
-    t->rows = 0;
+    opt_forget_rows(t);
+    t->reported_mask = 0;
+    t->kl_reported = 0;
 }
 
 optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
 {
     static const char fn[] = "optima_trainer_begin_step";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_RETURN_ERROR_IF(t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
+    const int full = t->mode == OPTIMA_TRAINER_MODE_FULL;
+    OPT_RETURN_ERROR_IF(!full && t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT, &t->error,
+                        OPTIMA_ESTATE,
+                        "%s: the alignment reward source needs the layerwise gradients, which "
+                        "the schedule-only mode does not compute", fn);
+    OPT_RETURN_ERROR_IF(full && t->optimizer_kind == OPTIMA_OPTIMIZER_HOST && t->projection_fn == NULL,
                         &t->error, OPTIMA_ESTATE,
                         "%s: the projection optimizer is the host's, but no callback is set "
                         "(optima_trainer_set_projection_callback)", fn);
@@ -105,13 +138,37 @@ static optima_status opt_require_step(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
-/* All views of a step share their row count: the first view sets it. */
-static optima_status opt_check_rows(optima_trainer *t, const optima_tensor *view,
-                                    const char *what, const char *fn)
+/* Whether active pair @p p reads the hidden state (side, module, layer). A layer may serve
+ * several pairs (one teacher module distilled into two student modules). */
+static int opt_pair_reads(const optima_trainer *t, size_t p, uint32_t side, size_t module,
+                          size_t layer)
 {
-    OPT_RETURN_ERROR_IF(t->rows != 0 && view->rows != t->rows, &t->error, OPTIMA_ESHAPE,
-                        "%s: argument 'view' for %s has %zu rows, the step's other views have %zu",
-                        fn, what, view->rows, t->rows);
+    const opt_pair *pair = &t->pairs[p];
+    const int student = side == OPTIMA_SIDE_STUDENT;
+    if (!opt_pair_is_active(t, p, t->arm_mask) ||
+        (student ? pair->student_module : pair->teacher_module) != module)
+        return 0;
+    for (size_t i = 0; i < pair->layer_pairs; ++i)
+        if ((student ? pair->student_layer[i] : pair->teacher_layer[i]) == layer) return 1;
+    return 0;
+}
+
+/* The views of one pair share a row count, which its first view or its mask sets; other
+ * pairs and the logits have their own. */
+static optima_status opt_check_pair_rows(optima_trainer *t, const optima_tensor *view,
+                                         uint32_t side, size_t module, size_t layer,
+                                         const char *what, const char *fn)
+{
+    for (size_t p = 0; p < t->pair_count; ++p) {
+        if (!opt_pair_reads(t, p, side, module, layer)) continue;
+        OPT_RETURN_ERROR_IF(t->pair_rows[p] != 0 && view->rows != t->pair_rows[p], &t->error,
+                            OPTIMA_ESHAPE,
+                            "%s: argument 'view' for %s has %zu rows, pair %zu has %zu (set by "
+                            "its other views or its row mask)",
+                            fn, what, view->rows, p, t->pair_rows[p]);
+    }
+    for (size_t p = 0; p < t->pair_count; ++p)
+        if (opt_pair_reads(t, p, side, module, layer)) t->pair_rows[p] = view->rows;
     return OPTIMA_OK;
 }
 
@@ -130,7 +187,7 @@ static optima_status opt_check_step_view(optima_trainer *t, const optima_tensor 
     OPT_RETURN_ERROR_IF(view->cols != width, &t->error, OPTIMA_ESHAPE,
                         "%s: argument 'view' for %s has %zu columns, expected %zu", fn, what,
                         view->cols, width);
-    return opt_check_rows(t, view, what, fn);
+    return OPTIMA_OK;
 }
 
 optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t module,
@@ -138,6 +195,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
 {
     static const char fn[] = "optima_trainer_set_hidden";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -156,7 +214,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     snprintf(what, sizeof what, "%s module '%s' layer %zu", opt_side_name((uint32_t)side),
              module_name, layer);
     OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->plan[i].width, what, fn));
-    t->rows = view->rows;
+    OPT_FORWARD_IF_ERROR(opt_check_pair_rows(t, view, (uint32_t)side, module, layer, what, fn));
     t->views[i] = *view;
     t->view_given[i] = 1;
     if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
@@ -167,6 +225,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
 {
     static const char fn[] = "optima_trainer_set_logits";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -175,11 +234,62 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
     OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->logits_width, what, fn));
-    t->rows = view->rows;
+    OPT_RETURN_ERROR_IF(t->logits_rows != 0 && view->rows != t->logits_rows, &t->error,
+                        OPTIMA_ESHAPE,
+                        "%s: argument 'view' for %s has %zu rows, the logits have %zu (set by "
+                        "the other model's logits or the logits mask)",
+                        fn, what, view->rows, t->logits_rows);
+    t->logits_rows = view->rows;
     t->logits[side] = *view;
     t->logits_given[side] = 1;
     if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
     return OPTIMA_OK;
+}
+
+/* A mask covers @p rows rows; it sets the row count its views must have, or must match the
+ * one they set. NULL clears it (every row counts). */
+static optima_status opt_take_mask(optima_trainer *t, const uint8_t *mask, size_t rows,
+                                   size_t *step_rows, const uint8_t **slot, const char *whose,
+                                   const char *fn)
+{
+    if (mask != NULL) {
+        OPT_RETURN_ERROR_IF(rows == 0, &t->error, OPTIMA_ESHAPE,
+                            "%s: argument 'rows' is 0: a mask has one byte per row of %s", fn,
+                            whose);
+        OPT_RETURN_ERROR_IF(*step_rows != 0 && rows != *step_rows, &t->error, OPTIMA_ESHAPE,
+                            "%s: argument 'rows' is %zu, the views of %s have %zu rows", fn,
+                            rows, whose, *step_rows);
+        *step_rows = rows;
+    }
+    *slot = mask;
+    if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const uint8_t *mask,
+                                          size_t rows)
+{
+    static const char fn[] = "optima_trainer_set_row_mask";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
+                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
+                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    char whose[32];
+    snprintf(whose, sizeof whose, "pair %zu", pair);
+    return opt_take_mask(t, mask, rows, &t->pair_rows[pair], &t->pair_mask[pair], whose, fn);
+}
+
+optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *mask, size_t rows)
+{
+    static const char fn[] = "optima_trainer_set_logits_mask";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
+                        "%s: no logits are needed (alpha_pred is 0)", fn);
+    return opt_take_mask(t, mask, rows, &t->logits_rows, &t->logits_mask, "the logits", fn);
 }
 
 static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
@@ -230,7 +340,7 @@ static optima_status opt_compute_pair(optima_trainer *t, size_t p, double scale,
     optima_status s = optima_loss_set_weight(pair->loss, scale);
     if (s == OPTIMA_OK)
         s = optima_loss_compute(pair->loss, t->student_args, t->teacher_args, pair->layer_pairs,
-                                NULL, &value);
+                                t->pair_mask[p], &value);
     if (s != OPTIMA_OK)
         return opt_fail(&t->error, s, "%s: pair %zu: %s", fn, p, optima_loss_last_error(pair->loss));
     *loss = value / scale;
@@ -245,7 +355,7 @@ static optima_status opt_compute_prediction(optima_trainer *t, const char *fn)
     optima_status s = optima_loss_set_weight(t->prediction, t->alpha_pred);
     if (s == OPTIMA_OK)
         s = optima_loss_compute(t->prediction, &t->logits[OPTIMA_SIDE_STUDENT],
-                                &t->logits[OPTIMA_SIDE_TEACHER], 1, NULL, &value);
+                                &t->logits[OPTIMA_SIDE_TEACHER], 1, t->logits_mask, &value);
     if (s != OPTIMA_OK)
         return opt_fail(&t->error, s, "%s: prediction KL: %s", fn,
                         optima_loss_last_error(t->prediction));
@@ -261,7 +371,7 @@ static void opt_forget_views(optima_trainer *t)
     memset(t->views, 0, t->plan_capacity * sizeof *t->views);
     memset(t->logits, 0, sizeof t->logits);
     t->logits_given[0] = t->logits_given[1] = 0;
-    t->rows = 0;
+    opt_forget_rows(t);
 }
 
 static optima_status opt_compute_step(optima_trainer *t, double *total, const char *fn)
@@ -272,17 +382,15 @@ static optima_status opt_compute_step(optima_trainer *t, double *total, const ch
     OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
     size_t active = 0;
     for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
-    double layer_term = 0.0;
     for (size_t p = 0; p < t->pair_count; ++p) {
         t->step_pair_loss[p] = 0.0;
         if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
         const double w = t->pairs[p].weight / (double)active;
         OPT_FORWARD_IF_ERROR(opt_compute_pair(t, p, t->alpha_layer * w, &t->step_pair_loss[p], fn));
-        layer_term += w * t->step_pair_loss[p];
     }
-    t->step_layer_term = layer_term;
+    t->step_layer_term = opt_trainer_layer_term(t);
     t->step_state = OPT_STEP_COMPUTED;
-    if (total != NULL) *total = t->alpha_pred * t->step_kl + t->alpha_layer * layer_term;
+    if (total != NULL) *total = t->alpha_pred * t->step_kl + t->alpha_layer * t->step_layer_term;
     return OPTIMA_OK;
 }
 
@@ -290,6 +398,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
 {
     static const char fn[] = "optima_trainer_compute";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
     opt_forget_views(t);
@@ -338,6 +447,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
 {
     static const char fn[] = "optima_trainer_student_grad";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     size_t layers = 0;
     const optima_status s = optima_model_layer_count(t->student, module, &layers);
@@ -358,6 +468,7 @@ optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor 
 {
     static const char fn[] = "optima_trainer_logits_grad";
     OPT_CHECK_TRAINER(fn, t);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (t->alpha_pred <= 0.0) {
@@ -418,12 +529,31 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
+/* end_step takes the task loss alone. A true total (task + distillation) cannot be told
+ * from a task loss in one step, but a value at or below the distillation loss just
+ * computed suggests compute's own `total` (distillation only) or a part of it was passed:
+ * say so, once per trainer, since the rewards would then follow the wrong loss. */
+static void opt_warn_task_loss(optima_trainer *t, double task_loss)
+{
+    const double distillation = t->alpha_pred * t->step_kl + t->alpha_layer * t->step_layer_term;
+    if (t->total_warned || !(distillation > 0.0) || task_loss > distillation) return;
+    t->total_warned = 1;
+    opt_log(t->ctx, OPTIMA_LOG_WARN,
+            "optima_trainer_end_step: argument 'task_loss' (%g) is at or below this step's "
+            "distillation loss (%g): end_step takes the task loss alone (the trainer adds "
+            "alpha_pred * KL itself), not compute's total nor a sum with it; the rewards follow "
+            "this value (warned once)", task_loss, distillation);
+}
+
 optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32_t *round_ended)
 {
     static const char fn[] = "optima_trainer_end_step";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
-                        "%s: this step has no successful optima_trainer_compute", fn);
+    if (t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY)
+        OPT_FORWARD_IF_ERROR(opt_trainer_take_reports(t, fn));
+    else
+        OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
+                            "%s: this step has no successful optima_trainer_compute", fn);
     OPT_RETURN_ERROR_IF(!isfinite(task_loss), &t->error, OPTIMA_ENONFINITE,
                         "%s: argument 'task_loss' is not finite", fn);
     /* Bounded so that a round's sum of references stays finite (and with it every reward). */
@@ -433,10 +563,11 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
                         "%s: argument 'task_loss' (%g) makes the reference loss (task + alpha_pred "
                         "* KL) %g, beyond +-%g", fn, task_loss, reference,
                         OPTIMA_TRAINER_MAX_ABS_REFERENCE);
+    opt_warn_task_loss(t, task_loss);
     int ends = 0;
     double reward = 0.0;
     OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));
-    OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
+    if (t->mode == OPTIMA_TRAINER_MODE_FULL) OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
     opt_trainer_count_step(t, reference, ends, reward);
     t->step_state = OPT_STEP_IDLE;
     if (round_ended != NULL) *round_ended = ends;

@@ -40,6 +40,7 @@ BINDINGS = {
     "optima_reward_source": ("trainer.py", "RewardSource", None, None),
     "optima_optimizer_kind": ("trainer.py", "Optimizer", "trainer.rs", "Optimizer"),
     "optima_log_format": ("trainer.py", "LogFormat", None, None),
+    "optima_trainer_mode": ("trainer.py", "TrainerMode", None, None),
 }
 
 

@@ -52,6 +52,7 @@ static const optima_layer_ref *o_plan;
 static optima_tensor o_view;
 static char o_buf[64];
 static float o_grad[64 * 64];
+static const uint8_t o_mask[HOST_ROWS] = {1, 1, 0, 1, 0, 1};
 
 static int write_nothing(void *user, const void *data, size_t size)
 {
@@ -189,6 +190,20 @@ BAD(trainer_set_hidden_width, OPTIMA_ESHAPE, "'view'", optima_trainer_set_hidden
 BAD(trainer_set_hidden_unplanned, OPTIMA_ENOTFOUND, "layer 5", optima_trainer_set_hidden(E.frozen, OPTIMA_SIDE_STUDENT, 0, 5, &E.s4))
 BAD(trainer_set_logits_null_view, T, "'view'", optima_trainer_set_logits(E.frozen, OPTIMA_SIDE_STUDENT, NULL))
 BAD(trainer_set_logits_side, T, "'side'", optima_trainer_set_logits(E.frozen, -1, &E.z4))
+BAD(trainer_row_mask_null, T, "'trainer'", optima_trainer_set_row_mask(NULL, 0, o_mask, HOST_ROWS))
+BAD(trainer_row_mask_range, OPTIMA_ENOTFOUND, "'pair'", optima_trainer_set_row_mask(E.frozen, 9, o_mask, HOST_ROWS))
+BAD(trainer_row_mask_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_set_row_mask(E.open, 0, o_mask, HOST_ROWS))
+BAD(trainer_row_mask_no_rows, OPTIMA_ESHAPE, "'rows'", optima_trainer_set_row_mask(E.frozen, 0, o_mask, 0))
+BAD(trainer_logits_mask_null, T, "'trainer'", optima_trainer_set_logits_mask(NULL, o_mask, HOST_ROWS))
+BAD(trainer_logits_mask_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_set_logits_mask(E.open, o_mask, HOST_ROWS))
+BAD(trainer_logits_mask_no_rows, OPTIMA_ESHAPE, "'rows'", optima_trainer_set_logits_mask(E.frozen, o_mask, 0))
+BAD(trainer_set_mode_unknown, T, "'mode'", optima_trainer_set_mode(E.open, 7))
+BAD(trainer_set_mode_frozen, OPTIMA_ESTATE, "frozen", optima_trainer_set_mode(E.frozen, OPTIMA_TRAINER_MODE_SCHEDULE_ONLY))
+BAD(trainer_get_mode_null, T, "'mode'", optima_trainer_get_mode(E.open, NULL))
+BAD(trainer_report_pair_loss_full, OPTIMA_ESTATE, "full mode", optima_trainer_report_pair_loss(E.frozen, 0, 1.0))
+BAD(trainer_report_pair_loss_null, T, "'trainer'", optima_trainer_report_pair_loss(NULL, 0, 1.0))
+BAD(trainer_report_kl_full, OPTIMA_ESTATE, "full mode", optima_trainer_report_kl(E.frozen, 1.0))
+BAD(trainer_report_kl_null, T, "'trainer'", optima_trainer_report_kl(NULL, 1.0))
 BAD(trainer_compute_null, T, "'trainer'", optima_trainer_compute(NULL, NULL))
 BAD(trainer_compute_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_compute(E.open, NULL))
 BAD(trainer_losses_uncomputed, OPTIMA_ESTATE, "compute", optima_trainer_losses(E.frozen, NULL, NULL))
@@ -253,6 +268,11 @@ static const bad_call *const table[] = {
     &trainer_set_hidden_outside_step, &trainer_set_hidden_null_data,
     &trainer_set_hidden_short_stride, &trainer_set_hidden_no_rows, &trainer_set_hidden_width,
     &trainer_set_hidden_unplanned, &trainer_set_logits_null_view, &trainer_set_logits_side,
+    &trainer_row_mask_null, &trainer_row_mask_range, &trainer_row_mask_outside_step,
+    &trainer_row_mask_no_rows, &trainer_logits_mask_null, &trainer_logits_mask_outside_step,
+    &trainer_logits_mask_no_rows, &trainer_set_mode_unknown, &trainer_set_mode_frozen,
+    &trainer_get_mode_null, &trainer_report_pair_loss_full, &trainer_report_pair_loss_null,
+    &trainer_report_kl_full, &trainer_report_kl_null,
     &trainer_compute_null, &trainer_compute_outside_step, &trainer_losses_uncomputed,
     &trainer_pair_loss_value_null, &trainer_pair_loss_value_range, &trainer_student_grad_null,
     &trainer_student_grad_layer, &trainer_logits_grad_null, &trainer_evaluation_nan,

@@ -12,10 +12,57 @@ static void create_and_destroy_with_defaults(void **state)
     assert_non_null(ctx);
     int32_t threads = 0;
     assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
-    assert_int_equal(threads, 1);
+    if (getenv("BLIS_NUM_THREADS") == NULL && getenv("OMP_NUM_THREADS") == NULL)
+        assert_int_equal(threads, 1);
     assert_string_equal(optima_context_last_error(ctx), "");
     optima_context_destroy(ctx);
     optima_context_destroy(NULL);
+}
+
+/* The thread count a new context takes with the two variables set as given (NULL:
+ * unset); the process's values are restored after. */
+static int32_t threads_with(const char *blis, const char *omp)
+{
+    const char *names[2] = {"BLIS_NUM_THREADS", "OMP_NUM_THREADS"}, *values[2] = {blis, omp};
+    char *saved[2];
+    for (int i = 0; i < 2; ++i) {
+        const char *old = getenv(names[i]);
+        saved[i] = old != NULL ? strdup(old) : NULL;
+        if (values[i] != NULL)
+            setenv(names[i], values[i], 1);
+        else
+            unsetenv(names[i]);
+    }
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    int32_t threads = 0;
+    assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
+    optima_context_destroy(ctx);
+    for (int i = 0; i < 2; ++i) {
+        if (saved[i] != NULL)
+            setenv(names[i], saved[i], 1);
+        else
+            unsetenv(names[i]);
+        free(saved[i]);
+    }
+    return threads;
+}
+
+static void thread_count_follows_the_blas_environment_variables(void **state)
+{
+    (void)state;
+    assert_int_equal(threads_with(NULL, NULL), 1);
+    assert_int_equal(threads_with("3", NULL), 3);
+    assert_int_equal(threads_with(NULL, "2"), 2);
+    assert_int_equal(threads_with("3", "2"), 3);        /* BLIS's own variable first */
+    assert_int_equal(threads_with(" 4 ", NULL), 4);
+    assert_int_equal(threads_with(NULL, "4,2"), 4);      /* OpenMP's nested list: the first */
+    assert_int_equal(threads_with("many", "2"), 2);     /* not a count: the next variable */
+    assert_int_equal(threads_with("0", NULL), 1);
+    assert_int_equal(threads_with("-2", NULL), 1);
+    assert_int_equal(threads_with("1025", "5"), 5);     /* beyond the 1024 a context takes */
+    assert_int_equal(threads_with("99999999999999999999", NULL), 1);
+    assert_int_equal(threads_with("", "2x"), 1);
 }
 
 static void create_refuses_null_out(void **state)
@@ -281,6 +328,7 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child") == 0) return child_log();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(thread_count_follows_the_blas_environment_variables),
         cmocka_unit_test(create_and_destroy_with_defaults),
         cmocka_unit_test(create_refuses_null_out),
         cmocka_unit_test(create_with_allocator_refuses_bad_hooks),

@@ -231,7 +231,7 @@ static void every_setting_is_stored_and_a_difference_named(void **state)
     optima_trainer_destroy(t);
 }
 
-/* A format-1 checkpoint: the same bytes without the settings section and without the
+/* A format-1 checkpoint: the same bytes without the trainer mode, the settings section and the
  * reward section (last before the CRC; the default trend window of 8 rounds: 16 + 8 · 8 + 8
  * bytes), version 1, length and checksum redone. The settings section starts at the first byte where two
  * checkpoints differ whose α_pred differ in the lowest bit (α_pred is its first value,
@@ -248,9 +248,11 @@ static blob as_format_1(fixture *f, const blob *cp)
     size_t start = 24;
     while (probe.data[start] == plain.data[start]) ++start;
     const size_t settings = 8 * 3 + 8 * HOST_MODULES + 8 * 6 + 8, reward = 16 + 8 * 8 + 8;
-    blob old = {malloc(cp->size - settings - reward), cp->size - settings - reward};
-    memcpy(old.data, cp->data, start);
-    memcpy(old.data + start, cp->data + start + settings, cp->size - start - settings - reward);
+    /* format 3 ends the config with the trainer mode (u32), which format 1 lacks */
+    const size_t mode = 4, cut = start - mode;
+    blob old = {malloc(cp->size - mode - settings - reward), cp->size - mode - settings - reward};
+    memcpy(old.data, cp->data, cut);
+    memcpy(old.data + cut, cp->data + start + settings, cp->size - start - settings - reward);
     opt_put_u32(old.data + 8, 1);
     opt_put_u64(old.data + 16, old.size);
     opt_put_u32(old.data + old.size - 4, opt_crc32c(0, old.data, old.size - 4));
@@ -280,8 +282,8 @@ static void format_1_checkpoints_load_and_compare_what_they_stored(void **state)
     assert_int_equal(load_trainer_bytes(other, old.data, old.size), OPTIMA_OK);
     blob again = blob_of_trainer(other);
     assert_int_equal(again.size, cp.size);
-    /* all but the reward section (format 1 had none: the trend starts empty) and the CRC */
-    assert_memory_equal(again.data, cp.data, cp.size - 4 - (16 + 8 * 8 + 8));
+    /* all but the reward section (format 1 had no trend: it starts empty) and the CRC */
+    assert_memory_equal(again.data, cp.data, cp.size - (16 + 8 * 8 + 8) - 4);
     free(again.data);
     optima_trainer_destroy(other);
     free(old.data);

@@ -239,7 +239,7 @@ static void another_trend_setting_is_refused(void **state)
 
 /* A format-2 checkpoint (settings, no reward section) still loads: what it holds is
  * restored and the trend starts empty. The test makes one from a format-3 stream: it drops
- * the section, writes version 2, the new length and checksum. (Format 1, without the
+ * the section and the trainer mode, writes version 2, the new length and checksum. (Format 1, without the
  * settings too, is test_trainer_checkpoint's.) */
 static void format_2_checkpoints_still_load(void **state)
 {
@@ -250,6 +250,12 @@ static void format_2_checkpoints_still_load(void **state)
     scripted_run(f, a, &s, 0, 20);
     blob cp = blob_of_trainer(a);
     assert_int_equal(opt_get_u32(cp.data + 8), 3);
+    /* format 3 ends its config with the trainer mode (u32), which format 2 lacks */
+    size_t mode_at = 24 + 16 + 4 + 24;
+    for (size_t p = 0; p < a->pair_count; ++p) mode_at += 16 + 16 * a->pairs[p].layer_pairs;
+    assert_int_equal(opt_get_u32(cp.data + mode_at), OPTIMA_TRAINER_MODE_FULL);
+    memmove(cp.data + mode_at, cp.data + mode_at + 4, cp.size - mode_at - 4);
+    cp.size -= 4;
     const size_t section = 16 + 8 * 8 + 8;
     const size_t size = cp.size - section;
     memmove(cp.data + size - 4, cp.data + cp.size - 4, 4);

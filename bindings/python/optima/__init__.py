@@ -33,7 +33,7 @@ from .loss import Loss, LossKind, Mapping, ProjectionInit, ProjectionMode
 from .model import Model
 from .scheduler import ArmSet, History, Policy, Scheduler
 from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, RewardTrend,
-                      RoundRecord, RunCallbacks, Side, StopRun, Trainer)
+                      RoundRecord, RunCallbacks, Side, StopRun, Trainer, TrainerMode)
 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
@@ -46,7 +46,7 @@ __all__ = [
     "LayerRef", "LogFormat", "LogLevel", "Loss", "LossKind", "Mapping", "Model",
     "NotFoundError", "Optimizer", "OutOfMemoryError", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
     "RewardSource", "RewardTrend", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
-    "StopRun", "StreamError", "Trainer", "attention_mse", "cosine", "default_context", "kl",
+    "StopRun", "StreamError", "Trainer", "TrainerMode", "attention_mse", "cosine", "default_context", "kl",
     "layer_mapping", "library_version", "mse", "LIBRARY_PATH", "VERSION_NUMBER",
     "WRITTEN_FOR",
 ]

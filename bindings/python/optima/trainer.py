@@ -7,12 +7,14 @@ import ctypes
 import enum
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from ._args import arg, path as as_path
 from ._errors import ArgumentTypeError, Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
-from ._tensor import as_matrix, library_view, view
+from ._tensor import as_matrix, library_view, mask_bytes, view
 from ._typing import ArrayLike, FloatArray, ModuleRef, PathArg
 from .context import Context, default_context
 from .loss import Loss, LossKind
@@ -48,6 +50,13 @@ class RewardTrend(enum.IntEnum):
 
     MEAN = 0
     LINEAR = 1
+
+
+class TrainerMode(enum.IntEnum):
+    """What the trainer computes (since 1.1)."""
+
+    FULL = 0           #: views in, losses and gradients out, projections trained
+    SCHEDULE_ONLY = 1  #: the host reports each active pair's loss; the trainer schedules
 
 
 class Optimizer(enum.IntEnum):
@@ -197,6 +206,20 @@ class Trainer(Handle):
         ptr = self._get("optima_trainer_get_scheduler", ctypes.c_void_p)
         return Scheduler(0, _borrow=(ptr, self))
 
+    @property
+    def mode(self) -> "TrainerMode":
+        """The :class:`TrainerMode` (default FULL; set it before the configuration freezes).
+
+        In SCHEDULE_ONLY mode the host computes the losses itself (on any device) and
+        reports them with :meth:`report_pair_loss` and :meth:`report_kl`; end_step() then
+        does the rewards, round records, logs and checkpoints as in full mode.
+        """
+        return TrainerMode(self._get("optima_trainer_get_mode", ctypes.c_int32))
+
+    @mode.setter
+    def mode(self, value: "TrainerMode") -> None:
+        self._call("optima_trainer_set_mode", arg("mode", value))
+
     def set_reward(self, kind: RewardKind = RewardKind.RELATIVE,
                    source: RewardSource = RewardSource.TRAINING) -> None:
         """How rewards are computed."""
@@ -294,6 +317,42 @@ class Trainer(Handle):
         self._call("optima_trainer_set_logits", arg("side", side), ctypes.byref(view(a)))
         self._views.append(a)
 
+    def set_row_mask(self, pair: int, mask: Optional[ArrayLike]) -> None:
+        """Which rows of a pair's views count this step (padding does not): None (every
+        row, the default) or one boolean or integer per row (non-zero counts), as many as
+        the pair's views have rows. The pair's loss is then its masked mean.
+
+        Masks belong to a pair, not to a view (a view may serve two pairs), hence no
+        ``mask=`` on set_hidden(). Kept referenced, like the views, until the step ends.
+        """
+        if mask is None:
+            self._call("optima_trainer_set_row_mask", arg("pair", pair), None, arg("rows", 0))
+            return
+        rows = int(np.asarray(mask).size)
+        m, ptr = mask_bytes(mask, rows)
+        self._call("optima_trainer_set_row_mask", arg("pair", pair), ptr, arg("rows", rows))
+        self._views.append(m)
+
+    def set_logits_mask(self, mask: Optional[ArrayLike]) -> None:
+        """Which rows of the logits count in the KL this step; as :meth:`set_row_mask`."""
+        if mask is None:
+            self._call("optima_trainer_set_logits_mask", None, arg("rows", 0))
+            return
+        rows = int(np.asarray(mask).size)
+        m, ptr = mask_bytes(mask, rows)
+        self._call("optima_trainer_set_logits_mask", ptr, arg("rows", rows))
+        self._views.append(m)
+
+    def report_pair_loss(self, pair: int, loss: float) -> None:
+        """Schedule-only mode: the loss D_m of an active pair this step (unweighted: the
+        trainer applies w_m, 1/|A| and alpha_layer). A tensor with ``item()`` is taken."""
+        self._call("optima_trainer_report_pair_loss", arg("pair", pair),
+                   arg("loss", _scalar(loss)))
+
+    def report_kl(self, kl: float) -> None:
+        """Schedule-only mode: this step's prediction KL (unweighted), when alpha_pred > 0."""
+        self._call("optima_trainer_report_kl", arg("kl", _scalar(kl)))
+
     def compute(self) -> float:
         """Compute the step's losses and gradients; return the distillation total.
 
@@ -350,12 +409,14 @@ class Trainer(Handle):
         """The host's evaluation loss (RewardSource.EVALUATION)."""
         self._call("optima_trainer_submit_evaluation", arg("loss", loss))
 
-    def end_step(self, task_loss: float) -> None:
-        """End the step; return True when it ended a round."""
+    def end_step(self, task_loss: float) -> bool:
+        """End the step with the host's task loss alone (not the total: the trainer adds
+        alpha_pred * KL itself); return True when it ended a round."""
         ended = ctypes.c_int32()
         self._pending = None
         try:
-            self._call("optima_trainer_end_step", arg("task_loss", task_loss), ctypes.byref(ended))
+            self._call("optima_trainer_end_step", arg("task_loss", _scalar(task_loss)),
+                       ctypes.byref(ended))
         except Error:
             self._reraise_pending()
             raise
@@ -549,6 +610,12 @@ class Trainer(Handle):
             return 0
 
         self._call("optima_trainer_load", READ_FN(read), None)
+
+
+def _scalar(value):
+    """A float from a number or a one-element tensor/array (``item()``)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
 
 
 def _layer_refs(refs, count):

@@ -96,6 +96,10 @@ pub const OPTIMA_REWARD_SOURCE_TRAINING: i32 = 0;
 pub const OPTIMA_REWARD_SOURCE_EVALUATION: i32 = 1;
 pub const OPTIMA_REWARD_SOURCE_ALIGNMENT: i32 = 2;
 
+// enum optima_trainer_mode
+pub const OPTIMA_TRAINER_MODE_FULL: i32 = 0;
+pub const OPTIMA_TRAINER_MODE_SCHEDULE_ONLY: i32 = 1;
+
 // enum optima_optimizer_kind
 pub const OPTIMA_OPTIMIZER_SGD: i32 = 0;
 pub const OPTIMA_OPTIMIZER_ADAMW: i32 = 1;

@@ -317,6 +317,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
+    t->step_rows = t->rows; /* a rank's weight when the ranks sum their statistics */
     opt_forget_views(t);
     return s;
 }
@@ -425,6 +426,7 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
             size_t rows = 0, cols = 0;
             opt_ignore_status(optima_loss_projection(pair->loss, i, &param, &rows, &cols));
             opt_ignore_status(optima_loss_projection_grad(pair->loss, i, &grad, NULL, NULL));
+            grad = opt_reduce_projection_grad(t, p, i, grad);
             if (t->optimizer_kind != OPTIMA_OPTIMIZER_HOST) {
                 opt_optimizer_update(&t->optimizer, param, grad, pair->optimizer_state[i],
                                      pair->projection_size[i], pair->updates);
@@ -459,10 +461,16 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
                         "* KL) %g, beyond +-%g", fn, task_loss, reference,
                         OPTIMA_TRAINER_MAX_ABS_REFERENCE);
     int ends = 0;
-    double reward = 0.0;
-    OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));
-    OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
-    opt_trainer_count_step(t, reference, ends, reward);
+    double reward = 0.0, global = reference;
+    OPT_FORWARD_IF_ERROR(opt_reduce_step(t, &global, fn));
+    optima_status s = opt_trainer_round_reward(t, global, &ends, &reward, fn);
+    if (s == OPTIMA_OK) s = opt_update_projections(t, fn);
+    if (s != OPTIMA_OK) {
+        opt_reduce_undo(t);
+        return s;
+    }
+    opt_reduce_commit(t);
+    opt_trainer_count_step(t, global, ends, reward);
     t->step_state = OPT_STEP_IDLE;
     if (round_ended != NULL) *round_ended = ends;
     return OPTIMA_OK;

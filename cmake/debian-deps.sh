@@ -27,3 +27,6 @@ dataset-fashion-mnist gnuplot-nox"
 # python3-torch for the tests of the optima.torch module).
 OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang libclang-rt-14-dev valgrind \
 python3 python3-numpy python3-torch cargo abigail-tools"
+# Open MPI: optima-demo-mpi and its 2-rank test (label mpi); examples/run-demo.sh --ranks.
+OPTIMA_MPI_PACKAGES="libopenmpi-dev openmpi-bin"
+OPTIMA_BUILD_PACKAGES="$OPTIMA_BUILD_PACKAGES $OPTIMA_MPI_PACKAGES"

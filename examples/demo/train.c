@@ -221,20 +221,25 @@ int demo_train(demo_model *student, demo_model *teacher, const demo_split *train
         snprintf(err, errlen, "train: out of memory");
         return -1;
     }
-    const size_t n = cfg->batch, answers = demo_model_get_config(student)->answers;
+    const size_t answers = demo_model_get_config(student)->answers;
     const double start = demo_now();
     double loss_sum = 0.0, distill_sum = 0.0, last_mean = 0.0;
     size_t rows = 0;
     int status = 0;
     if (csv != NULL) fprintf(csv, "step,task_loss,distill_loss,lr,seconds\n");
+    size_t first = 0, n = cfg->batch; /* this rank's rows of the global batch */
+    if (cfg->parallel != NULL) demo_parallel_share(cfg->parallel, cfg->batch, &first, &n);
     for (size_t step = 0; step < cfg->steps; ++step) {
         const float lr = learning_rate(cfg, step);
-        batcher_next(&s.batches, n);                                        /* 1. batch */
+        batcher_next(&s.batches, cfg->batch);                               /* 1. batch */
+        const float *pixels = s.batches.pixels + first * DEMO_FASHION_PIXELS;
+        const uint8_t *tokens = s.batches.tokens + first * VQA_LEN;
         if (hook != NULL)                                                   /* 2. teacher */
-            demo_model_forward(teacher, c, s.batches.pixels, s.batches.tokens, n);
+            demo_model_forward(teacher, c, pixels, tokens, n);
         const float *logits =                                               /* 3. student */
-            demo_model_forward(student, c, s.batches.pixels, s.batches.tokens, n);
-        const float loss = nn_softmax_xent(logits, s.batches.answers, n, answers, s.dlogits);
+            demo_model_forward(student, c, pixels, tokens, n);
+        const float loss =
+            nn_softmax_xent(logits, s.batches.answers + first, n, answers, s.dlogits);
         demo_model_extra extra;
         memset(&extra, 0, sizeof extra);
         demo_distill_step st;
@@ -248,6 +253,12 @@ int demo_train(demo_model *student, demo_model *teacher, const demo_split *train
             if (status != 0) break;
         }
         demo_model_backward(student, c, s.dlogits, hook ? &extra : NULL);   /* 5. backward */
+        if (cfg->parallel != NULL &&
+            demo_parallel_average_grads(cfg->parallel, demo_model_params(student), n,
+                                        cfg->batch) != 0) {
+            status = -2;
+            break;
+        }
         nn_adamw_step(&s.opt, demo_model_params(student), lr);
         loss_sum += loss;
         distill_sum += st.distill_loss;

@@ -27,8 +27,8 @@ from .functional import attention_mse, cosine, kl, layer_mapping, mse
 from .loss import Loss, LossKind, Mapping, ProjectionInit, ProjectionMode
 from .model import Model
 from .scheduler import ArmSet, History, Policy, Scheduler
-from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, RewardTrend,
-                      RoundRecord, RunCallbacks, Side, StopRun, Trainer)
+from .trainer import (LayerRef, LogFormat, Optimizer, Reduce, RewardKind, RewardSource,
+                      RewardTrend, RoundRecord, RunCallbacks, Side, StopRun, Trainer)
 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
@@ -38,7 +38,7 @@ __version__ = "1.1.0"
 __all__ = [
     "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "Error", "History",
     "LayerRef", "LogFormat", "LogLevel", "Loss", "LossKind", "Mapping", "Model",
-    "Optimizer", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
+    "Optimizer", "Policy", "ProjectionInit", "ProjectionMode", "Reduce", "RewardKind",
     "RewardSource", "RewardTrend", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
     "StopRun", "Trainer", "attention_mse", "cosine", "default_context", "kl",
     "layer_mapping", "library_version", "mse", "LIBRARY_PATH", "VERSION_NUMBER",

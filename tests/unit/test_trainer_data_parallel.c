@@ -16,6 +16,7 @@ typedef struct engine {
     size_t ranks;
     pthread_barrier_t barrier;
     const void *slot[MAX_RANKS];
+    size_t count[MAX_RANKS];
     int fail_call; /* every rank's callback returns 5 at this call (0-based; -1: never) */
 } engine;
 
@@ -44,7 +45,14 @@ static int engine_sum(void *user, int32_t what, int32_t dtype, void *data, size_
     if (r->calls++ == e->fail_call) return 5;
     if (count > SCRATCH) return 6;
     e->slot[r->index] = data;
+    e->count[r->index] = count;
     pthread_barrier_wait(&e->barrier);
+    int same = 1; /* ranks that disagree may send different counts: every rank refuses */
+    for (size_t k = 0; k < e->ranks; ++k) same &= e->count[k] == count;
+    if (!same) {
+        pthread_barrier_wait(&e->barrier);
+        return 7;
+    }
     for (size_t i = 0; i < count; ++i) {
         double acc = 0.0;
         for (size_t k = 0; k < e->ranks; ++k)
@@ -384,6 +392,40 @@ static void a_rank_with_another_seed_is_detected_at_the_first_check(void **state
     stop_ranks(ranks, &e, 2);
 }
 
+/* A divergence mid-run: at round 5 rank 1's scheduler goes back to its state after round 1
+ * (a rank resumed from a stale state). With the check every round, round 5's first step
+ * reports it on both ranks, before anything of that step is applied. */
+static void a_divergence_mid_run_is_detected_in_its_round(void **state)
+{
+    (void)state;
+    engine e;
+    rank ranks[2];
+    start_ranks(ranks, &e, 2, split2, OPTIMA_REWARD_SOURCE_TRAINING);
+    for (size_t k = 0; k < 2; ++k)
+        assert_int_equal(optima_trainer_set_agreement_interval(ranks[k].t, 1), OPTIMA_OK);
+    run_ranks(ranks, 2, 0, 2 * ROUND);
+    assert_ranks_ok(ranks, 2);
+    optima_scheduler *s = NULL;
+    assert_int_equal(optima_trainer_get_scheduler(ranks[1].t, &s), OPTIMA_OK);
+    size_t size = 0;
+    assert_int_equal(optima_scheduler_save_to_buffer(s, NULL, 0, &size), OPTIMA_OK);
+    uint8_t *stale = malloc(size);
+    assert_int_equal(optima_scheduler_save_to_buffer(s, stale, size, &size), OPTIMA_OK);
+    run_ranks(ranks, 2, 2 * ROUND, 5 * ROUND);
+    assert_ranks_ok(ranks, 2);
+    assert_int_equal(optima_scheduler_load_from_buffer(s, stale, size), OPTIMA_OK);
+    free(stale);
+    run_ranks(ranks, 2, 5 * ROUND, STEPS);
+    for (size_t k = 0; k < 2; ++k) {
+        assert_int_equal(ranks[k].status, OPTIMA_ESTATE);
+        assert_non_null(strstr(ranks[k].message, "disagree at round 5"));
+        uint64_t steps = 0;
+        assert_int_equal(optima_trainer_progress(ranks[k].t, &steps, NULL), OPTIMA_OK);
+        assert_int_equal(steps, 5 * ROUND);
+    }
+    stop_ranks(ranks, &e, 2);
+}
+
 /* Ranks that agree pass every check (one every round) and train as without checks. */
 static void agreeing_ranks_pass_every_check(void **state)
 {
@@ -473,6 +515,7 @@ int main(void)
         cmocka_unit_test(alignment_source_three_ranks),
         cmocka_unit_test(a_resumed_run_equals_an_uninterrupted_one),
         cmocka_unit_test(a_rank_with_another_seed_is_detected_at_the_first_check),
+        cmocka_unit_test(a_divergence_mid_run_is_detected_in_its_round),
         cmocka_unit_test(agreeing_ranks_pass_every_check),
         cmocka_unit_test(an_engine_failure_applies_nothing),
         cmocka_unit_test(the_settings_and_their_refusals),

@@ -38,9 +38,10 @@ static inline void demo_parallel_share(const demo_parallel *p, size_t batch, siz
     *first = r * base + (r < extra ? r : extra);
 }
 
-/* Scale every gradient by rows / batch and sum them across the ranks. */
+/* Scale every gradient by rows / batch and sum them across the ranks, packed into `pack`
+ * (params->total floats, the caller's). */
 int demo_parallel_average_grads(const demo_parallel *p, nn_params *params, size_t rows,
-                                size_t batch);
+                                size_t batch, float *pack);
 
 /* The demo's program (main.c) on this rank; par NULL: one process. */
 int demo_main(int argc, char **argv, const demo_parallel *par);

@@ -139,6 +139,7 @@ typedef struct loop_state {
     nn_adamw opt;
     distill_buffers distill;
     float *dlogits;
+    float *grad_pack; /* data-parallel: the gradients packed for one sum per step */
 } loop_state;
 
 static void loop_free(loop_state *s)
@@ -147,6 +148,7 @@ static void loop_free(loop_state *s)
     nn_adamw_free(&s->opt);
     distill_free(&s->distill);
     free(s->dlogits);
+    free(s->grad_pack);
 }
 
 static int loop_init(loop_state *s, demo_model *student, const demo_split *train,
@@ -157,6 +159,9 @@ static int loop_init(loop_state *s, demo_model *student, const demo_split *train
     if (batcher_init(&s->batches, train, cfg->batch, cfg->seed) != 0) return -1;
     if (nn_adamw_init(&s->opt, demo_model_params(student), cfg->weight_decay) != 0) return -1;
     if (distilling && distill_init(&s->distill, student, cfg->batch, cfg->task_hidden_grads) != 0)
+        return -1;
+    if (cfg->parallel != NULL &&
+        (s->grad_pack = malloc(demo_model_params(student)->total * sizeof(float))) == NULL)
         return -1;
     s->dlogits = malloc(cfg->batch * answers * sizeof(float));
     return s->dlogits ? 0 : -1;
@@ -255,7 +260,7 @@ int demo_train(demo_model *student, demo_model *teacher, const demo_split *train
         demo_model_backward(student, c, s.dlogits, hook ? &extra : NULL);   /* 5. backward */
         if (cfg->parallel != NULL &&
             demo_parallel_average_grads(cfg->parallel, demo_model_params(student), n,
-                                        cfg->batch) != 0) {
+                                        cfg->batch, s.grad_pack) != 0) {
             status = -2;
             break;
         }

@@ -938,14 +938,15 @@ typedef int (*optima_reduce_fn)(void *user, int32_t what, int32_t dtype, void *d
  *
  * Each rank hands the views of its rows and, to optima_trainer_end_step(), the mean task
  * loss over its rows. Every step the trainer sums, through @p fn, the statistics weighted
- * by each rank's row count (the rows of the step's views), so the reference loss, the
- * pairs' losses, the evaluation and alignment rewards are those of the whole global
- * batch; it sums the library-owned projections' gradients, each rank's scaled by its
- * share of the rows, before their optimizer step (with ::OPTIMA_OPTIMIZER_HOST the host
- * reduces them itself). N ranks then take the decisions and updates one process would
- * take on the concatenated batch (to float32 rounding of the gradients' sums). The
- * evaluation loss (::OPTIMA_REWARD_SOURCE_EVALUATION) is averaged over the ranks with
- * equal weights: each rank submits the mean over an equal share of the evaluation set.
+ * by each rank's row count (the rows of the step's views; 1 for a step without views), so
+ * the reference loss, the pairs' losses, the evaluation and alignment rewards are those of
+ * the whole global batch; it sums the library-owned projections' gradients, each rank's
+ * scaled by its share of the rows, before their optimizer step (with
+ * ::OPTIMA_OPTIMIZER_HOST the host reduces them itself). N ranks then take the decisions
+ * and updates one process would take on the concatenated batch (to float32 rounding of
+ * the gradients' sums). The evaluation loss (::OPTIMA_REWARD_SOURCE_EVALUATION) is
+ * averaged over the ranks with equal weights: each rank submits the mean over an equal
+ * share of the evaluation set.
  * Every rank must use the same configuration and seed. Checkpoints hold only global
  * state: one rank writes, every rank loads the same file.
  * @param trainer the trainer.

@@ -29,3 +29,6 @@ dataset-fashion-mnist gnuplot-nox"
 OPTIMA_BUILD_PACKAGES="$OPTIMA_DEMO_PACKAGES libcmocka-dev doxygen binutils clang libclang-rt-14-dev valgrind \
 python3 python3-numpy python3-torch python3-pip python3-venv python3-setuptools python3-wheel \
 cargo abigail-tools"
+# Open MPI: optima-demo-mpi and its 2-rank test (label mpi); examples/run-demo.sh --ranks.
+OPTIMA_MPI_PACKAGES="libopenmpi-dev openmpi-bin"
+OPTIMA_BUILD_PACKAGES="$OPTIMA_BUILD_PACKAGES $OPTIMA_MPI_PACKAGES"

@@ -121,6 +121,12 @@ static int configure(demo_distiller *d, const demo_distill_settings *s, const de
     if (c->trend_window != 0)
         SET(optima_trainer_set_reward_trend(t, c->trend_window, c->trend_model),
             "optima_trainer_set_reward_trend");
+    if (c->parallel != NULL) { /* data-parallel: every rank's trainer sums with the others */
+        SET(optima_trainer_set_reduction(t, c->parallel->reduce, c->parallel->user),
+            "optima_trainer_set_reduction");
+        SET(optima_trainer_set_agreement_interval(t, c->parallel->agreement_interval),
+            "optima_trainer_set_agreement_interval");
+    }
 #undef SET
     if (c->policy != OPTIMA_POLICY_FIXED) return 0;
     /* The single-module arms: arm m plays module m alone. */

@@ -40,6 +40,7 @@
 #include "fashion.h"
 #include "model.h"
 #include "nn.h"
+#include "parallel.h"
 #include "train.h"
 #include "vqa.h"
 
@@ -77,6 +78,7 @@ typedef struct demo_distill_choice {
                            * the loop's task_hidden_grads) */
     uint32_t trend_window;/* OPTIMA_REWARD_DETRENDED: rounds of the trend (0: library default) */
     int32_t trend_model;  /* OPTIMA_REWARD_TREND_MEAN or _LINEAR */
+    const demo_parallel *parallel; /* NULL: one process; else the trainer's reduction */
 } demo_distill_choice;
 
 typedef struct demo_distiller demo_distiller;

@@ -314,14 +314,14 @@ static demo_model_config config_of(uint32_t li, uint32_t wi, uint32_t lq, uint32
 
 static demo_train_config teacher_recipe(size_t steps)
 {
-    const demo_train_config t = {steps, BATCH, 1e-3f, 0.05f, 0.01f, TEACHER_SEED, 50, 0};
+    const demo_train_config t = {steps, BATCH, 1e-3f, 0.05f, 0.01f, TEACHER_SEED, 50, 0, NULL};
     return t;
 }
 
 /* task_grads: the hook also gets the task gradient at the hidden states (alignment). */
 static demo_train_config student_recipe(size_t steps, uint64_t seed, int task_grads)
 {
-    const demo_train_config t = {steps, BATCH, 2e-3f, 0.05f, 0.01f, seed, 50, task_grads};
+    const demo_train_config t = {steps, BATCH, 2e-3f, 0.05f, 0.01f, seed, 50, task_grads, NULL};
     return t;
 }
 
@@ -371,6 +371,8 @@ typedef struct demo_run {
     run_stats runs[P_COUNT];
     selection best;
     size_t student_params;
+    const demo_parallel *par; /* optima-demo-mpi: this rank (parallel.h); NULL: one process */
+    char logdir[4096];        /* the students' logs: --out, or with ranks --out/rank<r> */
 } demo_run;
 
 static double mean_of(const double *v, size_t n, size_t stride)
@@ -403,7 +405,8 @@ static void json_config(FILE *f, const demo_run *r)
 {
     const options *o = &r->opt;
     const demo_distill_settings *d = &o->distill;
-    fprintf(f, "  \"config\": {\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
+    fprintf(f, "  \"config\": {\"ranks\": %d, ", r->par != NULL ? r->par->ranks : 1);
+    fprintf(f, "\"threads\": %d, \"steps\": %zu, \"seeds\": %zu, \"batch\": %u, "
                "\"scored_on\": \"%s\", \"test_questions\": %zu, \"quick\": %s, "
                "\"with_teacher\": %s,\n"
                "    \"distill\": {\"alpha_pred\": %g, \"temperature\": %g, \"alpha_layer\": %g, "
@@ -647,13 +650,13 @@ typedef struct student_job {
 static demo_distiller *make_distiller(demo_run *r, const student_job *j, demo_model *s)
 {
     char err[1100], log[4200];
-    snprintf(log, sizeof log, "%s/%s-rounds.csv", r->opt.out, j->tag);
+    snprintf(log, sizeof log, "%s/%s-rounds.csv", r->logdir, j->tag);
     const policy *p = &policies[j->policy];
     const demo_distill_choice c = {p->scheduler, p->layerwise, j->module,
                                    STUDENT_SEED_BASE + j->k, r->opt.threads, log,
                                    r->opt.eval_reward ? &r->reward_eval : NULL,
                                    r->opt.reward_kind, r->opt.align_reward,
-                                   (uint32_t)r->opt.trend_window, r->opt.trend_model};
+                                   (uint32_t)r->opt.trend_window, r->opt.trend_model, r->par};
     demo_distiller *d = demo_distiller_create(r->teacher, s, &r->opt.distill, &c, err, sizeof err);
     if (d == NULL) fprintf(stderr, "optima-demo: policy %s: %s\n", p->name, err);
     return d;
@@ -669,8 +672,9 @@ static demo_model *train_student(demo_run *r, const student_job *j, demo_progres
     demo_model *s = demo_model_create(&cfg, BATCH, seed, err, sizeof err);
     if (s == NULL) return fprintf(stderr, "optima-demo: student: %s\n", err), NULL;
     r->student_params = demo_model_params(s)->total;
-    const demo_train_config rec =
+    demo_train_config rec =
         student_recipe(r->opt.steps, seed, policies[j->policy].distils && r->opt.align_reward);
+    rec.parallel = r->par;
     demo_distiller *d = NULL;
     demo_distill_fn hook = r->opt.with_teacher ? idle_hook : NULL;
     if (policies[j->policy].distils) {
@@ -679,7 +683,7 @@ static demo_model *train_student(demo_run *r, const student_job *j, demo_progres
     }
     char name[80];
     snprintf(name, sizeof name, "%s.csv", j->tag);
-    FILE *csv = open_log(r->opt.out, name);
+    FILE *csv = open_log(r->logdir, name);
     demo_progress_begin(prog, stderr, -1, j->label, rec.steps);
     int rc = demo_train(s, r->teacher, j->train, &rec, &r->ctx, hook, d, prog, csv, res, err,
                         sizeof err);
@@ -860,10 +864,23 @@ static int run_policies(demo_run *r)
     return 0;
 }
 
+/* optima-demo-mpi: rank 0 prepares the teacher (trains and caches it), then the others
+ * load it from the cache. */
+static int prepare_teacher_in_turn(demo_run *r)
+{
+    const demo_parallel *p = r->par;
+    if (p == NULL) return prepare_teacher(r);
+    if (p->rank == 0 && prepare_teacher(r) != 0) return -1;
+    if (p->barrier(p->user) != 0) return -1;
+    return p->rank == 0 ? 0 : prepare_teacher(r);
+}
+
 static int run(demo_run *r)
 {
-    if (make_dirs(r->opt.out) != 0)
-        return fprintf(stderr, "optima-demo: cannot create %s: %s\n", r->opt.out, strerror(errno)), -1;
+    snprintf(r->logdir, sizeof r->logdir, "%s", r->opt.out);
+    if (r->par != NULL) snprintf(r->logdir, sizeof r->logdir, "%s/rank%d", r->opt.out, r->par->rank);
+    if (make_dirs(r->logdir) != 0)
+        return fprintf(stderr, "optima-demo: cannot create %s: %s\n", r->logdir, strerror(errno)), -1;
     const demo_distill_settings *d = &r->opt.distill;
     printf("optima-demo (liboptima %s): %d thread(s), %zu student steps, %zu seed(s)%s\n"
            "distillation: alpha_pred %g, temperature %g, alpha_layer %g, rounds of %u steps\n",
@@ -872,20 +889,22 @@ static int run(demo_run *r)
            (unsigned)d->round_length);
     nn_ctx_init(&r->ctx, r->opt.threads);
     const double t0 = demo_now();
-    if (load_data(r) != 0 || prepare_teacher(r) != 0 || run_policies(r) != 0) return -1;
+    if (load_data(r) != 0 || prepare_teacher_in_turn(r) != 0 || run_policies(r) != 0) return -1;
+    if (r->par != NULL && r->par->rank != 0) return 0; /* rank 0 reports */
     if (write_results(r) != 0) return -1;
     printf("wrote %s/results.json\n", r->opt.out);
-    if (r->opt.plot) plot_results(r);
+    if (r->opt.plot && r->par == NULL) plot_results(r);
     printf("total %.1fs\n", demo_now() - t0);
     return 0;
 }
 
-int main(int argc, char **argv)
+int demo_main(int argc, char **argv, const demo_parallel *par)
 {
     optima_choose_blis("optima-demo");
     setvbuf(stdout, NULL, _IOLBF, 0); /* interleave with the progress lines on stderr */
     demo_run *r = calloc(1, sizeof *r);
     if (r == NULL) return 1;
+    r->par = par;
     const int parsed = parse_args(argc, argv, &r->opt);
     int rc = parsed < 0 ? 2 : 0;
     if (parsed == 0) rc = run(r) == 0 ? 0 : 1;
@@ -896,3 +915,10 @@ int main(int argc, char **argv)
     free(r);
     return rc;
 }
+
+#ifndef DEMO_MAIN_IS_MPI /* optima-demo-mpi has its own main (mpi_main.c) */
+int main(int argc, char **argv)
+{
+    return demo_main(argc, argv, NULL);
+}
+#endif

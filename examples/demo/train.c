@@ -139,6 +139,7 @@ typedef struct loop_state {
     nn_adamw opt;
     distill_buffers distill;
     float *dlogits;
+    float *grad_pack; /* data-parallel: the gradients packed for one sum per step */
 } loop_state;
 
 static void loop_free(loop_state *s)
@@ -147,6 +148,7 @@ static void loop_free(loop_state *s)
     nn_adamw_free(&s->opt);
     distill_free(&s->distill);
     free(s->dlogits);
+    free(s->grad_pack);
 }
 
 static int loop_init(loop_state *s, demo_model *student, const demo_split *train,
@@ -157,6 +159,9 @@ static int loop_init(loop_state *s, demo_model *student, const demo_split *train
     if (batcher_init(&s->batches, train, cfg->batch, cfg->seed) != 0) return -1;
     if (nn_adamw_init(&s->opt, demo_model_params(student), cfg->weight_decay) != 0) return -1;
     if (distilling && distill_init(&s->distill, student, cfg->batch, cfg->task_hidden_grads) != 0)
+        return -1;
+    if (cfg->parallel != NULL &&
+        (s->grad_pack = malloc(demo_model_params(student)->total * sizeof(float))) == NULL)
         return -1;
     s->dlogits = malloc(cfg->batch * answers * sizeof(float));
     return s->dlogits ? 0 : -1;
@@ -221,20 +226,25 @@ int demo_train(demo_model *student, demo_model *teacher, const demo_split *train
         snprintf(err, errlen, "train: out of memory");
         return -1;
     }
-    const size_t n = cfg->batch, answers = demo_model_get_config(student)->answers;
+    const size_t answers = demo_model_get_config(student)->answers;
     const double start = demo_now();
     double loss_sum = 0.0, distill_sum = 0.0, last_mean = 0.0;
     size_t rows = 0;
     int status = 0;
     if (csv != NULL) fprintf(csv, "step,task_loss,distill_loss,lr,seconds\n");
+    size_t first = 0, n = cfg->batch; /* this rank's rows of the global batch */
+    if (cfg->parallel != NULL) demo_parallel_share(cfg->parallel, cfg->batch, &first, &n);
     for (size_t step = 0; step < cfg->steps; ++step) {
         const float lr = learning_rate(cfg, step);
-        batcher_next(&s.batches, n);                                        /* 1. batch */
+        batcher_next(&s.batches, cfg->batch);                               /* 1. batch */
+        const float *pixels = s.batches.pixels + first * DEMO_FASHION_PIXELS;
+        const uint8_t *tokens = s.batches.tokens + first * VQA_LEN;
         if (hook != NULL)                                                   /* 2. teacher */
-            demo_model_forward(teacher, c, s.batches.pixels, s.batches.tokens, n);
+            demo_model_forward(teacher, c, pixels, tokens, n);
         const float *logits =                                               /* 3. student */
-            demo_model_forward(student, c, s.batches.pixels, s.batches.tokens, n);
-        const float loss = nn_softmax_xent(logits, s.batches.answers, n, answers, s.dlogits);
+            demo_model_forward(student, c, pixels, tokens, n);
+        const float loss =
+            nn_softmax_xent(logits, s.batches.answers + first, n, answers, s.dlogits);
         demo_model_extra extra;
         memset(&extra, 0, sizeof extra);
         demo_distill_step st;
@@ -248,6 +258,12 @@ int demo_train(demo_model *student, demo_model *teacher, const demo_split *train
             if (status != 0) break;
         }
         demo_model_backward(student, c, s.dlogits, hook ? &extra : NULL);   /* 5. backward */
+        if (cfg->parallel != NULL &&
+            demo_parallel_average_grads(cfg->parallel, demo_model_params(student), n,
+                                        cfg->batch, s.grad_pack) != 0) {
+            status = -2;
+            break;
+        }
         nn_adamw_step(&s.opt, demo_model_params(student), lr);
         loss_sum += loss;
         distill_sum += st.distill_loss;

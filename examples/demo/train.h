@@ -20,6 +20,7 @@
 
 #include "fashion.h"
 #include "model.h"
+#include "parallel.h"
 #include "progress.h"
 #include "vqa.h"
 
@@ -63,6 +64,9 @@ typedef struct demo_train_config {
     size_t log_every;   /* steps between CSV rows, 0 = no CSV */
     int task_hidden_grads; /* 1: the hook gets the task gradient at every student layer,
                             * computed by one more student backward per step */
+    const demo_parallel *parallel; /* NULL: one process; else this rank trains on its
+                                    * share of every batch and the ranks average their
+                                    * gradients (parallel.h) */
 } demo_train_config;
 
 typedef struct demo_train_result {

@@ -886,7 +886,12 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_report_kl(optima_traine
  *         optima_trainer_set_task_grad(); in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY,
  *         `OPTIMA_ESTATE` outside a step, naming the first active pair whose loss was not
  *         reported, or when α_pred > 0 and no KL was reported (no projection is trained in
- *         that mode); `OPTIMA_ECALLBACK` when the projection callback stopped.
+ *         that mode); `OPTIMA_ECALLBACK` when the projection callback stopped. With a
+ *         reduction callback (optima_trainer_set_reduction()): `OPTIMA_ECALLBACK` when it
+ *         returned non-zero, `OPTIMA_ESTATE` when the ranks disagree
+ *         (optima_trainer_set_agreement_interval()) or an evaluation was submitted on some
+ *         ranks only; after these nothing of the step is applied and it may be ended
+ *         again. `OPTIMA_ENOMEM` at the first step that sums projection gradients.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer *trainer,
                                                                   double task_loss,
@@ -1032,6 +1037,110 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_save_file(optima_traine
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_load_file(optima_trainer *trainer,
                                                                    const char *path);
+
+/* ---- many processes (since 1.1) ------------------------------------------------------- */
+
+/** @brief The element type of the data a reduction callback sums (since 1.1). */
+enum optima_dtype {
+    OPTIMA_DTYPE_F32 = 0, /**< `float`. */
+    OPTIMA_DTYPE_F64 = 1  /**< `double`. */
+};
+
+/** @brief What a reduction carries (since 1.1): the `what` argument of ::optima_reduce_fn. */
+enum optima_reduce_what {
+    /**
+     * Float64, every step: this step's statistics (its row count, the reference loss, the
+     * pairs' losses, with ::OPTIMA_REWARD_SOURCE_ALIGNMENT the gradient alignment's sums,
+     * at a round's end the evaluation loss, at the first step the baseline evaluation),
+     * weighted by the rank's row count. 7 + P values, 7 + 4·P with the alignment source
+     * (P = the number of pairs).
+     */
+    OPTIMA_REDUCE_STEP_STATS = 0,
+    /**
+     * Float32, every step that trains a library-owned projection (not with
+     * ::OPTIMA_OPTIMIZER_HOST): the gradients of the active pairs' projections, packed
+     * in pair and layer-pair order, each rank's scaled by its share of the rows.
+     */
+    OPTIMA_REDUCE_PROJECTION_GRADS = 1,
+    /**
+     * Float64, at the first step of every round whose index is a multiple of the
+     * agreement interval: 13 values (a count, the arm and a 64-bit checksum of the
+     * scheduler's state in 16-bit parts, and their squares).
+     */
+    OPTIMA_REDUCE_AGREEMENT = 2
+};
+
+/**
+ * @brief The host's engine: sum @p data across all ranks, in place (an all-reduce with
+ *        the sum; since 1.1).
+ *
+ * Every rank's trainer calls it at the same points with the same @p what, @p dtype and
+ * @p count, as long as the ranks agree (see optima_trainer_set_agreement_interval()).
+ * With MPI: `MPI_Allreduce(MPI_IN_PLACE, data, count, dtype == OPTIMA_DTYPE_F32 ?
+ * MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm)`; with torch.distributed: `dist.all_reduce`.
+ * @param user the user data given to optima_trainer_set_reduction().
+ * @param what one of ::optima_reduce_what (informative: the sum is the same for all).
+ * @param dtype one of ::optima_dtype.
+ * @param data @p count elements, owned by the trainer, valid during the call.
+ * @param count the number of elements (≥ 1).
+ * @return 0 when @p data holds the sum over the ranks; non-zero stops
+ *         optima_trainer_end_step() with `OPTIMA_ECALLBACK` (the code is kept:
+ *         optima_trainer_callback_code()) and nothing of the step is applied.
+ */
+typedef int (*optima_reduce_fn)(void *user, int32_t what, int32_t dtype, void *data,
+                                size_t count);
+
+/**
+ * @brief Train data-parallel: each rank runs its own trainer on its share of every global
+ *        batch, and @p fn sums what must agree across ranks (since 1.1). Before freezing.
+ *
+ * Each rank hands the views of its rows and, to optima_trainer_end_step(), the mean task
+ * loss over its rows. Every step the trainer sums, through @p fn, the statistics weighted
+ * by each rank's row count (the rows of the step's views; 1 for a step without views), so
+ * the reference loss, the pairs' losses, the evaluation and alignment rewards are those of
+ * the whole global batch; it sums the library-owned projections' gradients, each rank's
+ * scaled by its share of the rows, before their optimizer step (with
+ * ::OPTIMA_OPTIMIZER_HOST the host reduces them itself). N ranks then take the decisions
+ * and updates one process would take on the concatenated batch (to float32 rounding of
+ * the gradients' sums). The evaluation loss (::OPTIMA_REWARD_SOURCE_EVALUATION) is
+ * averaged over the ranks with equal weights: each rank submits the mean over an equal
+ * share of the evaluation set.
+ * Every rank must use the same configuration and seed. Checkpoints hold only global
+ * state: one rank writes, every rank loads the same file.
+ * @param trainer the trainer.
+ * @param fn the callback, or NULL for a single process (the default).
+ * @param user passed first to @p fn.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer; `OPTIMA_ESTATE` after freezing.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reduction(optima_trainer *trainer,
+                                                                       optima_reduce_fn fn,
+                                                                       void *user);
+
+/**
+ * @brief Check that the ranks agree every @p rounds rounds (since 1.1).
+ *
+ * At the first step of every round whose index is a multiple of @p rounds, the trainer
+ * sums through the reduction callback the arm this round plays and a checksum of the
+ * scheduler's whole state (generator included); when they differ between ranks,
+ * optima_trainer_end_step() returns `OPTIMA_ESTATE` on every rank with a message naming
+ * the round, before anything of the step is applied or any gradient reduced. A
+ * divergence that appears in round t is so reported by round t + @p rounds − 1 at the
+ * latest. No effect without a reduction callback. May be changed at any time.
+ * @param trainer the trainer.
+ * @param rounds the interval in rounds; 0 turns the check off (the default).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL trainer.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_agreement_interval(
+    optima_trainer *trainer, uint32_t rounds);
+
+/**
+ * @brief The agreement check's interval in rounds (0: off) (since 1.1).
+ * @param trainer the trainer.
+ * @param[out] rounds receives the interval.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_agreement_interval(
+    const optima_trainer *trainer, uint32_t *rounds);
 
 OPTIMA_EXTERN_C_END
 

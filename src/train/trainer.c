@@ -90,6 +90,7 @@ void optima_trainer_destroy(optima_trainer *t)
 {
     if (t == NULL) return;
     opt_trainer_release_frozen(t);
+    opt_reduce_release(t);
     for (size_t i = 0; i < t->pair_count; ++i) optima_loss_destroy(t->pairs[i].loss);
     optima_loss_destroy(t->prediction);
     if (t->log != NULL) fclose(t->log);

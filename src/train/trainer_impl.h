@@ -10,6 +10,7 @@
 #include "../core/context_impl.h"
 #include "projection_optimizer.h"
 #include "reward_state.h"
+#include "trainer_reduce.h"
 
 #define OPT_MAX_PAIRS OPTIMA_SCHEDULER_MAX_MODULES
 
@@ -121,6 +122,8 @@ struct optima_trainer {
     opt_round_record *history; /* ring of history_capacity records */
     opt_reward_state reward;   /* the detrended reward's trend, the gradient alignment */
     int32_t callback_code;
+    size_t step_rows;          /* the rows of the step's views, kept past compute */
+    opt_reduce_state reduce;   /* data-parallel training (trainer_reduce.c) */
 };
 
 /* The handle is named as the header names it ('trainer'), not as the sources do. */
@@ -153,6 +156,19 @@ void opt_trainer_count_step(optima_trainer *t, double reference, int ends, doubl
 void opt_alignment_reset_step(optima_trainer *t);
 optima_status opt_alignment_check_step(optima_trainer *t, const char *fn);
 double opt_alignment_of_step(const optima_trainer *t);
+/* trainer_reduce.c */
+/* With a reduction callback: check agreement when due, sum the step's statistics and the
+ * projections' gradients across ranks, and stand the sums in for the step's values
+ * (*reference becomes the global reference loss). Nothing changes on failure. */
+optima_status opt_reduce_step(optima_trainer *t, double *reference, const char *fn);
+/* Put the step's local values back after a failure that followed opt_reduce_step(). */
+void opt_reduce_undo(optima_trainer *t);
+/* The step is applied: forget the local values. */
+void opt_reduce_commit(optima_trainer *t);
+/* The gradient the projection optimizer uses: the reduced one when it was reduced. */
+const float *opt_reduce_projection_grad(const optima_trainer *t, size_t pair, size_t layer_pair,
+                                        const float *local);
+void opt_reduce_release(optima_trainer *t);
 const opt_round_record *opt_trainer_find_record(const optima_trainer *t, uint64_t round);
 void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r);
 

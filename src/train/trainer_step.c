@@ -365,6 +365,17 @@ static optima_status opt_compute_prediction(optima_trainer *t, const char *fn)
 
 /* The host promised its views only until compute returns: forget them, so that nothing
  * a later call reads can have been freed. */
+/* One row count per rank for the data-parallel weights: the logits' rows when they were
+ * given, else the first pair's. Exact when each rank holds the same share of every pair's
+ * rows (the usual even split of a global batch); docs/scaling.md says so. */
+static size_t opt_step_rows(const optima_trainer *t)
+{
+    if (t->logits_rows != 0) return t->logits_rows;
+    for (size_t p = 0; p < t->pair_count; ++p)
+        if (t->pair_rows[p] != 0) return t->pair_rows[p];
+    return 0;
+}
+
 static void opt_forget_views(optima_trainer *t)
 {
     memset(t->view_given, 0, t->plan_capacity);
@@ -401,6 +412,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
     OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
+    t->step_rows = opt_step_rows(t); /* a rank's weight when the ranks sum statistics */
     opt_forget_views(t);
     return s;
 }
@@ -511,6 +523,7 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
             size_t rows = 0, cols = 0;
             opt_ignore_status(optima_loss_projection(pair->loss, i, &param, &rows, &cols));
             opt_ignore_status(optima_loss_projection_grad(pair->loss, i, &grad, NULL, NULL));
+            grad = opt_reduce_projection_grad(t, p, i, grad);
             if (t->optimizer_kind != OPTIMA_OPTIMIZER_HOST) {
                 opt_optimizer_update(&t->optimizer, param, grad, pair->optimizer_state[i],
                                      pair->projection_size[i], pair->updates);
@@ -565,10 +578,16 @@ optima_status optima_trainer_end_step(optima_trainer *t, double task_loss, int32
                         OPTIMA_TRAINER_MAX_ABS_REFERENCE);
     opt_warn_task_loss(t, task_loss);
     int ends = 0;
-    double reward = 0.0;
-    OPT_FORWARD_IF_ERROR(opt_trainer_round_reward(t, reference, &ends, &reward, fn));
-    if (t->mode == OPTIMA_TRAINER_MODE_FULL) OPT_FORWARD_IF_ERROR(opt_update_projections(t, fn));
-    opt_trainer_count_step(t, reference, ends, reward);
+    double reward = 0.0, global = reference;
+    OPT_FORWARD_IF_ERROR(opt_reduce_step(t, &global, fn));
+    optima_status s = opt_trainer_round_reward(t, global, &ends, &reward, fn);
+    if (s == OPTIMA_OK && t->mode == OPTIMA_TRAINER_MODE_FULL) s = opt_update_projections(t, fn);
+    if (s != OPTIMA_OK) {
+        opt_reduce_undo(t);
+        return s;
+    }
+    opt_reduce_commit(t);
+    opt_trainer_count_step(t, global, ends, reward);
     t->step_state = OPT_STEP_IDLE;
     if (round_ended != NULL) *round_ended = ends;
     return OPTIMA_OK;

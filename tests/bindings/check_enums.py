@@ -41,6 +41,8 @@ BINDINGS = {
     "optima_optimizer_kind": ("trainer.py", "Optimizer", "trainer.rs", "Optimizer"),
     "optima_log_format": ("trainer.py", "LogFormat", None, None),
     "optima_trainer_mode": ("trainer.py", "TrainerMode", None, None),
+    "optima_dtype": ("trainer.py", "DType", None, None),
+    "optima_reduce_what": ("trainer.py", "Reduce", None, None),
 }
 
 

@@ -175,6 +175,10 @@ BAD(trainer_projection_callback_null, T, "'trainer'", optima_trainer_set_project
 BAD(trainer_history_zero, T, "'rounds'", optima_trainer_set_history(E.open, 0))
 BAD(trainer_round_log_format, T, "'format'", optima_trainer_set_round_log(E.open, NULL, 9))
 BAD(trainer_round_log_path, OPTIMA_EIO, "'path'", optima_trainer_set_round_log(E.open, "/nonexistent-dir/x.csv", OPTIMA_LOG_FORMAT_CSV))
+BAD(trainer_reduction_null, T, "'trainer'", optima_trainer_set_reduction(NULL, NULL, NULL))
+BAD(trainer_reduction_frozen, OPTIMA_ESTATE, "frozen", optima_trainer_set_reduction(E.frozen, NULL, NULL))
+BAD(trainer_agreement_null, T, "'trainer'", optima_trainer_set_agreement_interval(NULL, 1))
+BAD(trainer_get_agreement_null, T, "'rounds'", optima_trainer_get_agreement_interval(E.open, NULL))
 /* ---- trainer: the step API ---- */
 BAD(trainer_begin_null, T, "'trainer'", optima_trainer_begin_step(NULL, NULL))
 BAD(trainer_plan_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_plan(E.open, &o_plan, &o_size))
@@ -280,7 +284,8 @@ static const bad_call *const table[] = {
     &trainer_progress_null, &trainer_round_record_range, &trainer_round_pair_loss_range,
     &trainer_round_pair_loss_null, &trainer_save_null, &trainer_save_null_write,
     &trainer_load_null_read, &trainer_save_file_null_path, &trainer_save_file_empty_path,
-    &trainer_load_file_null, &trainer_load_file_missing,
+    &trainer_load_file_null, &trainer_load_file_missing, &trainer_reduction_null,
+    &trainer_reduction_frozen, &trainer_agreement_null, &trainer_get_agreement_null,
 };
 
 static int setup_env(void **state)

@@ -32,8 +32,8 @@ from .functional import attention_mse, cosine, kl, layer_mapping, mse
 from .loss import Loss, LossKind, Mapping, ProjectionInit, ProjectionMode
 from .model import Model
 from .scheduler import ArmSet, History, Policy, Scheduler
-from .trainer import (LayerRef, LogFormat, Optimizer, RewardKind, RewardSource, RewardTrend,
-                      RoundRecord, RunCallbacks, Side, StopRun, Trainer, TrainerMode)
+from .trainer import (DType, LayerRef, LogFormat, Optimizer, Reduce, RewardKind, RewardSource,
+                      RewardTrend, RoundRecord, RunCallbacks, Side, StopRun, Trainer, TrainerMode)
 
 #: Version string of the loaded library, e.g. "1.0.0".
 library_version = _lib.optima_version_string().decode()
@@ -42,9 +42,10 @@ library_version = _lib.optima_version_string().decode()
 __version__ = "%d.%d.%d" % _VERSION_TUPLE
 
 __all__ = [
-    "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "Error", "History",
+    "ArgumentError", "ArgumentTypeError", "ArmSet", "Context", "DType", "Error", "History",
     "LayerRef", "LogFormat", "LogLevel", "Loss", "LossKind", "Mapping", "Model",
-    "NotFoundError", "Optimizer", "OutOfMemoryError", "Policy", "ProjectionInit", "ProjectionMode", "RewardKind",
+    "NotFoundError", "Optimizer", "OutOfMemoryError", "Policy", "ProjectionInit",
+    "ProjectionMode", "Reduce", "RewardKind",
     "RewardSource", "RewardTrend", "RoundRecord", "RunCallbacks", "Scheduler", "Side", "Status",
     "StopRun", "StreamError", "Trainer", "TrainerMode", "attention_mse", "cosine", "default_context", "kl",
     "layer_mapping", "library_version", "mse", "LIBRARY_PATH", "VERSION_NUMBER",

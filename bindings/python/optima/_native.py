@@ -59,6 +59,8 @@ READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctype
 PROJECTION_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32,
                                  ctypes.c_uint32, c_float_p, c_float_p, ctypes.c_size_t,
                                  ctypes.c_size_t)
+REDUCE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32,
+                             ctypes.c_void_p, ctypes.c_size_t)
 NEXT_BATCH_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64)
 FORWARD_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, LayerRef_p,
                               ctypes.c_size_t, Tensor_p, ctypes.c_int32, Tensor_p, Tensor_p)
@@ -267,6 +269,9 @@ PROTOTYPES += _status_fns("optima_trainer_", [
     ("load", [_vp, READ_FN, _vp]),
     ("save_file", [_vp, _str]),
     ("load_file", [_vp, _str]),
+    ("set_reduction", [_vp, REDUCE_FN, _vp]),
+    ("set_agreement_interval", [_vp, _u32]),
+    ("get_agreement_interval", [_vp, _u32p]),
 ])
 
 

@@ -9,11 +9,14 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+import numpy as np
+
 from ._args import arg, path as as_path
 from ._errors import ArgumentTypeError, Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
-                      READ_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks, LayerRef_p, Tensor)
+                      READ_FN, REDUCE_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks,
+                      LayerRef_p, Tensor)
 from ._tensor import as_matrix, library_view, mask_bytes, view
 from ._typing import ArrayLike, FloatArray, ModuleRef, PathArg
 from .context import Context, default_context
@@ -72,6 +75,21 @@ class LogFormat(enum.IntEnum):
 
     CSV = 0
     JSONL = 1
+
+
+class DType(enum.IntEnum):
+    """The element type of a reduction callback's array (``optima_dtype``, since 1.1)."""
+
+    F32 = 0
+    F64 = 1
+
+
+class Reduce(enum.IntEnum):
+    """What a reduction callback sums (``optima_reduce_what``, since 1.1)."""
+
+    STEP_STATS = 0
+    PROJECTION_GRADS = 1
+    AGREEMENT = 2
 
 
 #: One hidden state a step needs (``optima_layer_ref``).
@@ -138,6 +156,7 @@ class Trainer(Handle):
                                   # until the next begin_step/end_step: a second compute
                                   # re-reads them)
         self._projection_fn = None
+        self._reduce_fn = None    # the CFUNCTYPE object must live as long as it is set
         self._pending = None      # exception raised inside a callback
 
     # ---- configuration ------------------------------------------------------------------
@@ -271,6 +290,42 @@ class Trainer(Handle):
         c_fn = PROJECTION_FN(trampoline)
         self._call("optima_trainer_set_projection_callback", c_fn, None)
         self._projection_fn = c_fn
+
+    def set_reduction(self, fn: Optional[Callable[["Reduce", np.ndarray], None]]) -> None:
+        """Train data-parallel: ``fn(what, array)`` sums ``array`` in place across the
+        ranks (since 1.1; before the configuration freezes).
+
+        ``what`` is a :class:`Reduce`; ``array`` a writable 1-D NumPy view (float32 or
+        float64) of the trainer's buffer, valid during the call only. With
+        torch.distributed: ``t = torch.from_numpy(array); dist.all_reduce(t)``. Each rank
+        hands its own rows and its mean task loss; the trainer weighs them by rows. An
+        exception stops end_step(), which re-raises it; nothing of the step is applied.
+        None returns to a single process.
+        """
+        if fn is None:
+            self._call("optima_trainer_set_reduction", REDUCE_FN(), None)
+            self._reduce_fn = None
+            return
+        types = {DType.F32: ctypes.c_float, DType.F64: ctypes.c_double}
+
+        def trampoline(_user, what, dtype, data, count):
+            def body():
+                ptr = ctypes.cast(data, ctypes.POINTER(types[dtype]))
+                fn(Reduce(what), np.ctypeslib.as_array(ptr, shape=(count,)))
+            return self._guard(body)
+
+        c_fn = REDUCE_FN(trampoline)
+        self._call("optima_trainer_set_reduction", c_fn, None)
+        self._reduce_fn = c_fn
+
+    @property
+    def agreement_interval(self) -> int:
+        """Rounds between the ranks' agreement checks (0: off, the default; since 1.1)."""
+        return self._get("optima_trainer_get_agreement_interval", ctypes.c_uint32)
+
+    @agreement_interval.setter
+    def agreement_interval(self, rounds: int) -> None:
+        self._call("optima_trainer_set_agreement_interval", arg("rounds", rounds))
 
     def set_history(self, rounds: int) -> None:
         """Keep the records of the last ``rounds`` rounds (default 1024)."""

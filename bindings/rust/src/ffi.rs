@@ -100,6 +100,15 @@ pub const OPTIMA_REWARD_SOURCE_ALIGNMENT: i32 = 2;
 pub const OPTIMA_TRAINER_MODE_FULL: i32 = 0;
 pub const OPTIMA_TRAINER_MODE_SCHEDULE_ONLY: i32 = 1;
 
+// enum optima_dtype
+pub const OPTIMA_DTYPE_F32: i32 = 0;
+pub const OPTIMA_DTYPE_F64: i32 = 1;
+
+// enum optima_reduce_what
+pub const OPTIMA_REDUCE_STEP_STATS: i32 = 0;
+pub const OPTIMA_REDUCE_PROJECTION_GRADS: i32 = 1;
+pub const OPTIMA_REDUCE_AGREEMENT: i32 = 2;
+
 // enum optima_optimizer_kind
 pub const OPTIMA_OPTIMIZER_SGD: i32 = 0;
 pub const OPTIMA_OPTIMIZER_ADAMW: i32 = 1;

@@ -59,7 +59,7 @@ static const demo_distill_settings settings = {1.0, 2.0, 1.0, 3, 1e-3};
 static demo_distiller *distiller(fixture *f, int32_t policy, int layerwise, uint32_t module)
 {
     const demo_distill_choice c = {policy, layerwise, module, 7, 1, f->log, NULL,
-                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0, NULL};
     demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                               sizeof f->err);
     assert_non_null(d);
@@ -107,7 +107,7 @@ static int watch_hook(void *user, demo_distill_step *st)
 static void train_hooked(fixture *f, demo_distill_fn hook, void *user, size_t steps,
                          int task_grads)
 {
-    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, task_grads};
+    const demo_train_config c = {steps, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, task_grads, NULL};
     demo_train_result res;
     assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx, hook, user,
                                 NULL, NULL, &res, f->err, sizeof f->err), 0);
@@ -290,7 +290,7 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     demo_distill_settings bad = settings;
     bad.temperature = 0.0;
     const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, NULL,
-                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0, NULL};
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_temperature"));
     assert_non_null(strstr(f->err, "'temperature'"));
@@ -299,7 +299,7 @@ static void bad_settings_are_refused_with_the_librarys_message(void **state)
     assert_null(demo_distiller_create(f->teacher, f->student, &bad, &c, f->err, sizeof f->err));
     assert_non_null(strstr(f->err, "optima_trainer_set_round_length"));
     const demo_distill_choice fixed = {OPTIMA_POLICY_FIXED, 1, DEMO_MODULES, 7, 1, NULL, NULL,
-                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0, NULL};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &fixed, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "optima_scheduler_set_fixed_arm"));
@@ -421,11 +421,11 @@ static void the_evaluation_reward_is_the_task_loss_on_the_fixed_batch_after_each
     eval_fixture e;
     eval_setup(f, &e);
     const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, f->log, &e.eval,
-                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0, NULL};
     eval_watch w = {NULL, f, &e, 0, {0}};
     w.d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err, sizeof f->err);
     assert_non_null(w.d);
-    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
+    const demo_train_config tc = {30, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0, NULL};
     demo_train_result res;
     assert_int_equal(demo_train(f->student, f->teacher, &f->train, &tc, &f->ctx, eval_watch_hook,
                                 &w, NULL, NULL, &res, f->err, sizeof f->err), 0);
@@ -463,7 +463,7 @@ static void the_evaluation_reward_leaves_all_training_bit_identical(void **state
     demo_model *const first = f->student;
     f->student = again;
     const demo_distill_choice c = {OPTIMA_POLICY_ALL, 1, 0, 7, 1, NULL, &e.eval,
-                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0, NULL};
     watch b = {demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                      sizeof f->err), 0, {0}, {0}, 0, {0}};
     assert_non_null(b.d);
@@ -489,7 +489,7 @@ static void an_empty_evaluation_set_is_refused(void **state)
     eval_setup(f, &e);
     e.eval.count = 0;
     const demo_distill_choice c = {OPTIMA_POLICY_OPTIMA, 1, 0, 7, 1, NULL, &e.eval,
-                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0};
+                                   OPTIMA_REWARD_RELATIVE, 0, 0, 0, NULL};
     assert_null(demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                       sizeof f->err));
     assert_non_null(strstr(f->err, "empty evaluation set"));
@@ -499,7 +499,7 @@ static void an_empty_evaluation_set_is_refused(void **state)
 static demo_distiller *aligned_distiller(fixture *f, int32_t policy)
 {
     const demo_distill_choice c = {policy, 1, 0, 7, 1, f->log, NULL, OPTIMA_REWARD_ABSOLUTE, 1,
-                                   0, 0};
+                                   0, 0, NULL};
     demo_distiller *d = demo_distiller_create(f->teacher, f->student, &settings, &c, f->err,
                                               sizeof f->err);
     assert_non_null(d);
@@ -581,7 +581,7 @@ static void the_alignment_reward_needs_the_task_gradients(void **state)
 {
     fixture *f = *state;
     demo_distiller *d = aligned_distiller(f, OPTIMA_POLICY_ALL);
-    const demo_train_config c = {3, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
+    const demo_train_config c = {3, BATCH, 3e-3f, 0.1f, 0.01f, 5, 0, 0, NULL};
     demo_train_result res;
     assert_int_equal(demo_train(f->student, f->teacher, &f->train, &c, &f->ctx,
                                 demo_distiller_hook, d, NULL, NULL, &res, f->err,

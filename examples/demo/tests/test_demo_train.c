@@ -44,7 +44,7 @@ static int teardown(void **state)
 
 static demo_train_config recipe(size_t steps)
 {
-    const demo_train_config c = {steps, 32, 3e-3f, 0.1f, 0.01f, 5, 0, 0};
+    const demo_train_config c = {steps, 32, 3e-3f, 0.1f, 0.01f, 5, 0, 0, NULL};
     return c;
 }
 

@@ -12,7 +12,8 @@ set -eu
 cd "$(dirname "$0")/.."
 . ./cmake/debian-deps.sh
 . ./examples/common/blis-choice.sh
-optima_choose_blis
+# valgrind cannot run AVX-512: under it, BLIS gets an AVX2 configuration
+if [ "${1:-}" = --valgrind ]; then optima_choose_blis --no-avx512; else optima_choose_blis; fi
 # shellcheck disable=SC2086
 optima_install_debian_deps $OPTIMA_BUILD_PACKAGES
 

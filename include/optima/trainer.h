@@ -362,6 +362,17 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_pair_weight(optima_
                                                                          double weight);
 
 /**
+ * @brief Read the weight w_m of pair @p pair (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param[out] weight receives w_m, as set with optima_trainer_set_pair_weight() (default 1).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range. Failures are recorded in the thread's message only.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_pair_weight(
+    const optima_trainer *trainer, size_t pair, double *weight);
+
+/**
  * @brief Set α_pred, the weight of the prediction-layer KL. Default 1 when both models
  *        declare logits, else 0.
  * @param trainer the trainer.
@@ -390,6 +401,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_alpha_pred(
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_temperature(optima_trainer *trainer,
                                                                          double temperature);
+
+/**
+ * @brief Read the KL temperature T (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] temperature receives T (default 1; 1 when the models declare no logits).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_temperature(
+    const optima_trainer *trainer, double *temperature);
 
 /**
  * @brief Set α_layer, the weight of the layer term. Default 1.
@@ -441,6 +461,18 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_round_length(
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_policy(optima_trainer *trainer,
                                                                     int32_t policy,
                                                                     uint64_t seed);
+
+/**
+ * @brief Read the scheduler's policy and seed as set with optima_trainer_set_policy()
+ *        (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] policy receives one of ::optima_policy.
+ * @param[out] seed receives the seed.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_policy(const optima_trainer *trainer,
+                                                                    int32_t *policy,
+                                                                    uint64_t *seed);
 
 /**
  * @brief The trainer's scheduler, to set its arm set and hyperparameters (before the
@@ -502,6 +534,17 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_mode(const optima_t
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reward(optima_trainer *trainer,
                                                                     int32_t kind,
                                                                     int32_t source);
+
+/**
+ * @brief Read how rewards are computed (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] kind receives one of ::optima_reward_kind.
+ * @param[out] source receives one of ::optima_reward_source.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_reward(const optima_trainer *trainer,
+                                                                    int32_t *kind,
+                                                                    int32_t *source);
 
 /**
  * @brief Choose the trend model of ::OPTIMA_REWARD_DETRENDED (since 1.1). Default

@@ -322,6 +322,18 @@ optima_status optima_trainer_set_pair_weight(optima_trainer *t, size_t pair, dou
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_pair_weight(const optima_trainer *t, size_t pair, double *weight)
+{
+    static const char fn[] = "optima_trainer_get_pair_weight";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, weight);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
+                        t->pair_count);
+    *weight = t->pairs[pair].weight;
+    return OPTIMA_OK;
+}
+
 /* ---- settings ----------------------------------------------------------------------------- */
 
 optima_status optima_trainer_set_alpha_pred(optima_trainer *t, double alpha)
@@ -355,6 +367,19 @@ optima_status optima_trainer_set_temperature(optima_trainer *t, double temperatu
     const optima_status s = optima_loss_set_temperature(t->prediction, temperature);
     if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
     return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_temperature(const optima_trainer *t, double *temperature)
+{
+    static const char fn[] = "optima_trainer_get_temperature";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, temperature);
+    /* Without logits there is no KL; its temperature reads as the default. */
+    if (t->prediction == NULL) {
+        *temperature = 1.0;
+        return OPTIMA_OK;
+    }
+    return optima_loss_get_temperature(t->prediction, temperature);
 }
 
 optima_status optima_trainer_set_alpha_layer(optima_trainer *t, double alpha)
@@ -410,6 +435,17 @@ optima_status optima_trainer_set_policy(optima_trainer *t, int32_t policy, uint6
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_policy(const optima_trainer *t, int32_t *policy, uint64_t *seed)
+{
+    static const char fn[] = "optima_trainer_get_policy";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, policy);
+    OPT_CHECK_NOT_NULL(NULL, fn, seed);
+    *policy = t->policy;
+    *seed = t->seed;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_get_scheduler(optima_trainer *t, optima_scheduler **scheduler)
 {
     static const char fn[] = "optima_trainer_get_scheduler";
@@ -436,6 +472,17 @@ optima_status optima_trainer_set_reward(optima_trainer *t, int32_t kind, int32_t
     OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));
     t->reward_kind = kind;
     t->reward_source = source;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_reward(const optima_trainer *t, int32_t *kind, int32_t *source)
+{
+    static const char fn[] = "optima_trainer_get_reward";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, kind);
+    OPT_CHECK_NOT_NULL(NULL, fn, source);
+    *kind = t->reward_kind;
+    *source = t->reward_source;
     return OPTIMA_OK;
 }
 

@@ -44,6 +44,7 @@ static optima_scheduler *o_sched;
 static optima_trainer *o_trainer;
 static size_t o_size;
 static uint32_t o_u32;
+static int32_t o_i32;
 static double o_f64;
 static float *o_fp;
 static const float *o_cfp;
@@ -179,6 +180,11 @@ BAD(trainer_reduction_null, T, "'trainer'", optima_trainer_set_reduction(NULL, N
 BAD(trainer_reduction_frozen, OPTIMA_ESTATE, "frozen", optima_trainer_set_reduction(E.frozen, NULL, NULL))
 BAD(trainer_agreement_null, T, "'trainer'", optima_trainer_set_agreement_interval(NULL, 1))
 BAD(trainer_get_agreement_null, T, "'rounds'", optima_trainer_get_agreement_interval(E.open, NULL))
+BAD(trainer_get_pair_weight_range, OPTIMA_ENOTFOUND, "'pair'", optima_trainer_get_pair_weight(E.frozen, 9, &o_f64))
+BAD(trainer_get_pair_weight_null, T, "'weight'", optima_trainer_get_pair_weight(E.open, 0, NULL))
+BAD(trainer_get_temperature_null, T, "'temperature'", optima_trainer_get_temperature(E.frozen, NULL))
+BAD(trainer_get_policy_null, T, "'seed'", optima_trainer_get_policy(E.open, &o_i32, NULL))
+BAD(trainer_get_reward_null, T, "'kind'", optima_trainer_get_reward(E.frozen, NULL, &o_i32))
 /* ---- trainer: the step API ---- */
 BAD(trainer_begin_null, T, "'trainer'", optima_trainer_begin_step(NULL, NULL))
 BAD(trainer_plan_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_plan(E.open, &o_plan, &o_size))
@@ -286,6 +292,8 @@ static const bad_call *const table[] = {
     &trainer_load_null_read, &trainer_save_file_null_path, &trainer_save_file_empty_path,
     &trainer_load_file_null, &trainer_load_file_missing, &trainer_reduction_null,
     &trainer_reduction_frozen, &trainer_agreement_null, &trainer_get_agreement_null,
+    &trainer_get_pair_weight_range, &trainer_get_pair_weight_null, &trainer_get_temperature_null,
+    &trainer_get_policy_null, &trainer_get_reward_null,
 };
 
 static int setup_env(void **state)

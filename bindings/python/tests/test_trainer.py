@@ -97,6 +97,25 @@ class StepApiTest(unittest.TestCase):
         self.assertEqual(cm.exception.status, optima.Status.EINVAL)
         self.assertIn("'window'", str(cm.exception))
 
+    def test_settings_read_back(self):
+        t = make_trainer(self.host, self.ctx)
+        self.assertEqual(t.policy, (optima.Policy.OPTIMA, 3))
+        self.assertEqual(t.reward, (optima.RewardKind.RELATIVE, optima.RewardSource.TRAINING))
+        self.assertEqual(t.temperature, 1.0)
+        self.assertEqual(t.pair_weight(1), 1.0)
+        t.set_policy(optima.Policy.UCB1, 11)
+        t.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.EVALUATION)
+        t.set_temperature(3.0)
+        t.set_pair_weight(1, 0.5)
+        self.assertEqual(t.policy, (optima.Policy.UCB1, 11))
+        self.assertEqual(t.reward, (optima.RewardKind.ABSOLUTE, optima.RewardSource.EVALUATION))
+        self.assertEqual(t.temperature, 3.0)
+        self.assertEqual(t.pair_weight(1), 0.5)
+        with self.assertRaises(optima.Error) as cm:
+            t.pair_weight(99)
+        self.assertEqual(cm.exception.status, optima.Status.ENOTFOUND)
+        self.assertIn("'pair'", str(cm.exception))
+
     def test_missing_view_and_wrong_width_raise_with_messages(self):
         t = make_trainer(self.host, self.ctx)
         t.begin_step()

@@ -590,6 +590,19 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer(optima_tr
                                                                        double learning_rate);
 
 /**
+ * @brief Read the projection optimizer and its learning rate (since 1.1). Before and after
+ *        freezing.
+ * @param trainer the trainer.
+ * @param[out] kind receives one of ::optima_optimizer_kind.
+ * @param[out] learning_rate receives the built-in optimizers' learning rate as stored, in
+ *             float32 (1e-3 reads as 0.0010000000474974513); after choosing
+ *             ::OPTIMA_OPTIMIZER_HOST, the rate of the last built-in choice.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_optimizer(
+    const optima_trainer *trainer, int32_t *kind, double *learning_rate);
+
+/**
  * @brief Set the built-in optimizers' hyperparameters. Before freezing.
  * @param trainer the trainer.
  * @param momentum SGD momentum μ, in [0, 1).
@@ -601,6 +614,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer(optima_tr
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer_params(
     optima_trainer *trainer, double momentum, double beta1, double beta2, double weight_decay);
+
+/**
+ * @brief Read the built-in optimizers' hyperparameters (since 1.1), as stored, in float32.
+ *        Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] momentum receives the SGD momentum μ (default 0.9).
+ * @param[out] beta1 receives AdamW's β1 (default 0.9).
+ * @param[out] beta2 receives AdamW's β2 (default 0.999).
+ * @param[out] weight_decay receives λ (default 0.01).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming the NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_optimizer_params(
+    const optima_trainer *trainer, double *momentum, double *beta1, double *beta2,
+    double *weight_decay);
 
 /**
  * @brief Set the host's projection optimizer, used with ::OPTIMA_OPTIMIZER_HOST.
@@ -621,6 +648,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_projection_callback
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_history(optima_trainer *trainer,
                                                                      uint32_t rounds);
+
+/**
+ * @brief Read how many rounds' records are kept (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] rounds receives the count (default 1024).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_history(const optima_trainer *trainer,
+                                                                     uint32_t *rounds);
 
 /**
  * @brief Append every finished round to a log file (created, or appended to if it

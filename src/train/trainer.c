@@ -507,6 +507,18 @@ optima_status optima_trainer_set_optimizer(optima_trainer *t, int32_t kind, doub
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_optimizer(const optima_trainer *t, int32_t *kind,
+                                           double *learning_rate)
+{
+    static const char fn[] = "optima_trainer_get_optimizer";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, kind);
+    OPT_CHECK_NOT_NULL(NULL, fn, learning_rate);
+    *kind = t->optimizer_kind;
+    *learning_rate = t->optimizer.learning_rate;
+    return OPTIMA_OK;
+}
+
 static int opt_is_unit_fraction(double x)
 {
     return isfinite(x) && x >= 0.0 && x < 1.0;
@@ -535,6 +547,23 @@ optima_status optima_trainer_set_optimizer_params(optima_trainer *t, double mome
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_optimizer_params(const optima_trainer *t, double *momentum,
+                                                  double *beta1, double *beta2,
+                                                  double *weight_decay)
+{
+    static const char fn[] = "optima_trainer_get_optimizer_params";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, momentum);
+    OPT_CHECK_NOT_NULL(NULL, fn, beta1);
+    OPT_CHECK_NOT_NULL(NULL, fn, beta2);
+    OPT_CHECK_NOT_NULL(NULL, fn, weight_decay);
+    *momentum = t->optimizer.momentum;
+    *beta1 = t->optimizer.beta1;
+    *beta2 = t->optimizer.beta2;
+    *weight_decay = t->optimizer.weight_decay;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_set_projection_callback(optima_trainer *t, optima_projection_fn fn_,
                                                      void *user)
 {
@@ -553,6 +582,15 @@ optima_status optima_trainer_set_history(optima_trainer *t, uint32_t rounds)
                         (unsigned)rounds);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));
     t->history_capacity = rounds;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_history(const optima_trainer *t, uint32_t *rounds)
+{
+    static const char fn[] = "optima_trainer_get_history";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, rounds);
+    *rounds = t->history_capacity;
     return OPTIMA_OK;
 }
 

@@ -185,6 +185,9 @@ BAD(trainer_get_pair_weight_null, T, "'weight'", optima_trainer_get_pair_weight(
 BAD(trainer_get_temperature_null, T, "'temperature'", optima_trainer_get_temperature(E.frozen, NULL))
 BAD(trainer_get_policy_null, T, "'seed'", optima_trainer_get_policy(E.open, &o_i32, NULL))
 BAD(trainer_get_reward_null, T, "'kind'", optima_trainer_get_reward(E.frozen, NULL, &o_i32))
+BAD(trainer_get_optimizer_null, T, "'learning_rate'", optima_trainer_get_optimizer(E.open, &o_i32, NULL))
+BAD(trainer_get_optimizer_params_null, T, "'beta2'", optima_trainer_get_optimizer_params(E.frozen, &o_f64, &o_f64, NULL, &o_f64))
+BAD(trainer_get_history_null, T, "'rounds'", optima_trainer_get_history(E.frozen, NULL))
 /* ---- trainer: the step API ---- */
 BAD(trainer_begin_null, T, "'trainer'", optima_trainer_begin_step(NULL, NULL))
 BAD(trainer_plan_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_plan(E.open, &o_plan, &o_size))
@@ -293,7 +296,8 @@ static const bad_call *const table[] = {
     &trainer_load_file_null, &trainer_load_file_missing, &trainer_reduction_null,
     &trainer_reduction_frozen, &trainer_agreement_null, &trainer_get_agreement_null,
     &trainer_get_pair_weight_range, &trainer_get_pair_weight_null, &trainer_get_temperature_null,
-    &trainer_get_policy_null, &trainer_get_reward_null,
+    &trainer_get_policy_null, &trainer_get_reward_null, &trainer_get_optimizer_null,
+    &trainer_get_optimizer_params_null, &trainer_get_history_null,
 };
 
 static int setup_env(void **state)

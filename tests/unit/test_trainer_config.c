@@ -259,6 +259,51 @@ static void getters_read_back_settings(void **state)
     optima_trainer_destroy(t);
 }
 
+/* The optimizer's settings and the history length read back as stored (float32 for the
+ * optimizer's values), before and after freezing. */
+static void optimizer_and_history_getters_read_back(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    int32_t kind = -1;
+    double rate = 0, mu = -1, b1 = -1, b2 = -1, wd = -1;
+    uint32_t rounds = 0;
+    assert_int_equal(optima_trainer_get_optimizer(t, &kind, &rate), OPTIMA_OK);
+    assert_int_equal(kind, OPTIMA_OPTIMIZER_ADAMW);
+    assert_true(rate == (double)1e-3f);
+    assert_int_equal(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, &wd), OPTIMA_OK);
+    assert_true(mu == (double)0.9f && b1 == (double)0.9f && b2 == (double)0.999f && wd == (double)0.01f);
+    assert_int_equal(optima_trainer_get_history(t, &rounds), OPTIMA_OK);
+    assert_int_equal(rounds, 1024);
+
+    assert_int_equal(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, 0.25), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_optimizer_params(t, 0.5, 0.75, 0.875, 0.125), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_history(t, 17), OPTIMA_OK);
+    for (int frozen = 0; frozen < 2; ++frozen) {
+        assert_int_equal(optima_trainer_get_optimizer(t, &kind, &rate), OPTIMA_OK);
+        assert_int_equal(kind, OPTIMA_OPTIMIZER_SGD);
+        assert_true(rate == 0.25);
+        assert_int_equal(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, &wd), OPTIMA_OK);
+        assert_true(mu == 0.5 && b1 == 0.75 && b2 == 0.875 && wd == 0.125);
+        assert_int_equal(optima_trainer_get_history(t, &rounds), OPTIMA_OK);
+        assert_int_equal(rounds, 17);
+        assert_string_equal(optima_trainer_last_error(t), "");
+        assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK); /* freezes */
+    }
+
+    assert_fails_naming(optima_trainer_get_optimizer(NULL, &kind, &rate), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_optimizer(t, NULL, &rate), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(optima_trainer_get_optimizer(t, &kind, NULL), OPTIMA_EINVAL, "'learning_rate'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(NULL, &mu, &b1, &b2, &wd), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, NULL, &b1, &b2, &wd), OPTIMA_EINVAL, "'momentum'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, NULL, &b2, &wd), OPTIMA_EINVAL, "'beta1'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, &b1, NULL, &wd), OPTIMA_EINVAL, "'beta2'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, NULL), OPTIMA_EINVAL, "'weight_decay'");
+    assert_fails_naming(optima_trainer_get_history(NULL, &rounds), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_history(t, NULL), OPTIMA_EINVAL, "'rounds'");
+    optima_trainer_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_allocation_failure_is_reported_and_leaks_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(round_logs_get_one_line_per_round, setup, teardown),
         cmocka_unit_test_setup_teardown(getters_read_back_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(optimizer_and_history_getters_read_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

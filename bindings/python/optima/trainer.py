@@ -289,6 +289,20 @@ class Trainer(Handle):
         self._call("optima_trainer_set_optimizer_params", arg("momentum", momentum),
                    arg("beta1", beta1), arg("beta2", beta2), arg("weight_decay", weight_decay))
 
+    @property
+    def optimizer_params(self) -> Tuple[float, float, float, float]:
+        """(momentum, beta1, beta2, weight_decay) as stored (float32 values)."""
+        out = [ctypes.c_double() for _ in range(4)]
+        self._call("optima_trainer_get_optimizer_params", *[ctypes.byref(o) for o in out])
+        return out[0].value, out[1].value, out[2].value, out[3].value
+
+    @property
+    def optimizer(self) -> Tuple[Optimizer, float]:
+        """(Optimizer, learning rate); the rate as stored (a float32 value)."""
+        kind, rate = ctypes.c_int32(), ctypes.c_double()
+        self._call("optima_trainer_get_optimizer", ctypes.byref(kind), ctypes.byref(rate))
+        return Optimizer(kind.value), rate.value
+
     def set_projection_callback(
             self, fn: Optional[Callable[[int, int, FloatArray, FloatArray], None]]) -> None:
         """Train projections with ``fn(pair, layer_pair, param, grad)`` (Optimizer.HOST).
@@ -353,6 +367,11 @@ class Trainer(Handle):
     def set_history(self, rounds: int) -> None:
         """Keep the records of the last ``rounds`` rounds (default 1024)."""
         self._call("optima_trainer_set_history", arg("rounds", rounds))
+
+    @property
+    def history(self) -> int:
+        """How many rounds' records are kept, as set with :meth:`set_history`."""
+        return self._get("optima_trainer_get_history", ctypes.c_uint32)
 
     def set_round_log(self, path: Optional[PathArg], fmt: LogFormat = LogFormat.CSV) -> None:
         """Append every finished round to ``path`` (None stops logging)."""

@@ -102,6 +102,10 @@ BAD(loss_set_temperature_zero, T, "'temperature'", optima_loss_set_temperature(E
 BAD(loss_set_mapping_table, OPTIMA_ESHAPE, "'table_length'", optima_loss_set_mapping(E.loss, OPTIMA_MAPPING_EXPLICIT, (const size_t *)o_buf, 5))
 BAD(loss_projection_mode, T, "'mode'", optima_loss_set_projection_mode(E.loss, 99))
 BAD(loss_init_projections, T, "'init'", optima_loss_init_projections(E.loss, 99, 0))
+BAD(loss_get_layer_weight_range, OPTIMA_ENOTFOUND, "'pair'", optima_loss_get_layer_weight(E.loss, 7, &o_f64))
+BAD(loss_get_layer_weight_null, T, "'weight'", optima_loss_get_layer_weight(E.loss, 0, NULL))
+BAD(loss_get_mapping_null, T, "'style'", optima_loss_get_mapping(E.loss, NULL))
+BAD(loss_get_projection_mode_null, T, "'mode'", optima_loss_get_projection_mode(E.loss, NULL))
 BAD(loss_pair_count_null, T, "'count'", optima_loss_pair_count(E.loss, NULL))
 BAD(loss_pair_range, OPTIMA_ENOTFOUND, "'pair'", optima_loss_pair(E.loss, 7, NULL, NULL, NULL, NULL))
 BAD(loss_projection_range, OPTIMA_ENOTFOUND, "'pair'", optima_loss_projection(E.loss, 7, &o_fp, NULL, NULL))
@@ -298,6 +302,8 @@ static const bad_call *const table[] = {
     &trainer_get_pair_weight_range, &trainer_get_pair_weight_null, &trainer_get_temperature_null,
     &trainer_get_policy_null, &trainer_get_reward_null, &trainer_get_optimizer_null,
     &trainer_get_optimizer_params_null, &trainer_get_history_null,
+    &loss_get_layer_weight_range, &loss_get_layer_weight_null, &loss_get_mapping_null,
+    &loss_get_projection_mode_null,
 };
 
 static int setup_env(void **state)

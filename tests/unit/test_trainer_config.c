@@ -241,6 +241,16 @@ static void getters_read_back_settings(void **state)
         assert_int_equal(kind, OPTIMA_REWARD_ABSOLUTE);
         assert_int_equal(source, OPTIMA_REWARD_SOURCE_EVALUATION);
         assert_string_equal(optima_trainer_last_error(t), "");
+        optima_loss *loss = NULL; /* its settings read also once it is locked */
+        int32_t style = 0, mode = 0;
+        double layer_weight = 0;
+        assert_int_equal(optima_trainer_pair_loss(t, 0, &loss), OPTIMA_OK);
+        assert_int_equal(optima_loss_get_mapping(loss, &style), OPTIMA_OK);
+        assert_int_equal(style, OPTIMA_MAPPING_UNIFORM);
+        assert_int_equal(optima_loss_get_projection_mode(loss, &mode), OPTIMA_OK);
+        assert_int_equal(mode, OPTIMA_PROJECTION_WHEN_NEEDED);
+        assert_int_equal(optima_loss_get_layer_weight(loss, 0, &layer_weight), OPTIMA_OK);
+        assert_true(layer_weight == 1.0);
         optima_scheduler *s = NULL;
         assert_int_equal(optima_trainer_get_scheduler(t, &s), OPTIMA_OK); /* freezes */
     }

@@ -129,6 +129,8 @@ BAD(sched_create_policy, T, "'policy'", optima_scheduler_create(E.ctx, 3, 99, 0,
 BAD(sched_create_null_out, T, "'out'", optima_scheduler_create(E.ctx, 3, OPTIMA_POLICY_OPTIMA, 0, NULL))
 BAD(sched_arm_set, T, "'arm_set'", optima_scheduler_set_arm_set(E.sched, 99))
 BAD(sched_arm_masks_null, T, "'masks'", optima_scheduler_set_arm_masks(E.sched, NULL, 2))
+BAD(sched_get_arm_masks_small, T, "'capacity'", optima_scheduler_get_arm_masks(E.sched, &o_u32, 1, &o_u32))
+BAD(sched_get_arm_masks_null, T, "'count'", optima_scheduler_get_arm_masks(E.sched, NULL, 0, NULL))
 BAD(sched_window_zero, T, "'window'", optima_scheduler_set_window(E.sched, 0))
 BAD(sched_history, T, "'history'", optima_scheduler_set_history(E.sched, 99))
 BAD(sched_discount, T, "'gamma'", optima_scheduler_set_discount(E.sched, 1.5))
@@ -303,7 +305,7 @@ static const bad_call *const table[] = {
     &trainer_get_policy_null, &trainer_get_reward_null, &trainer_get_optimizer_null,
     &trainer_get_optimizer_params_null, &trainer_get_history_null,
     &loss_get_layer_weight_range, &loss_get_layer_weight_null, &loss_get_mapping_null,
-    &loss_get_projection_mode_null,
+    &loss_get_projection_mode_null, &sched_get_arm_masks_small, &sched_get_arm_masks_null,
 };
 
 static int setup_env(void **state)

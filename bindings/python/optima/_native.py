@@ -181,6 +181,7 @@ PROTOTYPES += _status_fns("optima_scheduler_", [
     ("set_arm_set", [_vp, _i32]),
     ("set_arm_masks", [_vp, _u32p, _u32]),
     ("get_arm_set", [_vp, _i32p]),
+    ("get_arm_masks", [_vp, _u32p, _u32, _u32p]),
     ("set_module_names", [_vp, _p(_str), _i32]),
     ("set_window", [_vp, _u32]),
     ("get_window", [_vp, _u32p]),

@@ -143,6 +143,19 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_layer_weight(optima_lo
                                                                        double weight);
 
 /**
+ * @brief Read the weight w_p of pair @p pair (since 1.1). Also on a loss owned by a
+ *        frozen trainer.
+ * @param loss the loss.
+ * @param pair a pair index, below optima_loss_pair_count().
+ * @param[out] weight receives w_p (1 unless set since the last mapping change).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range. Failures are recorded in the thread's message only.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_layer_weight(const optima_loss *loss,
+                                                                       size_t pair,
+                                                                       double *weight);
+
+/**
  * @brief Set the temperature of a KL loss. Default 1.
  * @param loss a loss made by optima_loss_create_prediction().
  * @param temperature finite, in [::OPTIMA_TEMPERATURE_MIN, ::OPTIMA_TEMPERATURE_MAX].
@@ -184,6 +197,18 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_mapping(optima_loss *l
                                                                   size_t table_length);
 
 /**
+ * @brief Read the style of the layer mapping (since 1.1); the table itself reads pair by
+ *        pair through optima_loss_pair(). Also on a loss owned by a frozen trainer.
+ * @param loss a layerwise loss.
+ * @param[out] style receives one of ::optima_mapping_style (default
+ *             ::OPTIMA_MAPPING_UNIFORM). optima_loss_set_projection_mode() keeps it.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` for a KL loss.
+ *         Failures are recorded in the thread's message only.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_mapping(const optima_loss *loss,
+                                                                  int32_t *style);
+
+/**
  * @brief Choose which pairs get a projection. Default ::OPTIMA_PROJECTION_WHEN_NEEDED.
  *        Projections are rebuilt as by optima_loss_set_mapping().
  * @param loss a layerwise loss.
@@ -194,6 +219,18 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_mapping(optima_loss *l
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_projection_mode(optima_loss *loss,
                                                                           int32_t mode);
+
+/**
+ * @brief Read which pairs get a projection (since 1.1). Also on a loss owned by a frozen
+ *        trainer.
+ * @param loss a layerwise loss.
+ * @param[out] mode receives one of ::optima_projection_mode (default
+ *             ::OPTIMA_PROJECTION_WHEN_NEEDED).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` for a KL loss.
+ *         Failures are recorded in the thread's message only.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_projection_mode(
+    const optima_loss *loss, int32_t *mode);
 
 /**
  * @brief Re-initialise every projection of the loss.

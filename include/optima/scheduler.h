@@ -170,6 +170,21 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_arm_set(const opt
                                                                        int32_t *arm_set);
 
 /**
+ * @brief The module masks of all arms, in arm order, whatever the arm set (since 1.1).
+ *        Any time.
+ *
+ * Call with @p masks NULL and @p capacity 0 to learn the count.
+ * @param s the scheduler.
+ * @param[out] masks receives one mask per arm; may be NULL when @p capacity is 0.
+ * @param capacity entries at @p masks.
+ * @param[out] count receives |A|, also when @p capacity is 0 or too small.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` (NULL, or @p capacity non-zero but below |A|: then
+ *         @p masks is untouched).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_arm_masks(
+    const optima_scheduler *s, uint32_t *masks, uint32_t capacity, uint32_t *count);
+
+/**
  * @brief Name the modules, so that arms print as e.g. `vision+fusion`. Any time.
  *
  * Without names, module m prints as `m<m>` (arm mask 5 is `m0+m2`).

@@ -362,6 +362,17 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_pair_weight(optima_
                                                                          double weight);
 
 /**
+ * @brief Read the weight w_m of pair @p pair (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param[out] weight receives w_m, as set with optima_trainer_set_pair_weight() (default 1).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range. Failures are recorded in the thread's message only.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_pair_weight(
+    const optima_trainer *trainer, size_t pair, double *weight);
+
+/**
  * @brief Set α_pred, the weight of the prediction-layer KL. Default 1 when both models
  *        declare logits, else 0.
  * @param trainer the trainer.
@@ -390,6 +401,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_alpha_pred(
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_temperature(optima_trainer *trainer,
                                                                          double temperature);
+
+/**
+ * @brief Read the KL temperature T (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] temperature receives T (default 1; 1 when the models declare no logits).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_temperature(
+    const optima_trainer *trainer, double *temperature);
 
 /**
  * @brief Set α_layer, the weight of the layer term. Default 1.
@@ -441,6 +461,18 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_round_length(
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_policy(optima_trainer *trainer,
                                                                     int32_t policy,
                                                                     uint64_t seed);
+
+/**
+ * @brief Read the scheduler's policy and seed as set with optima_trainer_set_policy()
+ *        (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] policy receives one of ::optima_policy.
+ * @param[out] seed receives the seed.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_policy(const optima_trainer *trainer,
+                                                                    int32_t *policy,
+                                                                    uint64_t *seed);
 
 /**
  * @brief The trainer's scheduler, to set its arm set and hyperparameters (before the
@@ -504,6 +536,17 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reward(optima_train
                                                                     int32_t source);
 
 /**
+ * @brief Read how rewards are computed (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] kind receives one of ::optima_reward_kind.
+ * @param[out] source receives one of ::optima_reward_source.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_reward(const optima_trainer *trainer,
+                                                                    int32_t *kind,
+                                                                    int32_t *source);
+
+/**
  * @brief Choose the trend model of ::OPTIMA_REWARD_DETRENDED (since 1.1). Default
  *        ::OPTIMA_REWARD_TREND_MEAN over 8 rounds. Before freezing.
  *
@@ -547,6 +590,19 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer(optima_tr
                                                                        double learning_rate);
 
 /**
+ * @brief Read the projection optimizer and its learning rate (since 1.1). Before and after
+ *        freezing.
+ * @param trainer the trainer.
+ * @param[out] kind receives one of ::optima_optimizer_kind.
+ * @param[out] learning_rate receives the built-in optimizers' learning rate as stored, in
+ *             float32 (1e-3 reads as 0.0010000000474974513); after choosing
+ *             ::OPTIMA_OPTIMIZER_HOST, the rate of the last built-in choice.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_optimizer(
+    const optima_trainer *trainer, int32_t *kind, double *learning_rate);
+
+/**
  * @brief Set the built-in optimizers' hyperparameters. Before freezing.
  * @param trainer the trainer.
  * @param momentum SGD momentum μ, in [0, 1).
@@ -558,6 +614,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer(optima_tr
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_optimizer_params(
     optima_trainer *trainer, double momentum, double beta1, double beta2, double weight_decay);
+
+/**
+ * @brief Read the built-in optimizers' hyperparameters (since 1.1), as stored, in float32.
+ *        Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] momentum receives the SGD momentum μ (default 0.9).
+ * @param[out] beta1 receives AdamW's β1 (default 0.9).
+ * @param[out] beta2 receives AdamW's β2 (default 0.999).
+ * @param[out] weight_decay receives λ (default 0.01).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` naming the NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_optimizer_params(
+    const optima_trainer *trainer, double *momentum, double *beta1, double *beta2,
+    double *weight_decay);
 
 /**
  * @brief Set the host's projection optimizer, used with ::OPTIMA_OPTIMIZER_HOST.
@@ -578,6 +648,15 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_projection_callback
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_history(optima_trainer *trainer,
                                                                      uint32_t rounds);
+
+/**
+ * @brief Read how many rounds' records are kept (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] rounds receives the count (default 1024).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_history(const optima_trainer *trainer,
+                                                                     uint32_t *rounds);
 
 /**
  * @brief Append every finished round to a log file (created, or appended to if it

@@ -256,6 +256,16 @@ optima_status optima_loss_set_layer_weight(optima_loss *loss, size_t pair, doubl
     return OPTIMA_OK;
 }
 
+optima_status optima_loss_get_layer_weight(const optima_loss *loss, size_t pair, double *weight)
+{
+    static const char fn[] = "optima_loss_get_layer_weight";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(NULL, fn, weight);
+    OPT_CHECK_PAIR(NULL, fn, loss, pair);
+    *weight = loss->pairs[pair].layer_weight;
+    return OPTIMA_OK;
+}
+
 optima_status optima_loss_set_temperature(optima_loss *loss, double temperature)
 {
     static const char fn[] = "optima_loss_set_temperature";
@@ -317,7 +327,20 @@ optima_status optima_loss_set_mapping(optima_loss *loss, int32_t style, const si
                         &loss->error, OPTIMA_ESHAPE,
                         "%s: argument 'table_length' is %zu, the student module has %zu layers",
                         fn, table_length, loss->student_layers);
-    return opt_rebuild(loss, fn, style, table);
+    OPT_FORWARD_IF_ERROR(opt_rebuild(loss, fn, style, table));
+    loss->mapping_style = style;
+    return OPTIMA_OK;
+}
+
+optima_status optima_loss_get_mapping(const optima_loss *loss, int32_t *style)
+{
+    static const char fn[] = "optima_loss_get_mapping";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(NULL, fn, style);
+    OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, NULL, OPTIMA_ESTATE,
+                        "%s: argument 'loss' is a KL loss, which has no layer mapping", fn);
+    *style = loss->mapping_style;
+    return OPTIMA_OK;
 }
 
 optima_status optima_loss_set_projection_mode(optima_loss *loss, int32_t mode)
@@ -342,6 +365,17 @@ optima_status optima_loss_set_projection_mode(optima_loss *loss, int32_t mode)
     opt_free(loss->ctx, table);
     if (s != OPTIMA_OK) loss->projection_mode = old;
     return s;
+}
+
+optima_status optima_loss_get_projection_mode(const optima_loss *loss, int32_t *mode)
+{
+    static const char fn[] = "optima_loss_get_projection_mode";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(NULL, fn, mode);
+    OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, NULL, OPTIMA_ESTATE,
+                        "%s: argument 'loss' is a KL loss, which has no projections", fn);
+    *mode = loss->projection_mode;
+    return OPTIMA_OK;
 }
 
 optima_status optima_loss_init_projections(optima_loss *loss, int32_t init, uint64_t seed)

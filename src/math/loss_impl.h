@@ -23,6 +23,7 @@ struct optima_loss {
     double weight;
     double temperature;
     int32_t projection_mode;
+    int32_t mapping_style; /* the last style optima_loss_set_mapping() applied */
     int32_t init;
     uint64_t seed;
     size_t student_layers, teacher_layers;

@@ -122,6 +122,24 @@ optima_status optima_scheduler_get_arm_set(const optima_scheduler *s, int32_t *a
     return OPTIMA_OK;
 }
 
+optima_status optima_scheduler_get_arm_masks(const optima_scheduler *s, uint32_t *masks,
+                                             uint32_t capacity, uint32_t *count)
+{
+    static const char fn[] = "optima_scheduler_get_arm_masks";
+    OPT_CHECK_NOT_NULL(NULL, fn, s);
+    opt_errslot *slot = opt_sched_slot(s);
+    OPT_CHECK_NOT_NULL(slot, fn, count);
+    OPT_RETURN_ERROR_IF(masks == NULL && capacity != 0, slot, OPTIMA_EINVAL,
+                        "%s: argument 'masks' is NULL with capacity %u", fn, (unsigned)capacity);
+    *count = s->num_arms;
+    if (capacity == 0) return OPTIMA_OK;
+    OPT_RETURN_ERROR_IF(capacity < s->num_arms, slot, OPTIMA_EINVAL,
+                        "%s: argument 'capacity' is %u, the scheduler has %u arms", fn,
+                        (unsigned)capacity, (unsigned)s->num_arms);
+    for (uint32_t i = 0; i < s->num_arms; ++i) masks[i] = s->arms[i].mask;
+    return OPTIMA_OK;
+}
+
 static optima_status opt_check_name(optima_scheduler *s, const char *const *names, int32_t i)
 {
     static const char fn[] = "optima_scheduler_set_module_names";

@@ -322,6 +322,18 @@ optima_status optima_trainer_set_pair_weight(optima_trainer *t, size_t pair, dou
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_pair_weight(const optima_trainer *t, size_t pair, double *weight)
+{
+    static const char fn[] = "optima_trainer_get_pair_weight";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, weight);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
+                        t->pair_count);
+    *weight = t->pairs[pair].weight;
+    return OPTIMA_OK;
+}
+
 /* ---- settings ----------------------------------------------------------------------------- */
 
 optima_status optima_trainer_set_alpha_pred(optima_trainer *t, double alpha)
@@ -355,6 +367,19 @@ optima_status optima_trainer_set_temperature(optima_trainer *t, double temperatu
     const optima_status s = optima_loss_set_temperature(t->prediction, temperature);
     if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
     return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_temperature(const optima_trainer *t, double *temperature)
+{
+    static const char fn[] = "optima_trainer_get_temperature";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, temperature);
+    /* Without logits there is no KL; its temperature reads as the default. */
+    if (t->prediction == NULL) {
+        *temperature = 1.0;
+        return OPTIMA_OK;
+    }
+    return optima_loss_get_temperature(t->prediction, temperature);
 }
 
 optima_status optima_trainer_set_alpha_layer(optima_trainer *t, double alpha)
@@ -410,6 +435,17 @@ optima_status optima_trainer_set_policy(optima_trainer *t, int32_t policy, uint6
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_policy(const optima_trainer *t, int32_t *policy, uint64_t *seed)
+{
+    static const char fn[] = "optima_trainer_get_policy";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, policy);
+    OPT_CHECK_NOT_NULL(NULL, fn, seed);
+    *policy = t->policy;
+    *seed = t->seed;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_get_scheduler(optima_trainer *t, optima_scheduler **scheduler)
 {
     static const char fn[] = "optima_trainer_get_scheduler";
@@ -439,6 +475,17 @@ optima_status optima_trainer_set_reward(optima_trainer *t, int32_t kind, int32_t
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_reward(const optima_trainer *t, int32_t *kind, int32_t *source)
+{
+    static const char fn[] = "optima_trainer_get_reward";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, kind);
+    OPT_CHECK_NOT_NULL(NULL, fn, source);
+    *kind = t->reward_kind;
+    *source = t->reward_source;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_set_optimizer(optima_trainer *t, int32_t kind, double learning_rate)
 {
     static const char fn[] = "optima_trainer_set_optimizer";
@@ -457,6 +504,18 @@ optima_status optima_trainer_set_optimizer(optima_trainer *t, int32_t kind, doub
         t->optimizer.kind = kind;
         t->optimizer.learning_rate = (float)learning_rate;
     }
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_optimizer(const optima_trainer *t, int32_t *kind,
+                                           double *learning_rate)
+{
+    static const char fn[] = "optima_trainer_get_optimizer";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, kind);
+    OPT_CHECK_NOT_NULL(NULL, fn, learning_rate);
+    *kind = t->optimizer_kind;
+    *learning_rate = t->optimizer.learning_rate;
     return OPTIMA_OK;
 }
 
@@ -488,6 +547,23 @@ optima_status optima_trainer_set_optimizer_params(optima_trainer *t, double mome
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_optimizer_params(const optima_trainer *t, double *momentum,
+                                                  double *beta1, double *beta2,
+                                                  double *weight_decay)
+{
+    static const char fn[] = "optima_trainer_get_optimizer_params";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, momentum);
+    OPT_CHECK_NOT_NULL(NULL, fn, beta1);
+    OPT_CHECK_NOT_NULL(NULL, fn, beta2);
+    OPT_CHECK_NOT_NULL(NULL, fn, weight_decay);
+    *momentum = t->optimizer.momentum;
+    *beta1 = t->optimizer.beta1;
+    *beta2 = t->optimizer.beta2;
+    *weight_decay = t->optimizer.weight_decay;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_set_projection_callback(optima_trainer *t, optima_projection_fn fn_,
                                                      void *user)
 {
@@ -506,6 +582,15 @@ optima_status optima_trainer_set_history(optima_trainer *t, uint32_t rounds)
                         (unsigned)rounds);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));
     t->history_capacity = rounds;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_history(const optima_trainer *t, uint32_t *rounds)
+{
+    static const char fn[] = "optima_trainer_get_history";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(NULL, fn, rounds);
+    *rounds = t->history_capacity;
     return OPTIMA_OK;
 }
 

@@ -44,6 +44,7 @@ static optima_scheduler *o_sched;
 static optima_trainer *o_trainer;
 static size_t o_size;
 static uint32_t o_u32;
+static int32_t o_i32;
 static double o_f64;
 static float *o_fp;
 static const float *o_cfp;
@@ -101,6 +102,10 @@ BAD(loss_set_temperature_zero, T, "'temperature'", optima_loss_set_temperature(E
 BAD(loss_set_mapping_table, OPTIMA_ESHAPE, "'table_length'", optima_loss_set_mapping(E.loss, OPTIMA_MAPPING_EXPLICIT, (const size_t *)o_buf, 5))
 BAD(loss_projection_mode, T, "'mode'", optima_loss_set_projection_mode(E.loss, 99))
 BAD(loss_init_projections, T, "'init'", optima_loss_init_projections(E.loss, 99, 0))
+BAD(loss_get_layer_weight_range, OPTIMA_ENOTFOUND, "'pair'", optima_loss_get_layer_weight(E.loss, 7, &o_f64))
+BAD(loss_get_layer_weight_null, T, "'weight'", optima_loss_get_layer_weight(E.loss, 0, NULL))
+BAD(loss_get_mapping_null, T, "'style'", optima_loss_get_mapping(E.loss, NULL))
+BAD(loss_get_projection_mode_null, T, "'mode'", optima_loss_get_projection_mode(E.loss, NULL))
 BAD(loss_pair_count_null, T, "'count'", optima_loss_pair_count(E.loss, NULL))
 BAD(loss_pair_range, OPTIMA_ENOTFOUND, "'pair'", optima_loss_pair(E.loss, 7, NULL, NULL, NULL, NULL))
 BAD(loss_projection_range, OPTIMA_ENOTFOUND, "'pair'", optima_loss_projection(E.loss, 7, &o_fp, NULL, NULL))
@@ -124,6 +129,8 @@ BAD(sched_create_policy, T, "'policy'", optima_scheduler_create(E.ctx, 3, 99, 0,
 BAD(sched_create_null_out, T, "'out'", optima_scheduler_create(E.ctx, 3, OPTIMA_POLICY_OPTIMA, 0, NULL))
 BAD(sched_arm_set, T, "'arm_set'", optima_scheduler_set_arm_set(E.sched, 99))
 BAD(sched_arm_masks_null, T, "'masks'", optima_scheduler_set_arm_masks(E.sched, NULL, 2))
+BAD(sched_get_arm_masks_small, T, "'capacity'", optima_scheduler_get_arm_masks(E.sched, &o_u32, 1, &o_u32))
+BAD(sched_get_arm_masks_null, T, "'count'", optima_scheduler_get_arm_masks(E.sched, NULL, 0, NULL))
 BAD(sched_window_zero, T, "'window'", optima_scheduler_set_window(E.sched, 0))
 BAD(sched_history, T, "'history'", optima_scheduler_set_history(E.sched, 99))
 BAD(sched_discount, T, "'gamma'", optima_scheduler_set_discount(E.sched, 1.5))
@@ -179,6 +186,14 @@ BAD(trainer_reduction_null, T, "'trainer'", optima_trainer_set_reduction(NULL, N
 BAD(trainer_reduction_frozen, OPTIMA_ESTATE, "frozen", optima_trainer_set_reduction(E.frozen, NULL, NULL))
 BAD(trainer_agreement_null, T, "'trainer'", optima_trainer_set_agreement_interval(NULL, 1))
 BAD(trainer_get_agreement_null, T, "'rounds'", optima_trainer_get_agreement_interval(E.open, NULL))
+BAD(trainer_get_pair_weight_range, OPTIMA_ENOTFOUND, "'pair'", optima_trainer_get_pair_weight(E.frozen, 9, &o_f64))
+BAD(trainer_get_pair_weight_null, T, "'weight'", optima_trainer_get_pair_weight(E.open, 0, NULL))
+BAD(trainer_get_temperature_null, T, "'temperature'", optima_trainer_get_temperature(E.frozen, NULL))
+BAD(trainer_get_policy_null, T, "'seed'", optima_trainer_get_policy(E.open, &o_i32, NULL))
+BAD(trainer_get_reward_null, T, "'kind'", optima_trainer_get_reward(E.frozen, NULL, &o_i32))
+BAD(trainer_get_optimizer_null, T, "'learning_rate'", optima_trainer_get_optimizer(E.open, &o_i32, NULL))
+BAD(trainer_get_optimizer_params_null, T, "'beta2'", optima_trainer_get_optimizer_params(E.frozen, &o_f64, &o_f64, NULL, &o_f64))
+BAD(trainer_get_history_null, T, "'rounds'", optima_trainer_get_history(E.frozen, NULL))
 /* ---- trainer: the step API ---- */
 BAD(trainer_begin_null, T, "'trainer'", optima_trainer_begin_step(NULL, NULL))
 BAD(trainer_plan_outside_step, OPTIMA_ESTATE, "begin_step", optima_trainer_plan(E.open, &o_plan, &o_size))
@@ -286,6 +301,11 @@ static const bad_call *const table[] = {
     &trainer_load_null_read, &trainer_save_file_null_path, &trainer_save_file_empty_path,
     &trainer_load_file_null, &trainer_load_file_missing, &trainer_reduction_null,
     &trainer_reduction_frozen, &trainer_agreement_null, &trainer_get_agreement_null,
+    &trainer_get_pair_weight_range, &trainer_get_pair_weight_null, &trainer_get_temperature_null,
+    &trainer_get_policy_null, &trainer_get_reward_null, &trainer_get_optimizer_null,
+    &trainer_get_optimizer_params_null, &trainer_get_history_null,
+    &loss_get_layer_weight_range, &loss_get_layer_weight_null, &loss_get_mapping_null,
+    &loss_get_projection_mode_null, &sched_get_arm_masks_small, &sched_get_arm_masks_null,
 };
 
 static int setup_env(void **state)

@@ -326,6 +326,63 @@ static void every_allocation_failure_is_reported_and_leaks_nothing(void **state)
     }
 }
 
+/* The layer weights, mapping style and projection mode read back as set; a new mapping
+ * resets the weights; bad reads name the argument and leave the loss's message alone. */
+static void settings_read_back(void **state)
+{
+    world *w = *state;
+    optima_loss *loss = NULL, *kl = NULL;
+    assert_int_equal(optima_loss_create(w->ctx, OPTIMA_LOSS_MSE, w->student, 0, w->teacher, 0, &loss), OPTIMA_OK);
+    int32_t style = 0, mode = 0;
+    double weight = 0;
+    assert_int_equal(optima_loss_get_mapping(loss, &style), OPTIMA_OK);
+    assert_int_equal(style, OPTIMA_MAPPING_UNIFORM);
+    assert_int_equal(optima_loss_get_projection_mode(loss, &mode), OPTIMA_OK);
+    assert_int_equal(mode, OPTIMA_PROJECTION_WHEN_NEEDED);
+    assert_int_equal(optima_loss_get_layer_weight(loss, 2, &weight), OPTIMA_OK);
+    assert_true(weight == 1.0);
+
+    assert_int_equal(optima_loss_set_layer_weight(loss, 2, 3.5), OPTIMA_OK);
+    assert_int_equal(optima_loss_get_layer_weight(loss, 2, &weight), OPTIMA_OK);
+    assert_true(weight == 3.5);
+    assert_int_equal(optima_loss_get_layer_weight(loss, 1, &weight), OPTIMA_OK);
+    assert_true(weight == 1.0);
+    assert_int_equal(optima_loss_set_mapping(loss, OPTIMA_MAPPING_LAST, NULL, 0), OPTIMA_OK);
+    assert_int_equal(optima_loss_get_mapping(loss, &style), OPTIMA_OK);
+    assert_int_equal(style, OPTIMA_MAPPING_LAST);
+    assert_int_equal(optima_loss_get_layer_weight(loss, 2, &weight), OPTIMA_OK);
+    assert_true(weight == 1.0); /* reset by the new mapping */
+    assert_int_equal(optima_loss_set_projection_mode(loss, OPTIMA_PROJECTION_ALWAYS), OPTIMA_OK);
+    assert_int_equal(optima_loss_get_projection_mode(loss, &mode), OPTIMA_OK);
+    assert_int_equal(mode, OPTIMA_PROJECTION_ALWAYS);
+    assert_int_equal(optima_loss_get_mapping(loss, &style), OPTIMA_OK);
+    assert_int_equal(style, OPTIMA_MAPPING_LAST); /* the mode keeps the style */
+    /* a refused mapping leaves the style as it was */
+    assert_int_equal(optima_loss_set_mapping(loss, 9, NULL, 0), OPTIMA_EINVAL);
+    assert_int_equal(optima_loss_get_mapping(loss, &style), OPTIMA_OK);
+    assert_int_equal(style, OPTIMA_MAPPING_LAST);
+    char kept[256]; /* the refusal's message: the getters below must not replace it */
+    snprintf(kept, sizeof kept, "%s", optima_loss_last_error(loss));
+    assert_non_null(strstr(kept, "'style'"));
+
+    assert_fails_naming(optima_loss_get_layer_weight(NULL, 0, &weight), OPTIMA_EINVAL, "'loss'");
+    assert_fails_naming(optima_loss_get_layer_weight(loss, 0, NULL), OPTIMA_EINVAL, "'weight'");
+    assert_fails_naming(optima_loss_get_layer_weight(loss, 3, &weight), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming(optima_loss_get_mapping(NULL, &style), OPTIMA_EINVAL, "'loss'");
+    assert_fails_naming(optima_loss_get_mapping(loss, NULL), OPTIMA_EINVAL, "'style'");
+    assert_fails_naming(optima_loss_get_projection_mode(NULL, &mode), OPTIMA_EINVAL, "'loss'");
+    assert_fails_naming(optima_loss_get_projection_mode(loss, NULL), OPTIMA_EINVAL, "'mode'");
+    assert_string_equal(optima_loss_last_error(loss), kept);
+
+    assert_int_equal(optima_loss_create_prediction(w->ctx, w->student, w->teacher, &kl), OPTIMA_OK);
+    assert_fails_naming(optima_loss_get_mapping(kl, &style), OPTIMA_ESTATE, "'loss'");
+    assert_fails_naming(optima_loss_get_projection_mode(kl, &mode), OPTIMA_ESTATE, "'loss'");
+    assert_int_equal(optima_loss_get_layer_weight(kl, 0, &weight), OPTIMA_OK);
+    assert_true(weight == 1.0);
+    optima_loss_destroy(kl);
+    optima_loss_destroy(loss);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(nonfinite_inputs_invalidate_the_gradients, setup, teardown),
         cmocka_unit_test_setup_teardown(projections_initialise_deterministically, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_loss_arguments_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(settings_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(every_allocation_failure_is_reported_and_leaks_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

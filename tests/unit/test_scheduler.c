@@ -245,9 +245,32 @@ static void single_modules_and_explicit_masks(void **state)
     /* refusals left the explicit set in place */
     assert_int_equal(optima_scheduler_get_num_arms(s, &n), OPTIMA_OK);
     assert_int_equal(n, 3);
+    /* the list reads back: size query, then the masks; a short buffer is refused untouched */
+    uint32_t got[4] = {7, 7, 7, 7}, count = 0;
+    assert_int_equal(optima_scheduler_get_arm_masks(s, NULL, 0, &count), OPTIMA_OK);
+    assert_int_equal(count, 3);
+    assert_fails_naming(optima_scheduler_get_arm_masks(s, got, 2, &count), OPTIMA_EINVAL, "'capacity'");
+    assert_int_equal(count, 3);
+    assert_int_equal(got[0], 7);
+    assert_fails_naming(optima_scheduler_get_arm_masks(s, NULL, 3, &count), OPTIMA_EINVAL, "'masks'");
+    assert_fails_naming(optima_scheduler_get_arm_masks(s, got, 4, NULL), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming(optima_scheduler_get_arm_masks(NULL, got, 4, &count), OPTIMA_EINVAL, "'s'");
+    assert_int_equal(optima_scheduler_get_arm_masks(s, got, 4, &count), OPTIMA_OK);
+    assert_int_equal(count, 3);
+    assert_memory_equal(got, masks, sizeof masks);
+    assert_int_equal(got[3], 7);
     uint32_t arm;
     assert_int_equal(optima_scheduler_select(s, &arm), OPTIMA_OK);
     assert_fails_naming(optima_scheduler_set_arm_set(s, OPTIMA_ARMS_ALL_SUBSETS), OPTIMA_ESTATE, "frozen");
+    /* and after the first select, for a built-in set too */
+    optima_scheduler *all = make_scheduler(ctx, 2, OPTIMA_POLICY_ROUND_ROBIN, 1);
+    assert_int_equal(optima_scheduler_select(all, &arm), OPTIMA_OK);
+    assert_int_equal(optima_scheduler_get_arm_masks(all, got, 4, &count), OPTIMA_OK);
+    assert_int_equal(count, 3);
+    assert_true(got[0] == 1 && got[1] == 2 && got[2] == 3);
+    assert_int_equal(optima_scheduler_get_arm_masks(s, got, 3, &count), OPTIMA_OK);
+    assert_memory_equal(got, masks, sizeof masks);
+    optima_scheduler_destroy(all);
     assert_fails_naming(optima_scheduler_set_arm_masks(s, masks, 2), OPTIMA_ESTATE, "frozen");
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);

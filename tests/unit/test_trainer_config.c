@@ -202,6 +202,118 @@ static void round_logs_get_one_line_per_round(void **state)
     optima_trainer_destroy(t);
 }
 
+/* Every setting reads back as set, before and after freezing, without touching the
+ * trainer's message; bad reads name the argument. */
+static void getters_read_back_settings(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    double w = -1, temperature = -1;
+    int32_t policy = -1, kind = -1, source = -1;
+    uint64_t seed = 0;
+    assert_int_equal(optima_trainer_get_pair_weight(t, 1, &w), OPTIMA_OK);
+    assert_true(w == 1.0);
+    assert_int_equal(optima_trainer_get_temperature(t, &temperature), OPTIMA_OK);
+    assert_true(temperature == 1.0);
+    assert_int_equal(optima_trainer_get_policy(t, &policy, &seed), OPTIMA_OK);
+    assert_int_equal(policy, OPTIMA_POLICY_OPTIMA);
+    assert_int_equal(seed, 42);
+    assert_int_equal(optima_trainer_get_reward(t, &kind, &source), OPTIMA_OK);
+    assert_int_equal(kind, OPTIMA_REWARD_RELATIVE);
+    assert_int_equal(source, OPTIMA_REWARD_SOURCE_TRAINING);
+
+    assert_int_equal(optima_trainer_set_pair_weight(t, 1, 0.25), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_temperature(t, 2.5), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_policy(t, OPTIMA_POLICY_UCB1, 7), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_reward(t, OPTIMA_REWARD_ABSOLUTE, OPTIMA_REWARD_SOURCE_EVALUATION),
+                     OPTIMA_OK);
+    for (int frozen = 0; frozen < 2; ++frozen) {
+        assert_int_equal(optima_trainer_get_pair_weight(t, 1, &w), OPTIMA_OK);
+        assert_true(w == 0.25);
+        assert_int_equal(optima_trainer_get_pair_weight(t, 0, &w), OPTIMA_OK);
+        assert_true(w == 1.0);
+        assert_int_equal(optima_trainer_get_temperature(t, &temperature), OPTIMA_OK);
+        assert_true(temperature == 2.5);
+        assert_int_equal(optima_trainer_get_policy(t, &policy, &seed), OPTIMA_OK);
+        assert_int_equal(policy, OPTIMA_POLICY_UCB1);
+        assert_int_equal(seed, 7);
+        assert_int_equal(optima_trainer_get_reward(t, &kind, &source), OPTIMA_OK);
+        assert_int_equal(kind, OPTIMA_REWARD_ABSOLUTE);
+        assert_int_equal(source, OPTIMA_REWARD_SOURCE_EVALUATION);
+        assert_string_equal(optima_trainer_last_error(t), "");
+        optima_loss *loss = NULL; /* its settings read also once it is locked */
+        int32_t style = 0, mode = 0;
+        double layer_weight = 0;
+        assert_int_equal(optima_trainer_pair_loss(t, 0, &loss), OPTIMA_OK);
+        assert_int_equal(optima_loss_get_mapping(loss, &style), OPTIMA_OK);
+        assert_int_equal(style, OPTIMA_MAPPING_UNIFORM);
+        assert_int_equal(optima_loss_get_projection_mode(loss, &mode), OPTIMA_OK);
+        assert_int_equal(mode, OPTIMA_PROJECTION_WHEN_NEEDED);
+        assert_int_equal(optima_loss_get_layer_weight(loss, 0, &layer_weight), OPTIMA_OK);
+        assert_true(layer_weight == 1.0);
+        optima_scheduler *s = NULL;
+        assert_int_equal(optima_trainer_get_scheduler(t, &s), OPTIMA_OK); /* freezes */
+    }
+
+    assert_fails_naming(optima_trainer_get_pair_weight(NULL, 0, &w), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_pair_weight(t, 0, NULL), OPTIMA_EINVAL, "'weight'");
+    assert_fails_naming(optima_trainer_get_pair_weight(t, 3, &w), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming(optima_trainer_get_temperature(NULL, &temperature), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_temperature(t, NULL), OPTIMA_EINVAL, "'temperature'");
+    assert_fails_naming(optima_trainer_get_policy(NULL, &policy, &seed), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_policy(t, NULL, &seed), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming(optima_trainer_get_policy(t, &policy, NULL), OPTIMA_EINVAL, "'seed'");
+    assert_fails_naming(optima_trainer_get_reward(NULL, &kind, &source), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_reward(t, NULL, &source), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(optima_trainer_get_reward(t, &kind, NULL), OPTIMA_EINVAL, "'source'");
+    optima_trainer_destroy(t);
+}
+
+/* The optimizer's settings and the history length read back as stored (float32 for the
+ * optimizer's values), before and after freezing. */
+static void optimizer_and_history_getters_read_back(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
+    int32_t kind = -1;
+    double rate = 0, mu = -1, b1 = -1, b2 = -1, wd = -1;
+    uint32_t rounds = 0;
+    assert_int_equal(optima_trainer_get_optimizer(t, &kind, &rate), OPTIMA_OK);
+    assert_int_equal(kind, OPTIMA_OPTIMIZER_ADAMW);
+    assert_true(rate == (double)1e-3f);
+    assert_int_equal(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, &wd), OPTIMA_OK);
+    assert_true(mu == (double)0.9f && b1 == (double)0.9f && b2 == (double)0.999f && wd == (double)0.01f);
+    assert_int_equal(optima_trainer_get_history(t, &rounds), OPTIMA_OK);
+    assert_int_equal(rounds, 1024);
+
+    assert_int_equal(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, 0.25), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_optimizer_params(t, 0.5, 0.75, 0.875, 0.125), OPTIMA_OK);
+    assert_int_equal(optima_trainer_set_history(t, 17), OPTIMA_OK);
+    for (int frozen = 0; frozen < 2; ++frozen) {
+        assert_int_equal(optima_trainer_get_optimizer(t, &kind, &rate), OPTIMA_OK);
+        assert_int_equal(kind, OPTIMA_OPTIMIZER_SGD);
+        assert_true(rate == 0.25);
+        assert_int_equal(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, &wd), OPTIMA_OK);
+        assert_true(mu == 0.5 && b1 == 0.75 && b2 == 0.875 && wd == 0.125);
+        assert_int_equal(optima_trainer_get_history(t, &rounds), OPTIMA_OK);
+        assert_int_equal(rounds, 17);
+        assert_string_equal(optima_trainer_last_error(t), "");
+        assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK); /* freezes */
+    }
+
+    assert_fails_naming(optima_trainer_get_optimizer(NULL, &kind, &rate), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_optimizer(t, NULL, &rate), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(optima_trainer_get_optimizer(t, &kind, NULL), OPTIMA_EINVAL, "'learning_rate'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(NULL, &mu, &b1, &b2, &wd), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, NULL, &b1, &b2, &wd), OPTIMA_EINVAL, "'momentum'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, NULL, &b2, &wd), OPTIMA_EINVAL, "'beta1'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, &b1, NULL, &wd), OPTIMA_EINVAL, "'beta2'");
+    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, NULL), OPTIMA_EINVAL, "'weight_decay'");
+    assert_fails_naming(optima_trainer_get_history(NULL, &rounds), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(optima_trainer_get_history(t, NULL), OPTIMA_EINVAL, "'rounds'");
+    optima_trainer_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +323,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(configuration_freezes_at_the_first_step, setup, teardown),
         cmocka_unit_test_setup_teardown(every_allocation_failure_is_reported_and_leaks_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(round_logs_get_one_line_per_round, setup, teardown),
+        cmocka_unit_test_setup_teardown(getters_read_back_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(optimizer_and_history_getters_read_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

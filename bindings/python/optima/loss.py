@@ -110,6 +110,15 @@ class Loss(Handle):
         """Weight of pair ``pair`` (default 1)."""
         self._call("optima_loss_set_layer_weight", arg("pair", pair), arg("weight", weight))
 
+    def layer_weight(self, pair: int) -> float:
+        """Weight of pair ``pair``, as set with :meth:`set_layer_weight`."""
+        return self._get("optima_loss_get_layer_weight", ctypes.c_double, arg("pair", pair))
+
+    @property
+    def mapping(self) -> Mapping:
+        """The :class:`Mapping` style (the table: :meth:`pair` for each pair)."""
+        return Mapping(self._get("optima_loss_get_mapping", ctypes.c_int32))
+
     def set_mapping(self, style: Mapping, table: Optional[Sequence[int]] = None) -> None:
         """Choose the layer mapping (an explicit table lists one teacher layer per pair)."""
         if table is None:
@@ -121,6 +130,11 @@ class Loss(Handle):
     def set_projection_mode(self, mode: ProjectionMode) -> None:
         """One of :class:`ProjectionMode`."""
         self._call("optima_loss_set_projection_mode", arg("mode", mode))
+
+    @property
+    def projection_mode(self) -> ProjectionMode:
+        """The :class:`ProjectionMode`, as set with :meth:`set_projection_mode`."""
+        return ProjectionMode(self._get("optima_loss_get_projection_mode", ctypes.c_int32))
 
     def init_projections(self, init: ProjectionInit = ProjectionInit.XAVIER,
                          seed: int = 0) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
-from typing import Any, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from ._args import arg, integer, integers, text
 from ._errors import ArgumentTypeError
@@ -103,6 +103,14 @@ class Scheduler(Handle):
         """Offer an explicit list of arms (module bit masks), in order."""
         arr, count = integers(masks, ctypes.c_uint32, "masks")
         self._call("optima_scheduler_set_arm_masks", arr, arg("len(masks)", count))
+
+    def arm_masks(self) -> List[int]:
+        """The module bit masks of all arms, in arm order."""
+        count = ctypes.c_uint32()
+        self._call("optima_scheduler_get_arm_masks", None, 0, ctypes.byref(count))
+        arr = (ctypes.c_uint32 * max(count.value, 1))()
+        self._call("optima_scheduler_get_arm_masks", arr, count.value, ctypes.byref(count))
+        return list(arr[:count.value])
 
     def set_module_names(self, names: Optional[Sequence[str]]) -> None:
         """Name the modules (arms print as ``vision+text``); None removes the names."""

@@ -184,6 +184,10 @@ class Trainer(Handle):
         """Weight w_m of a pair in the layer term (default 1)."""
         self._call("optima_trainer_set_pair_weight", arg("pair", pair), arg("weight", weight))
 
+    def pair_weight(self, pair: int) -> float:
+        """Weight w_m of a pair in the layer term, as set with :meth:`set_pair_weight`."""
+        return self._get("optima_trainer_get_pair_weight", ctypes.c_double, arg("pair", pair))
+
     @property
     def alpha_pred(self) -> float:
         """Weight of the prediction-layer KL."""
@@ -207,6 +211,11 @@ class Trainer(Handle):
         self._call("optima_trainer_set_temperature", arg("temperature", temperature))
 
     @property
+    def temperature(self) -> float:
+        """KL temperature (1 when the models declare no logits)."""
+        return self._get("optima_trainer_get_temperature", ctypes.c_double)
+
+    @property
     def round_length(self) -> int:
         """Steps per round (default 10)."""
         return self._get("optima_trainer_get_round_length", ctypes.c_uint32)
@@ -218,6 +227,13 @@ class Trainer(Handle):
     def set_policy(self, policy: Policy = Policy.OPTIMA, seed: int = 0) -> None:
         """The scheduler's policy and seed (before the configuration freezes)."""
         self._call("optima_trainer_set_policy", arg("policy", policy), arg("seed", seed))
+
+    @property
+    def policy(self) -> Tuple[Policy, int]:
+        """(Policy, seed) as set with :meth:`set_policy`."""
+        policy, seed = ctypes.c_int32(), ctypes.c_uint64()
+        self._call("optima_trainer_get_policy", ctypes.byref(policy), ctypes.byref(seed))
+        return Policy(policy.value), seed.value
 
     @property
     def scheduler(self) -> Scheduler:
@@ -244,6 +260,13 @@ class Trainer(Handle):
         """How rewards are computed."""
         self._call("optima_trainer_set_reward", arg("kind", kind), arg("source", source))
 
+    @property
+    def reward(self) -> Tuple[RewardKind, RewardSource]:
+        """(RewardKind, RewardSource) as set with :meth:`set_reward`."""
+        kind, source = ctypes.c_int32(), ctypes.c_int32()
+        self._call("optima_trainer_get_reward", ctypes.byref(kind), ctypes.byref(source))
+        return RewardKind(kind.value), RewardSource(source.value)
+
     def set_reward_trend(self, window: int = 8, model: RewardTrend = RewardTrend.MEAN) -> None:
         """The trend of RewardKind.DETRENDED: the last ``window`` rounds, and its model."""
         self._call("optima_trainer_set_reward_trend", arg("window", window), arg("model", model))
@@ -265,6 +288,20 @@ class Trainer(Handle):
         """The built-in optimizers' hyperparameters."""
         self._call("optima_trainer_set_optimizer_params", arg("momentum", momentum),
                    arg("beta1", beta1), arg("beta2", beta2), arg("weight_decay", weight_decay))
+
+    @property
+    def optimizer_params(self) -> Tuple[float, float, float, float]:
+        """(momentum, beta1, beta2, weight_decay) as stored (float32 values)."""
+        out = [ctypes.c_double() for _ in range(4)]
+        self._call("optima_trainer_get_optimizer_params", *[ctypes.byref(o) for o in out])
+        return out[0].value, out[1].value, out[2].value, out[3].value
+
+    @property
+    def optimizer(self) -> Tuple[Optimizer, float]:
+        """(Optimizer, learning rate); the rate as stored (a float32 value)."""
+        kind, rate = ctypes.c_int32(), ctypes.c_double()
+        self._call("optima_trainer_get_optimizer", ctypes.byref(kind), ctypes.byref(rate))
+        return Optimizer(kind.value), rate.value
 
     def set_projection_callback(
             self, fn: Optional[Callable[[int, int, FloatArray, FloatArray], None]]) -> None:
@@ -330,6 +367,11 @@ class Trainer(Handle):
     def set_history(self, rounds: int) -> None:
         """Keep the records of the last ``rounds`` rounds (default 1024)."""
         self._call("optima_trainer_set_history", arg("rounds", rounds))
+
+    @property
+    def history(self) -> int:
+        """How many rounds' records are kept, as set with :meth:`set_history`."""
+        return self._get("optima_trainer_get_history", ctypes.c_uint32)
 
     def set_round_log(self, path: Optional[PathArg], fmt: LogFormat = LogFormat.CSV) -> None:
         """Append every finished round to ``path`` (None stops logging)."""

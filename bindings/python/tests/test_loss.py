@@ -76,6 +76,23 @@ class LossTest(unittest.TestCase):
             loss.student_grad(0)
         self.assertEqual(cm.exception.status, optima.Status.ESTATE)
 
+    def test_settings_read_back(self):
+        loss = optima.Loss.layerwise(optima.LossKind.MSE, self.student, 0, self.teacher, 0,
+                                     context=self.ctx)
+        self.assertEqual(loss.mapping, optima.Mapping.UNIFORM)
+        self.assertEqual(loss.projection_mode, optima.ProjectionMode.WHEN_NEEDED)
+        loss.set_layer_weight(0, 2.5)
+        self.assertEqual(loss.layer_weight(0), 2.5)
+        loss.set_mapping(optima.Mapping.EXPLICIT, [0])
+        loss.set_projection_mode(optima.ProjectionMode.ALWAYS)
+        self.assertEqual(loss.mapping, optima.Mapping.EXPLICIT)
+        self.assertEqual(loss.projection_mode, optima.ProjectionMode.ALWAYS)
+        self.assertEqual(loss.layer_weight(0), 1.0)
+        with self.assertRaises(optima.Error) as cm:
+            loss.layer_weight(9)
+        self.assertEqual(cm.exception.status, optima.Status.ENOTFOUND)
+        self.assertIn("'pair'", str(cm.exception))
+
     def test_unknown_kind_is_refused(self):
         with self.assertRaises(optima.Error) as cm:
             optima.Loss.layerwise(99, self.student, 0, self.teacher, 0, context=self.ctx)

@@ -65,6 +65,7 @@ class SchedulerTest(unittest.TestCase):
             self.assertEqual(s.arm_name(1), "vision+fusion")
             self.assertEqual(s.find_arm(5), 1)
             self.assertEqual(s.arm_mask(0), 1)
+            self.assertEqual(s.arm_masks(), [1, 5])
             with self.assertRaises(optima.Error) as cm:
                 s.set_arm_masks([1, 1])
             self.assertIn("'masks'", cm.exception.message)

@@ -97,6 +97,38 @@ class StepApiTest(unittest.TestCase):
         self.assertEqual(cm.exception.status, optima.Status.EINVAL)
         self.assertIn("'window'", str(cm.exception))
 
+    def test_settings_read_back(self):
+        t = make_trainer(self.host, self.ctx)
+        self.assertEqual(t.policy, (optima.Policy.OPTIMA, 3))
+        self.assertEqual(t.reward, (optima.RewardKind.RELATIVE, optima.RewardSource.TRAINING))
+        self.assertEqual(t.temperature, 1.0)
+        self.assertEqual(t.pair_weight(1), 1.0)
+        t.set_policy(optima.Policy.UCB1, 11)
+        t.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.EVALUATION)
+        t.set_temperature(3.0)
+        t.set_pair_weight(1, 0.5)
+        self.assertEqual(t.policy, (optima.Policy.UCB1, 11))
+        self.assertEqual(t.reward, (optima.RewardKind.ABSOLUTE, optima.RewardSource.EVALUATION))
+        self.assertEqual(t.temperature, 3.0)
+        self.assertEqual(t.pair_weight(1), 0.5)
+        with self.assertRaises(optima.Error) as cm:
+            t.pair_weight(99)
+        self.assertEqual(cm.exception.status, optima.Status.ENOTFOUND)
+        self.assertIn("'pair'", str(cm.exception))
+
+    def test_optimizer_and_history_read_back(self):
+        t = make_trainer(self.host, self.ctx)
+        f32 = lambda x: float(np.float32(x))  # noqa: E731
+        self.assertEqual(t.optimizer, (optima.Optimizer.ADAMW, f32(1e-3)))
+        self.assertEqual(t.optimizer_params, (f32(0.9), f32(0.9), f32(0.999), f32(0.01)))
+        self.assertEqual(t.history, 1024)
+        t.set_optimizer(optima.Optimizer.SGD, 0.05)
+        t.set_optimizer_params(0.5, 0.8, 0.99, 0.0)
+        t.set_history(12)
+        self.assertEqual(t.optimizer, (optima.Optimizer.SGD, f32(0.05)))
+        self.assertEqual(t.optimizer_params, (0.5, f32(0.8), f32(0.99), 0.0))
+        self.assertEqual(t.history, 12)
+
     def test_missing_view_and_wrong_width_raise_with_messages(self):
         t = make_trainer(self.host, self.ctx)
         t.begin_step()

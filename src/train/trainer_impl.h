@@ -170,6 +170,7 @@ const float *opt_reduce_projection_grad(const optima_trainer *t, size_t pair, si
                                         const float *local);
 void opt_reduce_release(optima_trainer *t);
 const opt_round_record *opt_trainer_find_record(const optima_trainer *t, uint64_t round);
+/* round_log.c: report a finished round to the log sink and, when set, the log file. */
 void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r);
 
 #endif /* OPT_TRAIN_TRAINER_IMPL_H */

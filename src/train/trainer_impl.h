@@ -14,8 +14,9 @@
 
 #define OPT_MAX_PAIRS OPTIMA_SCHEDULER_MAX_MODULES
 
-/* One distilled student module: its loss, and what the trainer keeps per layer pair. */
-typedef struct opt_pair {
+/* One module pair of the trainer (trainer.h's "pair"): a distilled student module, its loss,
+ * and what the trainer keeps per layer pair. */
+typedef struct opt_module_pair {
     optima_loss *loss;
     size_t student_module;
     size_t teacher_module;
@@ -28,7 +29,7 @@ typedef struct opt_pair {
     size_t *projection_size;  /* [layer_pairs] ds·dt, 0 without projection */
     float **optimizer_state;  /* [layer_pairs] moments, NULL without projection */
     uint64_t updates;         /* projection updates so far (AdamW bias correction) */
-} opt_pair;
+} opt_module_pair;
 
 typedef struct opt_round_record {
     uint64_t round;
@@ -58,7 +59,7 @@ struct optima_trainer {
     opt_errslot error;
 
     /* configuration */
-    opt_pair pairs[OPT_MAX_PAIRS];
+    opt_module_pair pairs[OPT_MAX_PAIRS];
     size_t pair_count;
     optima_loss *prediction; /* NULL when the models declare no logits */
     size_t logits_width;

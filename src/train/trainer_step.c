@@ -63,7 +63,7 @@ static void opt_build_plan(optima_trainer *t)
     for (uint32_t side = OPTIMA_SIDE_STUDENT; side <= OPTIMA_SIDE_TEACHER; ++side) {
         for (size_t p = 0; p < t->pair_count; ++p) {
             if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
-            const opt_pair *pair = &t->pairs[p];
+            const opt_module_pair *pair = &t->pairs[p];
             for (size_t i = 0; i < pair->layer_pairs; ++i) {
                 if (side == OPTIMA_SIDE_STUDENT)
                     opt_plan_add(t, side, pair->student_module, pair->student_layer[i]);
@@ -143,7 +143,7 @@ static optima_status opt_require_step(optima_trainer *t, const char *fn)
 static int opt_pair_reads(const optima_trainer *t, size_t p, uint32_t side, size_t module,
                           size_t layer)
 {
-    const opt_pair *pair = &t->pairs[p];
+    const opt_module_pair *pair = &t->pairs[p];
     const int student = side == OPTIMA_SIDE_STUDENT;
     if (!opt_pair_is_active(t, p, t->arm_mask) ||
         (student ? pair->student_module : pair->teacher_module) != module)
@@ -329,7 +329,7 @@ static const optima_tensor *opt_find_view(const optima_trainer *t, uint32_t side
 static optima_status opt_compute_pair(optima_trainer *t, size_t p, double scale, double *loss,
                                       const char *fn)
 {
-    opt_pair *pair = &t->pairs[p];
+    opt_module_pair *pair = &t->pairs[p];
     for (size_t i = 0; i < pair->layer_pairs; ++i) {
         t->student_args[i] =
             *opt_find_view(t, OPTIMA_SIDE_STUDENT, pair->student_module, pair->student_layer[i]);
@@ -467,7 +467,7 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
                         "%s: the student has no module %zu layer %zu", fn, module, layer);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     for (size_t p = 0; p < t->pair_count; ++p) {
-        const opt_pair *pair = &t->pairs[p];
+        const opt_module_pair *pair = &t->pairs[p];
         if (pair->student_module != module || !opt_pair_is_active(t, p, t->arm_mask)) continue;
         for (size_t i = 0; i < pair->layer_pairs; ++i)
             if (pair->student_layer[i] == layer) return optima_loss_student_grad(pair->loss, i, grad);
@@ -514,7 +514,7 @@ static optima_status opt_update_projections(optima_trainer *t, const char *fn)
 {
     for (size_t p = 0; p < t->pair_count; ++p) {
         if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
-        opt_pair *pair = &t->pairs[p];
+        opt_module_pair *pair = &t->pairs[p];
         pair->updates += 1;
         for (size_t i = 0; i < pair->layer_pairs; ++i) {
             if (pair->projection_size[i] == 0) continue;

@@ -140,6 +140,7 @@ optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn)
 optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn);
 
 /* trainer_step.c */
+/* Is pair @p pair active in this step: in the arm, weighted, and the layer term on? */
 int opt_trainer_pair_active(const optima_trainer *t, size_t pair);
 double opt_trainer_layer_term(const optima_trainer *t);
 /* trainer_schedule_only.c: the reported losses become the step's, or ESTATE naming the
@@ -148,6 +149,8 @@ optima_status opt_trainer_take_reports(optima_trainer *t, const char *fn);
 
 /* trainer_rounds.c */
 void opt_trainer_forget_round(optima_trainer *t);
+/* Does the step in progress end a round (the rule every caller shares)? */
+int opt_trainer_step_ends_round(const optima_trainer *t);
 /* Count an ended step; at a round's end compute the reward, update the scheduler, keep
  * the record and log it. Never fails once opt_trainer_round_reward() has succeeded. */
 optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,

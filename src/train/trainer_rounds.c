@@ -50,12 +50,17 @@ static optima_status opt_round_base(optima_trainer *t, double reference, double 
     return OPTIMA_OK;
 }
 
+int opt_trainer_step_ends_round(const optima_trainer *t)
+{
+    return t->round.steps + 1 >= t->round_length;
+}
+
 optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
                                        double *reward, const char *fn)
 {
     if (t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT)
         OPT_FORWARD_IF_ERROR(opt_alignment_check_step(t, fn));
-    *ends = t->round.steps + 1 >= t->round_length;
+    *ends = opt_trainer_step_ends_round(t);
     if (!*ends) return OPTIMA_OK;
     double base = 0.0;
     OPT_FORWARD_IF_ERROR(opt_round_base(t, reference, &base, fn));
@@ -113,7 +118,7 @@ void opt_trainer_count_step(optima_trainer *t, double reference, int ends, doubl
     if (t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT)
         t->reward.round_alignment_sum += opt_alignment_of_step(t);
     for (size_t p = 0; p < t->pair_count; ++p) {
-        if (!((t->arm_mask >> p & 1u) && t->pairs[p].weight > 0.0 && t->alpha_layer > 0.0)) continue;
+        if (!opt_trainer_pair_active(t, p)) continue;
         t->round.active_mask |= 1u << p;
         t->round.pair_loss_sum[p] += t->step_pair_loss[p];
     }

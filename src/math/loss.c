@@ -22,7 +22,7 @@
 #include "projection_init.h"
 #include "views.h"
 
-static void opt_pairs_free(const optima_context *ctx, opt_pair *pairs, size_t count)
+static void opt_pairs_free(const optima_context *ctx, opt_layer_pair *pairs, size_t count)
 {
     if (pairs == NULL) return;
     for (size_t p = 0; p < count; ++p) {
@@ -67,11 +67,11 @@ static optima_status opt_build_pairs(optima_loss *loss, const char *fn, const si
 {
     const size_t count = loss->kind == OPTIMA_LOSS_KL ? 1 : loss->student_layers;
     const size_t *tw = loss->student_widths + loss->student_layers;
-    opt_pair *pairs = opt_calloc(loss->ctx, count, sizeof *pairs);
+    opt_layer_pair *pairs = opt_calloc(loss->ctx, count, sizeof *pairs);
     OPT_RETURN_ERROR_IF(pairs == NULL, &loss->error, OPTIMA_ENOMEM, "%s: cannot allocate pairs",
                         fn);
     for (size_t p = 0; p < count; ++p) {
-        opt_pair *pr = &pairs[p];
+        opt_layer_pair *pr = &pairs[p];
         pr->student_layer = p;
         pr->teacher_layer = teacher_of[p];
         pr->ds = loss->student_widths[p];
@@ -389,7 +389,7 @@ optima_status optima_loss_init_projections(optima_loss *loss, int32_t init, uint
     loss->init = init;
     loss->seed = seed;
     for (size_t p = 0; p < loss->pair_count; ++p) {
-        opt_pair *pr = &loss->pairs[p];
+        opt_layer_pair *pr = &loss->pairs[p];
         if (pr->projection != NULL) opt_projection_fill(pr->projection, pr->ds, pr->dt, init, seed + p);
     }
     return OPTIMA_OK;
@@ -410,7 +410,7 @@ optima_status optima_loss_pair(const optima_loss *loss, size_t pair, size_t *stu
     static const char fn[] = "optima_loss_pair";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
     OPT_CHECK_PAIR(NULL, fn, loss, pair);
-    const opt_pair *pr = &loss->pairs[pair];
+    const opt_layer_pair *pr = &loss->pairs[pair];
     if (student_layer != NULL) *student_layer = pr->student_layer;
     if (teacher_layer != NULL) *teacher_layer = pr->teacher_layer;
     if (student_width != NULL) *student_width = pr->ds;
@@ -418,7 +418,8 @@ optima_status optima_loss_pair(const optima_loss *loss, size_t pair, size_t *stu
     return OPTIMA_OK;
 }
 
-static void opt_matrix_out(float *m, const opt_pair *pr, float **data, size_t *rows, size_t *cols)
+static void opt_matrix_out(float *m, const opt_layer_pair *pr, float **data, size_t *rows,
+                           size_t *cols)
 {
     *data = m;
     if (rows != NULL) *rows = m != NULL ? pr->ds : 0;
@@ -473,7 +474,7 @@ optima_status optima_loss_student_grad(const optima_loss *loss, size_t pair, opt
     OPT_CHECK_NOT_NULL(NULL, fn, grad);
     OPT_CHECK_PAIR(NULL, fn, loss, pair);
     OPT_CHECK_GRADS(fn, loss);
-    const opt_pair *pr = &loss->pairs[pair];
+    const opt_layer_pair *pr = &loss->pairs[pair];
     grad->data = pr->grad_student;
     grad->rows = loss->last_rows;
     grad->cols = pr->ds;

@@ -24,7 +24,7 @@ static optima_status opt_check_batch(optima_loss *loss, const char *fn,
                         loss->pair_count);
     char name[32];
     for (size_t p = 0; p < pairs; ++p) {
-        const opt_pair *pr = &loss->pairs[p];
+        const opt_layer_pair *pr = &loss->pairs[p];
         snprintf(name, sizeof name, "student[%zu]", p);
         OPT_FORWARD_IF_ERROR(opt_check_view(&loss->error, fn, name, &student[p]));
         OPT_RETURN_ERROR_IF(student[p].cols != pr->ds || student[p].rows != student[0].rows,
@@ -95,7 +95,7 @@ static optima_status opt_reserve_rows(optima_loss *loss, const char *fn, size_t 
 }
 
 /* D_p of one pair into pr->value, gradients scaled by @p scale; 0 or -1 (non-finite). */
-static int opt_run_pair(optima_loss *loss, opt_pair *pr, const optima_tensor *s,
+static int opt_run_pair(optima_loss *loss, opt_layer_pair *pr, const optima_tensor *s,
                         const optima_tensor *t, const uint8_t *mask, double scale)
 {
     if (loss->kind == OPTIMA_LOSS_KL) {
@@ -128,7 +128,7 @@ optima_status optima_loss_compute(optima_loss *loss, const optima_tensor *studen
     const double per_pair = loss->weight / (double)pairs;
     double total = 0.0;
     for (size_t p = 0; p < pairs; ++p) {
-        opt_pair *pr = &loss->pairs[p];
+        opt_layer_pair *pr = &loss->pairs[p];
         OPT_RETURN_ERROR_IF(opt_run_pair(loss, pr, &student[p], &teacher[p], mask,
                                          per_pair * pr->layer_weight) != 0,
                             &loss->error, OPTIMA_ENONFINITE,

@@ -7,7 +7,8 @@
 
 #include "../core/error.h"
 
-typedef struct opt_pair {
+/* One layer pair of a loss: a student layer matched to a teacher layer (loss.h's "pair"). */
+typedef struct opt_layer_pair {
     size_t student_layer, teacher_layer;
     size_t ds, dt;
     double layer_weight;
@@ -15,7 +16,7 @@ typedef struct opt_pair {
     float *projection;      /* ds × dt, or NULL */
     float *grad_projection; /* ds × dt, or NULL */
     float *grad_student;    /* row_capacity × ds */
-} opt_pair;
+} opt_layer_pair;
 
 struct optima_loss {
     optima_context *ctx;
@@ -29,7 +30,7 @@ struct optima_loss {
     size_t student_layers, teacher_layers;
     size_t *student_widths; /* student_layers entries, then teacher_layers entries */
     size_t pair_count;
-    opt_pair *pairs;
+    opt_layer_pair *pairs;
     size_t row_capacity; /* rows the gradient buffers and the workspace hold */
     size_t last_rows;    /* rows of the last successful compute */
     float *work;

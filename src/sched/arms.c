@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/context_impl.h"
+#include "arms.h"
 #include "scheduler_impl.h"
 
 static uint32_t opt_full_mask(const optima_scheduler *s)
@@ -10,7 +11,8 @@ static uint32_t opt_full_mask(const optima_scheduler *s)
     return (uint32_t)((1u << s->num_modules) - 1u);
 }
 
-void opt_sched_reset_statistics(optima_scheduler *s)
+/* Bring every per-arm statistic to its start value (masks kept). */
+static void opt_sched_reset_statistics(optima_scheduler *s)
 {
     for (uint32_t i = 0; i < s->max_arms; ++i) {
         opt_arm *a = &s->arms[i];
@@ -29,6 +31,17 @@ void opt_sched_reset_statistics(optima_scheduler *s)
     s->started = 0;
 }
 
+/* The arm whose mask is @p mask, or OPT_SCHED_NO_ARM. */
+static uint32_t opt_sched_find_mask(const optima_scheduler *s, uint32_t mask)
+{
+    if (mask == 0 || (mask & ~opt_full_mask(s)) != 0) return OPT_SCHED_NO_ARM;
+    if (s->arm_set == OPTIMA_ARMS_ALL_SUBSETS) return mask - 1;
+    for (uint32_t i = 0; i < s->num_arms; ++i) {
+        if (s->arms[i].mask == mask) return i;
+    }
+    return OPT_SCHED_NO_ARM;
+}
+
 void opt_sched_build_arms(optima_scheduler *s, int32_t arm_set)
 {
     const uint32_t k = (uint32_t)s->num_modules;
@@ -43,16 +56,6 @@ void opt_sched_build_arms(optima_scheduler *s, int32_t arm_set)
     s->full_arm = opt_sched_find_mask(s, opt_full_mask(s));
     if (s->fixed_arm >= s->num_arms) s->fixed_arm = 0;
     opt_sched_reset_statistics(s);
-}
-
-uint32_t opt_sched_find_mask(const optima_scheduler *s, uint32_t mask)
-{
-    if (mask == 0 || (mask & ~opt_full_mask(s)) != 0) return OPT_SCHED_NO_ARM;
-    if (s->arm_set == OPTIMA_ARMS_ALL_SUBSETS) return mask - 1;
-    for (uint32_t i = 0; i < s->num_arms; ++i) {
-        if (s->arms[i].mask == mask) return i;
-    }
-    return OPT_SCHED_NO_ARM;
 }
 
 optima_status optima_scheduler_set_arm_set(optima_scheduler *s, int32_t arm_set)

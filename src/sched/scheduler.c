@@ -3,28 +3,8 @@
 #include <string.h>
 
 #include "core/context_impl.h"
+#include "arms.h"
 #include "scheduler_impl.h"
-
-opt_errslot *opt_sched_slot(const optima_scheduler *s)
-{
-    /* Every scheduler is allocated writable; only the message slot is written here. */
-    return (opt_errslot *)(uintptr_t)&s->error;
-}
-
-optima_status opt_sched_check_arm(const optima_scheduler *s, const char *fn, uint32_t arm)
-{
-    OPT_RETURN_ERROR_IF(arm >= s->num_arms, opt_sched_slot(s), OPTIMA_EINVAL,
-                        "%s: argument 'arm' must be below the number of arms %u, got %u", fn,
-                        (unsigned)s->num_arms, (unsigned)arm);
-    return OPTIMA_OK;
-}
-
-optima_status opt_sched_check_configurable(optima_scheduler *s, const char *fn)
-{
-    OPT_RETURN_ERROR_IF(s->started, &s->error, OPTIMA_ESTATE,
-                        "%s: the configuration is frozen once select has run", fn);
-    return OPTIMA_OK;
-}
 
 const char *optima_scheduler_policy_name(int32_t policy)
 {

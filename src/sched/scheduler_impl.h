@@ -226,12 +226,4 @@ optima_status opt_sched_check_configurable(optima_scheduler *s, const char *fn);
         return OPTIMA_OK;                                                          \
     }
 
-/* ---- arm sets ---------------------------------------------------------------------------- */
-/* Fill s->arms' masks for a built-in set and set num_arms and full_arm. */
-void opt_sched_build_arms(optima_scheduler *s, int32_t arm_set);
-/* The arm whose mask is @p mask, or OPT_SCHED_NO_ARM. */
-uint32_t opt_sched_find_mask(const optima_scheduler *s, uint32_t mask);
-/* Bring every per-arm statistic to its start value (masks kept). */
-void opt_sched_reset_statistics(optima_scheduler *s);
-
 #endif /* OPT_SCHED_SCHEDULER_IMPL_H */

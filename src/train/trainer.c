@@ -51,7 +51,7 @@ optima_status optima_trainer_create(optima_context *ctx, const optima_model *tea
     return OPTIMA_OK;
 }
 
-static void opt_pair_release(const optima_context *ctx, opt_pair *p)
+static void opt_pair_release(const optima_context *ctx, opt_module_pair *p)
 {
     for (size_t i = 0; p->optimizer_state != NULL && i < p->layer_pairs; ++i)
         opt_free(ctx, p->optimizer_state[i]);
@@ -143,7 +143,7 @@ optima_status optima_trainer_get_mode(const optima_trainer *t, int32_t *mode)
 
 /* ---- freezing --------------------------------------------------------------------------- */
 
-static optima_status opt_pair_freeze(optima_trainer *t, opt_pair *p, const char *fn)
+static optima_status opt_pair_freeze(optima_trainer *t, opt_module_pair *p, const char *fn)
 {
     const optima_context *ctx = t->ctx;
     OPT_FORWARD_IF_ERROR(optima_loss_pair_count(p->loss, &p->layer_pairs));
@@ -267,7 +267,7 @@ optima_status optima_trainer_add_pair(optima_trainer *t, size_t student_module,
     const optima_status s = optima_loss_create(t->ctx, kind, t->student, student_module,
                                                t->teacher, teacher_module, &loss);
     if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
-    opt_pair *p = &t->pairs[t->pair_count];
+    opt_module_pair *p = &t->pairs[t->pair_count];
     memset(p, 0, sizeof *p);
     p->loss = loss;
     p->student_module = student_module;

@@ -130,7 +130,7 @@ static void opt_write_config(const optima_trainer *t, opt_writer *w)
     opt_writer_u64(w, opt_model_fingerprint(t->student));
     opt_writer_u32(w, (uint32_t)t->pair_count);
     for (size_t p = 0; p < t->pair_count; ++p) {
-        const opt_pair *pair = &t->pairs[p];
+        const opt_module_pair *pair = &t->pairs[p];
         opt_writer_u32(w, (uint32_t)pair->student_module);
         opt_writer_u32(w, (uint32_t)pair->teacher_module);
         opt_writer_u32(w, (uint32_t)pair->kind);
@@ -189,7 +189,7 @@ static void opt_write_history(const optima_trainer *t, opt_writer *w)
     }
 }
 
-static size_t opt_state_floats(const optima_trainer *t, const opt_pair *pair, size_t i)
+static size_t opt_state_floats(const optima_trainer *t, const opt_module_pair *pair, size_t i)
 {
     return pair->optimizer_state[i] != NULL
                ? pair->projection_size[i] * opt_optimizer_state_floats(t->optimizer.kind)
@@ -199,7 +199,7 @@ static size_t opt_state_floats(const optima_trainer *t, const opt_pair *pair, si
 static void opt_write_tensors(const optima_trainer *t, opt_writer *w)
 {
     for (size_t p = 0; p < t->pair_count; ++p) {
-        const opt_pair *pair = &t->pairs[p];
+        const opt_module_pair *pair = &t->pairs[p];
         for (size_t i = 0; i < pair->layer_pairs; ++i) {
             if (pair->projection_size[i] == 0) continue;
             float *param = NULL;
@@ -360,7 +360,7 @@ static optima_status opt_read_whole(optima_trainer *t, optima_read_fn read, void
 static optima_status opt_check_pair_config(const optima_trainer *t, opt_reader *r, size_t p,
                                            const char *fn)
 {
-    const opt_pair *pair = &t->pairs[p];
+    const opt_module_pair *pair = &t->pairs[p];
     const uint32_t sm = opt_reader_u32(r), tm = opt_reader_u32(r), kind = opt_reader_u32(r);
     const uint32_t layer_pairs = opt_reader_u32(r);
     OPT_EXPECT(sm == pair->student_module && tm == pair->teacher_module && (int32_t)kind == pair->kind,
@@ -480,7 +480,7 @@ static void opt_apply_history(optima_trainer *t, opt_reader *r, uint64_t kept)
 static void opt_apply_tensors(optima_trainer *t, opt_reader *r)
 {
     for (size_t p = 0; p < t->pair_count; ++p) {
-        opt_pair *pair = &t->pairs[p];
+        opt_module_pair *pair = &t->pairs[p];
         for (size_t i = 0; i < pair->layer_pairs; ++i) {
             if (pair->projection_size[i] == 0) continue;
             float *param = NULL;

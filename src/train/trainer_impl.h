@@ -14,8 +14,9 @@
 
 #define OPT_MAX_PAIRS OPTIMA_SCHEDULER_MAX_MODULES
 
-/* One distilled student module: its loss, and what the trainer keeps per layer pair. */
-typedef struct opt_pair {
+/* One module pair of the trainer (trainer.h's "pair"): a distilled student module, its loss,
+ * and what the trainer keeps per layer pair. */
+typedef struct opt_module_pair {
     optima_loss *loss;
     size_t student_module;
     size_t teacher_module;
@@ -28,7 +29,7 @@ typedef struct opt_pair {
     size_t *projection_size;  /* [layer_pairs] ds·dt, 0 without projection */
     float **optimizer_state;  /* [layer_pairs] moments, NULL without projection */
     uint64_t updates;         /* projection updates so far (AdamW bias correction) */
-} opt_pair;
+} opt_module_pair;
 
 typedef struct opt_round_record {
     uint64_t round;
@@ -58,7 +59,7 @@ struct optima_trainer {
     opt_errslot error;
 
     /* configuration */
-    opt_pair pairs[OPT_MAX_PAIRS];
+    opt_module_pair pairs[OPT_MAX_PAIRS];
     size_t pair_count;
     optima_loss *prediction; /* NULL when the models declare no logits */
     size_t logits_width;
@@ -139,6 +140,7 @@ optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn)
 optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn);
 
 /* trainer_step.c */
+/* Is pair @p pair active in this step: in the arm, weighted, and the layer term on? */
 int opt_trainer_pair_active(const optima_trainer *t, size_t pair);
 double opt_trainer_layer_term(const optima_trainer *t);
 /* trainer_schedule_only.c: the reported losses become the step's, or ESTATE naming the
@@ -147,6 +149,8 @@ optima_status opt_trainer_take_reports(optima_trainer *t, const char *fn);
 
 /* trainer_rounds.c */
 void opt_trainer_forget_round(optima_trainer *t);
+/* Does the step in progress end a round (the rule every caller shares)? */
+int opt_trainer_step_ends_round(const optima_trainer *t);
 /* Count an ended step; at a round's end compute the reward, update the scheduler, keep
  * the record and log it. Never fails once opt_trainer_round_reward() has succeeded. */
 optima_status opt_trainer_round_reward(optima_trainer *t, double reference, int *ends,
@@ -170,6 +174,7 @@ const float *opt_reduce_projection_grad(const optima_trainer *t, size_t pair, si
                                         const float *local);
 void opt_reduce_release(optima_trainer *t);
 const opt_round_record *opt_trainer_find_record(const optima_trainer *t, uint64_t round);
+/* round_log.c: report a finished round to the log sink and, when set, the log file. */
 void opt_trainer_log_round(optima_trainer *t, const opt_round_record *r);
 
 #endif /* OPT_TRAIN_TRAINER_IMPL_H */

@@ -115,11 +115,6 @@ static size_t opt_stat_count(const optima_trainer *t)
     return OPT_STAT_FIXED + (aligned ? 4 : 1) * t->pair_count;
 }
 
-static int opt_step_ends_round(const optima_trainer *t)
-{
-    return t->round.steps + 1 >= t->round_length;
-}
-
 /* The baseline evaluation submitted before the first step: still this rank's own. */
 static int opt_has_local_baseline(const optima_trainer *t)
 {
@@ -137,7 +132,7 @@ static void opt_pack_stats(optima_trainer *t, double reference)
     s[OPT_STAT_RANKS] = 1.0;
     s[OPT_STAT_ROWS] = w;
     s[OPT_STAT_REFERENCE] = w * reference;
-    if (t->has_evaluation && opt_step_ends_round(t)) {
+    if (t->has_evaluation && opt_trainer_step_ends_round(t)) {
         s[OPT_STAT_EVALUATION] = t->evaluation;
         s[OPT_STAT_EVALUATIONS] = 1.0;
     }
@@ -202,8 +197,8 @@ static void opt_apply_stats(optima_trainer *t, double *reference)
 
 static int opt_reduces_projection(const optima_trainer *t, size_t p, size_t i)
 {
-    return t->optimizer_kind != OPTIMA_OPTIMIZER_HOST && (t->arm_mask >> p & 1u) &&
-           t->pairs[p].weight > 0.0 && t->alpha_layer > 0.0 && t->pairs[p].projection_size[i] > 0;
+    return t->optimizer_kind != OPTIMA_OPTIMIZER_HOST && opt_trainer_pair_active(t, p) &&
+           t->pairs[p].projection_size[i] > 0;
 }
 
 /* Every projection at once: the first step allocates, no later one. */

@@ -70,11 +70,6 @@ static void opt_collect_grads(optima_trainer *t, optima_tensor *logits_grad)
     opt_ignore_status(optima_trainer_logits_grad(t, logits_grad));
 }
 
-static int opt_round_ends_now(const optima_trainer *t)
-{
-    return t->round.steps + 1 >= t->round_length;
-}
-
 static optima_status opt_run_step(optima_trainer *t, const optima_callbacks *cb, void *user,
                                   const char *fn)
 {
@@ -102,7 +97,7 @@ static optima_status opt_run_step(optima_trainer *t, const optima_callbacks *cb,
     if (code != 0) return opt_stopped(t, code, "backward", fn);
     if (cb->optimizer_step != NULL && (code = cb->optimizer_step(user, step)) != 0)
         return opt_stopped(t, code, "optimizer_step", fn);
-    if (t->reward_source == OPTIMA_REWARD_SOURCE_EVALUATION && opt_round_ends_now(t)) {
+    if (t->reward_source == OPTIMA_REWARD_SOURCE_EVALUATION && opt_trainer_step_ends_round(t)) {
         double eval = 0.0;
         if ((code = cb->evaluate(user, step, &eval)) != 0) return opt_stopped(t, code, "evaluate", fn);
         OPT_FORWARD_IF_ERROR(optima_trainer_submit_evaluation(t, eval));

@@ -10,24 +10,19 @@ static const char *opt_side_name(uint32_t side)
     return side == OPTIMA_SIDE_STUDENT ? "student" : "teacher";
 }
 
-static int opt_pair_is_active(const optima_trainer *t, size_t pair, uint32_t arm_mask)
-{
-    return (arm_mask >> pair & 1u) && t->pairs[pair].weight > 0.0 && t->alpha_layer > 0.0;
-}
-
 int opt_trainer_pair_active(const optima_trainer *t, size_t pair)
 {
-    return opt_pair_is_active(t, pair, t->arm_mask);
+    return (t->arm_mask >> pair & 1u) && t->pairs[pair].weight > 0.0 && t->alpha_layer > 0.0;
 }
 
 /* (1/|A|)·Σ w_m·D_m over the active pairs, in pair order: both modes sum alike. */
 double opt_trainer_layer_term(const optima_trainer *t)
 {
     size_t active = 0;
-    for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
+    for (size_t p = 0; p < t->pair_count; ++p) active += opt_trainer_pair_active(t, p);
     double layer_term = 0.0;
     for (size_t p = 0; p < t->pair_count; ++p)
-        if (opt_pair_is_active(t, p, t->arm_mask))
+        if (opt_trainer_pair_active(t, p))
             layer_term += t->pairs[p].weight / (double)active * t->step_pair_loss[p];
     return layer_term;
 }
@@ -62,8 +57,8 @@ static void opt_build_plan(optima_trainer *t)
     t->plan_count = 0;
     for (uint32_t side = OPTIMA_SIDE_STUDENT; side <= OPTIMA_SIDE_TEACHER; ++side) {
         for (size_t p = 0; p < t->pair_count; ++p) {
-            if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
-            const opt_pair *pair = &t->pairs[p];
+            if (!opt_trainer_pair_active(t, p)) continue;
+            const opt_module_pair *pair = &t->pairs[p];
             for (size_t i = 0; i < pair->layer_pairs; ++i) {
                 if (side == OPTIMA_SIDE_STUDENT)
                     opt_plan_add(t, side, pair->student_module, pair->student_layer[i]);
@@ -143,9 +138,9 @@ static optima_status opt_require_step(optima_trainer *t, const char *fn)
 static int opt_pair_reads(const optima_trainer *t, size_t p, uint32_t side, size_t module,
                           size_t layer)
 {
-    const opt_pair *pair = &t->pairs[p];
+    const opt_module_pair *pair = &t->pairs[p];
     const int student = side == OPTIMA_SIDE_STUDENT;
-    if (!opt_pair_is_active(t, p, t->arm_mask) ||
+    if (!opt_trainer_pair_active(t, p) ||
         (student ? pair->student_module : pair->teacher_module) != module)
         return 0;
     for (size_t i = 0; i < pair->layer_pairs; ++i)
@@ -329,7 +324,7 @@ static const optima_tensor *opt_find_view(const optima_trainer *t, uint32_t side
 static optima_status opt_compute_pair(optima_trainer *t, size_t p, double scale, double *loss,
                                       const char *fn)
 {
-    opt_pair *pair = &t->pairs[p];
+    opt_module_pair *pair = &t->pairs[p];
     for (size_t i = 0; i < pair->layer_pairs; ++i) {
         t->student_args[i] =
             *opt_find_view(t, OPTIMA_SIDE_STUDENT, pair->student_module, pair->student_layer[i]);
@@ -392,10 +387,10 @@ static optima_status opt_compute_step(optima_trainer *t, double *total, const ch
     opt_alignment_reset_step(t);    /* the layerwise gradients are about to change */
     OPT_FORWARD_IF_ERROR(opt_compute_prediction(t, fn));
     size_t active = 0;
-    for (size_t p = 0; p < t->pair_count; ++p) active += opt_pair_is_active(t, p, t->arm_mask);
+    for (size_t p = 0; p < t->pair_count; ++p) active += opt_trainer_pair_active(t, p);
     for (size_t p = 0; p < t->pair_count; ++p) {
         t->step_pair_loss[p] = 0.0;
-        if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
+        if (!opt_trainer_pair_active(t, p)) continue;
         const double w = t->pairs[p].weight / (double)active;
         OPT_FORWARD_IF_ERROR(opt_compute_pair(t, p, t->alpha_layer * w, &t->step_pair_loss[p], fn));
     }
@@ -445,7 +440,7 @@ optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pai
                         t->pair_count);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     *loss = t->step_pair_loss[pair];
-    if (active != NULL) *active = opt_pair_is_active(t, pair, t->arm_mask);
+    if (active != NULL) *active = opt_trainer_pair_active(t, pair);
     return OPTIMA_OK;
 }
 
@@ -467,8 +462,8 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
                         "%s: the student has no module %zu layer %zu", fn, module, layer);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     for (size_t p = 0; p < t->pair_count; ++p) {
-        const opt_pair *pair = &t->pairs[p];
-        if (pair->student_module != module || !opt_pair_is_active(t, p, t->arm_mask)) continue;
+        const opt_module_pair *pair = &t->pairs[p];
+        if (pair->student_module != module || !opt_trainer_pair_active(t, p)) continue;
         for (size_t i = 0; i < pair->layer_pairs; ++i)
             if (pair->student_layer[i] == layer) return optima_loss_student_grad(pair->loss, i, grad);
     }
@@ -513,8 +508,8 @@ optima_status optima_trainer_submit_evaluation(optima_trainer *t, double loss)
 static optima_status opt_update_projections(optima_trainer *t, const char *fn)
 {
     for (size_t p = 0; p < t->pair_count; ++p) {
-        if (!opt_pair_is_active(t, p, t->arm_mask)) continue;
-        opt_pair *pair = &t->pairs[p];
+        if (!opt_trainer_pair_active(t, p)) continue;
+        opt_module_pair *pair = &t->pairs[p];
         pair->updates += 1;
         for (size_t i = 0; i < pair->layer_pairs; ++i) {
             if (pair->projection_size[i] == 0) continue;

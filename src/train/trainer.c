@@ -426,7 +426,8 @@ optima_status optima_trainer_set_policy(optima_trainer *t, int32_t policy, uint6
 {
     static const char fn[] = "optima_trainer_set_policy";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_RETURN_ERROR_IF(policy < OPTIMA_POLICY_OPTIMA || policy > OPTIMA_POLICY_EXP3, &t->error,
+    /* the scheduler's policy table is the one list of policies (GLR_UCB came in 1.1) */
+    OPT_RETURN_ERROR_IF(strcmp(optima_scheduler_policy_name(policy), "unknown") == 0, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'policy' is %d, not a known policy", fn,
                         (int)policy);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_configuring(t, fn));

@@ -66,7 +66,8 @@ static void settings_refuse_values_out_of_range(void **state)
     assert_int_equal(optima_trainer_set_temperature(t, 2.0), OPTIMA_OK);
     assert_fails_naming(optima_trainer_set_round_length(t, 0), OPTIMA_EINVAL, "'steps'");
     assert_fails_naming(optima_trainer_set_round_length(t, 2000000), OPTIMA_EINVAL, "'steps'");
-    assert_fails_naming(optima_trainer_set_policy(t, 10, 0), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming(optima_trainer_set_policy(t, 11, 0), OPTIMA_EINVAL, "'policy'");
+    assert_int_equal(optima_trainer_set_policy(t, OPTIMA_POLICY_GLR_UCB, 0), OPTIMA_OK);
     assert_fails_naming(optima_trainer_set_policy(t, -1, 0), OPTIMA_EINVAL, "'policy'");
     assert_fails_naming(optima_trainer_set_reward(t, 3, 0), OPTIMA_EINVAL, "'kind'");
     assert_fails_naming(optima_trainer_set_reward(t, 0, 3), OPTIMA_EINVAL, "'source'");
@@ -92,6 +93,20 @@ static void settings_refuse_values_out_of_range(void **state)
     size_t count = 0;
     assert_fails_naming(optima_trainer_plan(t, &plan, &count), OPTIMA_ESTATE, "begin_step");
     optima_trainer_destroy(t);
+}
+
+/* Every policy of scheduler.h, the 1.1 ones included, drives a trainer. */
+static void every_policy_trains(void **state)
+{
+    fixture *f = *state;
+    for (int32_t policy = OPTIMA_POLICY_OPTIMA; policy <= OPTIMA_POLICY_GLR_UCB; ++policy) {
+        optima_trainer *t = host_trainer(&f->h, policy, 2);
+        for (uint64_t s = 0; s < 6; ++s) assert_int_equal(host_step(&f->h, t, s, NULL), OPTIMA_OK);
+        uint64_t rounds = 0;
+        assert_int_equal(optima_trainer_progress(t, NULL, &rounds), OPTIMA_OK);
+        assert_int_equal(rounds, 3);
+        optima_trainer_destroy(t);
+    }
 }
 
 static void configuration_freezes_at_the_first_step(void **state)
@@ -320,6 +335,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(create_refuses_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(defaults_are_documented_values, setup, teardown),
         cmocka_unit_test_setup_teardown(settings_refuse_values_out_of_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_policy_trains, setup, teardown),
         cmocka_unit_test_setup_teardown(configuration_freezes_at_the_first_step, setup, teardown),
         cmocka_unit_test_setup_teardown(every_allocation_failure_is_reported_and_leaks_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(round_logs_get_one_line_per_round, setup, teardown),

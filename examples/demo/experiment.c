@@ -203,7 +203,8 @@ static int run_student(demo_run *r, int p, size_t k)
     student_job j = {p, k, r->best.module, &r->fit, "", "", st->rounds_per_mask,
                      &st->eval_secs[st->n]};
     snprintf(j.tag, sizeof j.tag, "%s-seed%zu", demo_policies[p].name, k + 1);
-    snprintf(j.label, sizeof j.label, "%s seed %zu/%zu", demo_policies[p].name, k + 1, r->opt.seeds);
+    snprintf(j.label, sizeof j.label, "%s seed %zu/%zu", demo_policies[p].name, k + 1,
+             r->opt.seeds);
     demo_progress prog;
     demo_train_result res;
     demo_model *s = train_student(r, &j, &prog, &res);
@@ -350,7 +351,8 @@ static int run_policies(demo_run *r)
                demo_mean_of(st->acc, st->n, 1), demo_std_of(st->acc, st->n), st->n,
                demo_mean_of(st->secs, st->n, 1));
         if (r->opt.eval_reward && demo_policies[p].distils)
-            printf(" (%.2fs of them the reward's evaluations)", demo_mean_of(st->eval_secs, st->n, 1));
+            printf(" (%.2fs of them the reward's evaluations)",
+                   demo_mean_of(st->eval_secs, st->n, 1));
         printf("\n");
     }
     return 0;

@@ -93,7 +93,8 @@ static void json_policy(FILE *f, int p, const run_stats *r, size_t steps, int re
     fprintf(f, "]");
     if (demo_policies[p].distils && demo_policies[p].layerwise) json_arms(f, r);
     if (demo_policies[p].distils && reward_eval)
-        fprintf(f, ", \"reward_evaluation_seconds_mean\": %.3f", demo_mean_of(r->eval_secs, r->n, 1));
+        fprintf(f, ", \"reward_evaluation_seconds_mean\": %.3f",
+                demo_mean_of(r->eval_secs, r->n, 1));
     fprintf(f, "}");
 }
 

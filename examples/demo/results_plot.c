@@ -22,8 +22,9 @@ void demo_results_plot(const demo_run *r)
     for (int p = 0; p < P_COUNT; ++p) {
         const run_stats *st = &r->runs[p];
         if (st->n == 0) continue;
-        in.bars[in.bar_count++] = (demo_plot_bar){demo_policies[p].name, demo_mean_of(st->acc, st->n, 1),
-                                                  demo_std_of(st->acc, st->n)};
+        const demo_plot_bar bar = {demo_policies[p].name, demo_mean_of(st->acc, st->n, 1),
+                                   demo_std_of(st->acc, st->n)};
+        in.bars[in.bar_count++] = bar;
     }
     /* arm i of the all-subsets set has module mask i + 1 */
     for (uint32_t a = 0; a + 1 < ARM_MASKS; ++a) {

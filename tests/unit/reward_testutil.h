@@ -20,27 +20,6 @@ static inline void assert_same_rounds(optima_trainer *a, optima_trainer *b, uint
     }
 }
 
-/* Hand the host's views of every layer the plan lists (of the batch last forwarded); the
- * logits too when `logits` is non-zero. Compute forgets them, so a second compute needs
- * them again. */
-static inline void host_give(host *h, optima_trainer *t, int logits)
-{
-    const optima_layer_ref *plan = NULL;
-    size_t count = 0;
-    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
-    for (size_t i = 0; i < count; ++i) {
-        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
-        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
-                                                   plan[i].layer, &v),
-                         OPTIMA_OK);
-    }
-    if (!logits) return;
-    const optima_tensor zs = host_view(h->student_z, HOST_CLASSES);
-    const optima_tensor zt = host_view(h->teacher_z, HOST_CLASSES);
-    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
-    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
-}
-
 /* Begin a step and hand the host's views (after a forward on step `step`'s batch). */
 static inline void host_begin_and_give(host *h, optima_trainer *t, uint64_t step, uint32_t *arm,
                                        int logits)
@@ -48,7 +27,7 @@ static inline void host_begin_and_give(host *h, optima_trainer *t, uint64_t step
     assert_int_equal(optima_trainer_begin_step(t, arm), OPTIMA_OK);
     host_next_batch(h, step);
     host_forward(h);
-    host_give(h, t, logits);
+    assert_int_equal(host_give(h, t, logits), OPTIMA_OK);
 }
 
 #endif /* OPTIMA_REWARD_TESTUTIL_H */

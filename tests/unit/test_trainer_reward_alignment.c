@@ -100,7 +100,7 @@ static void a_step_without_every_task_gradient_cannot_end(void **state)
     /* a new compute forgets what was handed: all must come again */
     begin_and_compute(f, t, 1);
     hand_task_grads(t, &rest);
-    host_give(&f->h, t, 1);
+    assert_int_equal(host_give(&f->h, t, 1), OPTIMA_OK);
     assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
     assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "3 of this step's 3");
     hand_task_grads(t, &rest);

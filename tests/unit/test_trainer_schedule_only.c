@@ -26,17 +26,7 @@ static void full_step(host *h, optima_trainer *t, uint64_t step, step_values *v)
     assert_int_equal(optima_trainer_begin_step(t, &v->arm), OPTIMA_OK);
     host_next_batch(h, step);
     host_forward(h);
-    const optima_layer_ref *plan = NULL;
-    size_t count = 0;
-    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
-    for (size_t i = 0; i < count; ++i) {
-        const optima_tensor view = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
-        assert_int_equal(optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module,
-                                                   plan[i].layer, &view), OPTIMA_OK);
-    }
-    const optima_tensor zs = host_view(h->student_z, HOST_CLASSES), zt = host_view(h->teacher_z, HOST_CLASSES);
-    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
-    assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+    assert_int_equal(host_give(h, t, 1), OPTIMA_OK);
     assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
     for (size_t p = 0; p < HOST_MODULES; ++p)
         assert_int_equal(optima_trainer_pair_loss_value(t, p, &v->pair_loss[p], &v->active[p]), OPTIMA_OK);

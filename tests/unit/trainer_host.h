@@ -180,6 +180,28 @@ static inline void host_backward(host *h, const optima_tensor *module_grads, con
     host_sgd(h, &h->student_logits_w, HOST_CLASSES, &g, 0.05f);
 }
 
+/* Hand the views of every layer the plan lists (of the batch last forwarded), and both
+ * logits when `logits` is non-zero. Returns the status of the first refused view. */
+static inline optima_status host_give(host *h, optima_trainer *t, int logits)
+{
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    for (size_t i = 0; i < count; ++i) {
+        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
+        const optima_status s =
+            optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module, plan[i].layer, &v);
+        if (s != OPTIMA_OK) return s;
+    }
+    if (logits) {
+        const optima_tensor zs = host_view(h->student_z, HOST_CLASSES);
+        const optima_tensor zt = host_view(h->teacher_z, HOST_CLASSES);
+        assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
+        assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
+    }
+    return OPTIMA_OK;
+}
+
 /* One whole step through the step API. Returns the status of the first failing call. */
 static inline optima_status host_step(host *h, optima_trainer *t, uint64_t step, uint32_t *arm)
 {
@@ -187,22 +209,10 @@ static inline optima_status host_step(host *h, optima_trainer *t, uint64_t step,
     if (s != OPTIMA_OK) return s;
     host_next_batch(h, step);
     host_forward(h);
-    const optima_layer_ref *plan = NULL;
-    size_t count = 0;
-    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
-    for (size_t i = 0; i < count; ++i) {
-        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
-        s = optima_trainer_set_hidden(t, (int32_t)plan[i].side, plan[i].module, plan[i].layer, &v);
-        if (s != OPTIMA_OK) return s;
-    }
     int32_t logits = 0;
     assert_int_equal(optima_trainer_needs_logits(t, &logits), OPTIMA_OK);
-    if (logits) {
-        const optima_tensor zs = host_view(h->student_z, HOST_CLASSES);
-        const optima_tensor zt = host_view(h->teacher_z, HOST_CLASSES);
-        assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
-        assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &zt), OPTIMA_OK);
-    }
+    s = host_give(h, t, logits);
+    if (s != OPTIMA_OK) return s;
     s = optima_trainer_compute(t, NULL);
     if (s != OPTIMA_OK) return s;
     optima_tensor grads[HOST_MODULES], kl_grad;

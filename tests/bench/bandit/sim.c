@@ -152,8 +152,10 @@ static void usage(FILE *out)
             "              j=2 (0.3,0.3,0.6,0.3,0.1,0.8,0.2)  j=3 (0.3,0.5,0.6,0.3,0.1,0.7,0.4):\n"
             "              the breakpoints at 500 and 1500 move other arms but keep the best,\n"
             "              the one at 1000 changes the best arm.\n"
-            "  replay      logged rounds of the demo's RANDOM policy (--trace, default the\n"
-            "              committed tests/bench/bandit/demo-random-trace.csv), evaluated by the\n"
+            "  replay      logged rounds of the demo's RANDOM policy (--trace; default the\n"
+            "              committed tests/bench/bandit/demo-alignment-trace.csv, rewarded by the\n"
+            "              demo's default gradient alignment; demo-decrement-trace.csv beside it\n"
+            "              holds the relative loss decrement's), evaluated by the\n"
             "              replay method of Li, Chu, Langford & Wang (2011): seed s replays\n"
             "              trace s mod (number of traces); the policy's pending arm waits for the\n"
             "              next logged round that played it, whose reward it receives; logged\n"
@@ -298,7 +300,7 @@ static int history_by_name(const char *name)
 }
 
 #ifndef SIM_DEFAULT_TRACE
-#define SIM_DEFAULT_TRACE "demo-random-trace.csv"
+#define SIM_DEFAULT_TRACE "demo-alignment-trace.csv"
 #endif
 
 int main(int argc, char **argv)

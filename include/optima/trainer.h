@@ -133,8 +133,7 @@ enum optima_reward_source {
     OPTIMA_REWARD_SOURCE_TRAINING = 0,  /**< Task loss + α_pred·KL of the round's steps (default). */
     OPTIMA_REWARD_SOURCE_EVALUATION = 1, /**< The host's evaluation loss at the round's end. */
     /**
-     * The alignment of the layerwise gradients with the task loss's (since 1.1; step API
-     * only): the mean over the round's steps of the mean over active pairs of the cosine
+     * The alignment of the layerwise gradients with the task loss's (since 1.1): the mean over the round's steps of the mean over active pairs of the cosine
      * between the task gradients the host hands with optima_trainer_set_task_grad() and the
      * layerwise gradients at the pair's student layers. With ::OPTIMA_REWARD_RELATIVE or
      * ::OPTIMA_REWARD_ABSOLUTE the reward is that mean itself, in [−1, 1].
@@ -248,13 +247,28 @@ typedef struct optima_callbacks {
      * @p reward its reward.
      */
     int (*round_end)(void *user, uint64_t round, uint32_t arm, double reward);
+    /**
+     * Optional since 1.1; required with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (the run loop
+     * refuses that source without it). Called after backward returned and before the
+     * optimizer step: fill @p task_grads[i] with a view of the task loss's gradient wrt the
+     * student hidden state @p needed[i] (the list backward received; leave teacher entries
+     * empty: they are not read), of that hidden state's shape. The trainer hands each to
+     * optima_trainer_set_task_grad() with its checks once the callback has returned, so a
+     * bad view stops the run with that function's status; views must stay valid until the
+     * run's next callback is called. Tables of 1.0's size end before this member, which
+     * then counts as NULL.
+     */
+    int (*task_grad)(void *user, uint64_t step, const optima_layer_ref *needed, size_t count,
+                     optima_tensor *task_grads);
 } optima_callbacks;
 
 /** @cond OPTIMA_INTERNAL */
 OPTIMA_STATIC_ASSERT(offsetof(optima_callbacks, next_batch) == 8, "optima_callbacks layout is frozen");
 OPTIMA_STATIC_ASSERT(offsetof(optima_callbacks, round_end) == 8 + 5 * sizeof(void *),
                      "optima_callbacks layout is frozen");
-OPTIMA_STATIC_ASSERT(sizeof(optima_callbacks) == 8 + 6 * sizeof(void *),
+OPTIMA_STATIC_ASSERT(offsetof(optima_callbacks, task_grad) == 8 + 6 * sizeof(void *),
+                     "optima_callbacks members are only appended");
+OPTIMA_STATIC_ASSERT(sizeof(optima_callbacks) == 8 + 7 * sizeof(void *),
                      "optima_callbacks layout is frozen");
 /** @endcond */
 
@@ -980,8 +994,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer
 
 /**
  * @brief Run @p steps steps through the host's callbacks (the step API's stages in order:
- *        next_batch, forward, compute, backward, optimizer_step, evaluate at a round's
- *        end, end_step, round_end).
+ *        next_batch, forward, compute, backward, task_grad with the alignment reward,
+ *        optimizer_step, evaluate at a round's end, end_step, round_end).
  *
  * A non-zero return from a callback stops the run with `OPTIMA_ECALLBACK`: the step in
  * flight is discarded, the round in flight is not credited (its steps are forgotten and
@@ -991,8 +1005,8 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_end_step(optima_trainer
  * @param user passed first to every callback.
  * @param steps how many steps to run.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument, a bad table (size, reserved,
- *         a required callback missing, no evaluate with the evaluation source);
- *         `OPTIMA_ESTATE` with ::OPTIMA_REWARD_SOURCE_ALIGNMENT (step API only) or in
+ *         a required callback missing, no evaluate with the evaluation source, no
+ *         task_grad with the alignment source); `OPTIMA_ESTATE` in
  *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY;
  *         `OPTIMA_ECALLBACK`; any error of the step API.
  */

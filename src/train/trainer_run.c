@@ -31,10 +31,11 @@ static optima_status opt_check_callbacks(optima_trainer *t, const optima_callbac
                         &t->error, OPTIMA_EINVAL,
                         "%s: argument 'callbacks->evaluate' is NULL, but rewards come from "
                         "evaluation", fn);
-    /* No callback hands the task gradient at the hidden states to the run loop (yet). */
-    OPT_RETURN_ERROR_IF(t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT, &t->error,
-                        OPTIMA_ESTATE, "%s: rewards come from the gradient alignment, which only "
-                        "the step API can feed (optima_trainer_set_task_grad)", fn);
+    OPT_RETURN_ERROR_IF(t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT &&
+                            cb->task_grad == NULL,
+                        &t->error, OPTIMA_EINVAL,
+                        "%s: argument 'callbacks->task_grad' is NULL, but rewards come from "
+                        "the gradient alignment", fn);
     return OPTIMA_OK;
 }
 
@@ -70,6 +71,22 @@ static void opt_collect_grads(optima_trainer *t, optima_tensor *logits_grad)
     opt_ignore_status(optima_trainer_logits_grad(t, logits_grad));
 }
 
+/* The alignment reward: the host's task gradients at the student layers, handed over one
+ * by one with the step API's checks (t->grads is scratch again once backward returned). */
+static optima_status opt_hand_over_task_grads(optima_trainer *t, const optima_callbacks *cb,
+                                              void *user, uint64_t step, const char *fn)
+{
+    memset(t->grads, 0, t->plan_capacity * sizeof *t->grads);
+    const int code = cb->task_grad(user, step, t->plan, t->plan_count, t->grads);
+    if (code != 0) return opt_stopped(t, code, "task_grad", fn);
+    for (size_t i = 0; i < t->plan_count; ++i) {
+        const optima_layer_ref *r = &t->plan[i];
+        if (r->side == OPTIMA_SIDE_STUDENT)
+            OPT_FORWARD_IF_ERROR(optima_trainer_set_task_grad(t, r->module, r->layer, &t->grads[i]));
+    }
+    return OPTIMA_OK;
+}
+
 static optima_status opt_run_step(optima_trainer *t, const optima_callbacks *cb, void *user,
                                   const char *fn)
 {
@@ -95,6 +112,8 @@ static optima_status opt_run_step(optima_trainer *t, const optima_callbacks *cb,
     double task_loss = 0.0;
     code = cb->backward(user, step, t->plan, t->grads, t->plan_count, &logits_grad, &task_loss);
     if (code != 0) return opt_stopped(t, code, "backward", fn);
+    if (t->reward_source == OPTIMA_REWARD_SOURCE_ALIGNMENT)
+        OPT_FORWARD_IF_ERROR(opt_hand_over_task_grads(t, cb, user, step, fn));
     if (cb->optimizer_step != NULL && (code = cb->optimizer_step(user, step)) != 0)
         return opt_stopped(t, code, "optimizer_step", fn);
     if (t->reward_source == OPTIMA_REWARD_SOURCE_EVALUATION && opt_trainer_step_ends_round(t)) {

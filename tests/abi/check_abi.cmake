@@ -1,6 +1,7 @@
 cmake_policy(VERSION 3.25)
 # Compare the built library's ABI with the committed baseline (libabigail's abidiff).
-# Inputs: ABIDIFF, BASELINE (abidw XML), LIBRARY, HEADERS (the public header directory).
+# Inputs: ABIDIFF, BASELINE (abidw XML), LIBRARY, HEADERS (the public header directory),
+# SUPPRESSIONS (size-prefixed.suppr: members appended to a size-prefixed struct pass).
 #
 # Added functions pass (--no-added-syms keeps them out of the verdict). Any other change
 # fails: removed or changed symbols (abidiff bit 3, ABIDIFF_ABI_INCOMPATIBLE_CHANGE = 8)
@@ -11,7 +12,7 @@ cmake_policy(VERSION 3.25)
 # change freely. Bits 0 and 1 (tool or usage error) fail too.
 execute_process(
   COMMAND "${ABIDIFF}" --no-added-syms --hd1 "${HEADERS}" --hd2 "${HEADERS}"
-          "${BASELINE}" "${LIBRARY}"
+          --suppressions "${SUPPRESSIONS}" "${BASELINE}" "${LIBRARY}"
   OUTPUT_VARIABLE report ERROR_VARIABLE errors RESULT_VARIABLE rc)
 execute_process(COMMAND readelf -S "${LIBRARY}" OUTPUT_VARIABLE sections)
 if(NOT sections MATCHES "\\.debug_info")

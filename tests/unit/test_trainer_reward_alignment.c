@@ -166,12 +166,115 @@ static void a_zero_task_gradient_counts_as_zero(void **state)
     optima_trainer_destroy(t);
 }
 
-static void the_run_loop_refuses_the_alignment_source(void **state)
+/* The run loop's task gradient: the student's hidden state itself (any view of the right
+ * shape that depends on the step will do), or a bad view at h->fail_at_step. */
+static int host_cb_task_grad(void *user, uint64_t step, const optima_layer_ref *needed,
+                             size_t count, optima_tensor *task_grads)
+{
+    host *h = user;
+    for (size_t i = 0; i < count; ++i) {
+        if (needed[i].side != OPTIMA_SIDE_STUDENT) continue;
+        task_grads[i] = host_hidden_view(h, needed[i].side, needed[i].module, needed[i].layer);
+        if ((int)step == h->fail_at_step && h->fail_in == NULL) task_grads[i].cols -= 1;
+    }
+    return host_cb_fails(h, step, "task_grad");
+}
+
+static optima_callbacks aligned_callbacks(void)
+{
+    optima_callbacks cb = host_callbacks();
+    cb.task_grad = host_cb_task_grad;
+    return cb;
+}
+
+/* The same steps through the step API, handing the same task gradients. */
+static void step_with_hidden_as_task_grad(host *h, optima_trainer *t, uint64_t step)
+{
+    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
+    host_next_batch(h, step);
+    host_forward(h);
+    int32_t logits = 0;
+    assert_int_equal(optima_trainer_needs_logits(t, &logits), OPTIMA_OK);
+    assert_int_equal(host_give(h, t, logits), OPTIMA_OK);
+    assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
+    const optima_layer_ref *plan = NULL;
+    size_t count = 0;
+    assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
+    optima_tensor grads[HOST_MODULES], kl_grad;
+    for (size_t m = 0; m < HOST_MODULES; ++m)
+        assert_int_equal(optima_trainer_student_grad(t, m, 0, &grads[m]), OPTIMA_OK);
+    assert_int_equal(optima_trainer_logits_grad(t, &kl_grad), OPTIMA_OK);
+    double task = 0.0;
+    host_backward(h, grads, &kl_grad, &task);
+    for (size_t i = 0; i < count; ++i) {
+        if (plan[i].side != OPTIMA_SIDE_STUDENT) continue;
+        const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
+        assert_int_equal(optima_trainer_set_task_grad(t, plan[i].module, plan[i].layer, &v), OPTIMA_OK);
+    }
+    assert_int_equal(optima_trainer_end_step(t, task, NULL), OPTIMA_OK);
+}
+
+static void the_run_loop_feeds_the_alignment_through_its_callback(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *by_steps = alignment_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_RELATIVE);
+    for (uint64_t step = 0; step < 30; ++step) step_with_hidden_as_task_grad(&f->h, by_steps, step);
+
+    host h2;
+    host_init(&h2, f->ctx);
+    optima_trainer *by_run = host_trainer(&h2, OPTIMA_POLICY_OPTIMA, ROUND);
+    assert_int_equal(optima_trainer_set_reward(by_run, OPTIMA_REWARD_RELATIVE,
+                                               OPTIMA_REWARD_SOURCE_ALIGNMENT), OPTIMA_OK);
+    const optima_callbacks cb = aligned_callbacks();
+    assert_int_equal(optima_trainer_run(by_run, &cb, &h2, 30), OPTIMA_OK);
+    for (uint64_t r = 0; r < 15; ++r) {
+        uint32_t arm_a = 0, arm_b = 0;
+        double reward_a = NAN, reward_b = NAN;
+        assert_int_equal(optima_trainer_round_record(by_steps, r, NULL, &arm_a, &reward_a, NULL), OPTIMA_OK);
+        assert_int_equal(optima_trainer_round_record(by_run, r, NULL, &arm_b, &reward_b, NULL), OPTIMA_OK);
+        assert_int_equal(arm_a, arm_b);
+        assert_true(reward_a == reward_b); /* bit for bit */
+        assert_true(reward_a != 0.0);      /* the hidden states are not orthogonal to the gradients */
+    }
+    optima_trainer_destroy(by_steps);
+    optima_trainer_destroy(by_run);
+    host_free(&h2);
+}
+
+static void the_run_loop_needs_the_task_grad_callback(void **state)
 {
     fixture *f = *state;
     optima_trainer *t = alignment_trainer(f, OPTIMA_POLICY_ALL, OPTIMA_REWARD_RELATIVE);
     const optima_callbacks cb = host_callbacks();
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 4), OPTIMA_ESTATE, "step API");
+    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 4), OPTIMA_EINVAL, "callbacks->task_grad");
+    /* a 1.0-sized table ends before the member: the same refusal */
+    optima_callbacks old = aligned_callbacks();
+    old.struct_size = (uint32_t)offsetof(optima_callbacks, task_grad);
+    assert_fails_naming(optima_trainer_run(t, &old, &f->h, 4), OPTIMA_EINVAL, "callbacks->task_grad");
+    optima_trainer_destroy(t);
+}
+
+static void a_bad_task_gradient_or_a_stop_in_the_callback_ends_the_run(void **state)
+{
+    fixture *f = *state;
+    optima_trainer *t = alignment_trainer(f, OPTIMA_POLICY_ALL, OPTIMA_REWARD_RELATIVE);
+    const optima_callbacks cb = aligned_callbacks();
+    f->h.fail_at_step = 3;
+    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 6), OPTIMA_ESHAPE, "argument 'view'");
+    optima_trainer_destroy(t);
+
+    t = alignment_trainer(f, OPTIMA_POLICY_ALL, OPTIMA_REWARD_RELATIVE);
+    f->h.fail_in = "task_grad";
+    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 6), OPTIMA_ECALLBACK, "task_grad");
+    int32_t code = 0;
+    assert_int_equal(optima_trainer_callback_code(t, &code), OPTIMA_OK);
+    assert_int_equal(code, 7);
+    uint64_t steps = 0, rounds = 0;
+    assert_int_equal(optima_trainer_progress(t, &steps, &rounds), OPTIMA_OK);
+    assert_int_equal(rounds, 1); /* round 0 credited, round 1 (steps 2 and 3) forgotten */
+    f->h.fail_in = NULL;
+    f->h.fail_at_step = -1;
+    assert_int_equal(optima_trainer_run(t, &cb, &f->h, 4), OPTIMA_OK);
     optima_trainer_destroy(t);
 }
 
@@ -237,7 +340,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_step_without_every_task_gradient_cannot_end, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_task_gradients_are_refused_and_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_zero_task_gradient_counts_as_zero, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_run_loop_refuses_the_alignment_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_run_loop_feeds_the_alignment_through_its_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_run_loop_needs_the_task_grad_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_bad_task_gradient_or_a_stop_in_the_callback_ends_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(other_sources_ignore_task_gradients, setup, teardown),
         cmocka_unit_test_setup_teardown(save_and_restore_mid_round_is_exact, setup, teardown),
     };

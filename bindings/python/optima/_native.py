@@ -70,6 +70,8 @@ STEP_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64)
 EVALUATE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, c_double_p)
 ROUND_END_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64,
                                 ctypes.c_uint32, ctypes.c_double)
+TASK_GRAD_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, LayerRef_p,
+                                ctypes.c_size_t, Tensor_p)
 
 
 class Callbacks(ctypes.Structure):
@@ -84,6 +86,7 @@ class Callbacks(ctypes.Structure):
         ("optimizer_step", STEP_FN),
         ("evaluate", EVALUATE_FN),
         ("round_end", ROUND_END_FN),
+        ("task_grad", TASK_GRAD_FN),  # since 1.1
     ]
 
 

@@ -15,8 +15,8 @@ from ._args import arg, path as as_path
 from ._errors import ArgumentTypeError, Error, Status
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
-                      READ_FN, REDUCE_FN, ROUND_END_FN, STEP_FN, WRITE_FN, Callbacks,
-                      LayerRef_p, Tensor)
+                      READ_FN, REDUCE_FN, ROUND_END_FN, STEP_FN, TASK_GRAD_FN, WRITE_FN,
+                      Callbacks, LayerRef_p, Tensor)
 from ._tensor import as_matrix, library_view, mask_bytes, view
 from ._typing import ArrayLike, FloatArray, ModuleRef, PathArg
 from .context import Context, default_context
@@ -128,11 +128,15 @@ class RunCallbacks:
         trainer's buffers, valid until backward() returns (copy what you keep)."""
         raise NotImplementedError("RunCallbacks.backward")
 
-    # Optional: define optimizer_step(step), evaluate(step) -> loss and
-    # round_end(round, arm, reward) in a subclass to have them called.
+    # Optional: define optimizer_step(step), evaluate(step) -> loss,
+    # round_end(round, arm, reward) and task_grad(step, needed) -> arrays in a subclass to
+    # have them called. task_grad (needed with RewardSource.ALIGNMENT) runs after
+    # backward() and returns, for each student entry of ``needed``, the task loss's
+    # gradient at that hidden state (a 2-D array of its shape; None for teacher entries).
     optimizer_step = None
     evaluate = None
     round_end = None
+    task_grad = None
 
 
 class Trainer(Handle):
@@ -635,6 +639,21 @@ class Trainer(Handle):
         def round_end(_user, rnd, arm, reward):
             return self._guard(lambda: cb.round_end(rnd, arm, reward), True)
 
+        def task_grad(_user, step, needed, count, task_grads):
+            def body():
+                refs = _layer_refs(needed, count)
+                out = cb.task_grad(step, refs)
+                if len(out) != count:
+                    raise ValueError("optima: task_grad() returned %d gradients for %d "
+                                     "needed layers" % (len(out), count))
+                arrays = []
+                for i, a in enumerate(out):
+                    if refs[i].side == Side.STUDENT:
+                        arrays.append(as_matrix(a, "task_grads[%d]" % i, strict))
+                        task_grads[i] = view(arrays[-1])
+                state["task_grads"] = arrays  # alive until the library has read them
+            return self._guard(body, True)
+
         table = Callbacks()
         table.struct_size = ctypes.sizeof(Callbacks)
         table.reserved = 0
@@ -646,9 +665,11 @@ class Trainer(Handle):
         table.evaluate = EVALUATE_FN(evaluate) if getattr(cb, "evaluate", None) else EVALUATE_FN()
         table.round_end = (ROUND_END_FN(round_end) if getattr(cb, "round_end", None)
                            else ROUND_END_FN())
+        table.task_grad = (TASK_GRAD_FN(task_grad) if getattr(cb, "task_grad", None)
+                           else TASK_GRAD_FN())
         # The CFUNCTYPE objects must outlive the call: keep them referenced.
         keep = (table.next_batch, table.forward, table.backward, table.optimizer_step,
-                table.evaluate, table.round_end, state)
+                table.evaluate, table.round_end, table.task_grad, state)
         return table, keep
 
     # ---- progress and records -----------------------------------------------------------

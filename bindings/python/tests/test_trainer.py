@@ -187,6 +187,55 @@ class RunTest(unittest.TestCase):
         for w1, w2 in zip(a.sw, b.sw):
             np.testing.assert_array_equal(w1, w2)
 
+    def test_run_loop_feeds_the_alignment_reward_through_task_grad(self):
+        class AlignedHost(LinearHost):
+            def task_grad(self, step, needed):
+                self._maybe_fail("task_grad", step)
+                return [self.hidden(r) if r.side == optima.Side.STUDENT else None
+                        for r in needed]
+
+        a, b = AlignedHost(self.ctx), AlignedHost(self.ctx)
+        ta, tb = make_trainer(a, self.ctx), make_trainer(b, self.ctx)
+        for t in (ta, tb):
+            t.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.ALIGNMENT)
+        self.assertTrue(ta.run(a, 8))
+        for step in range(8):
+            tb.begin_step()
+            b.x = b.batch(step)
+            plan = tb.plan()
+            for ref in plan:
+                tb.set_hidden(ref.side, ref.module, ref.layer, b.hidden(ref))
+            tb.set_logits(optima.Side.STUDENT, b.x @ b.sz)
+            tb.set_logits(optima.Side.TEACHER, b.x @ b.tz)
+            tb.compute()
+            b.apply(plan, [tb.student_grad(r.module, r.layer)
+                           if r.side == optima.Side.STUDENT else None for r in plan])
+            task = b.task(tb.logits_grad())
+            for ref, g in zip(plan, b.task_grad(step, plan)):
+                if g is not None:
+                    tb.set_task_grad(ref.module, ref.layer, g)
+            tb.end_step(task)
+        for r in range(4):
+            self.assertEqual(ta.round_record(r), tb.round_record(r))
+            self.assertNotEqual(ta.round_record(r).reward, 0.0)
+
+        # Without the callback the run loop refuses the source, naming the member.
+        plain = LinearHost(self.ctx)
+        tp = make_trainer(plain, self.ctx)
+        tp.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.ALIGNMENT)
+        with self.assertRaises(optima.Error) as cm:
+            tp.run(plain, 2)
+        self.assertEqual(cm.exception.status, optima.Status.EINVAL)
+        self.assertIn("task_grad", str(cm.exception))
+
+        # An exception in task_grad stops the run and is re-raised.
+        c = AlignedHost(self.ctx)
+        tc = make_trainer(c, self.ctx)
+        tc.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.ALIGNMENT)
+        c.fail["task_grad"] = (1, Boom("task_grad"))
+        with self.assertRaises(Boom):
+            tc.run(c, 4)
+
     def test_exception_in_a_callback_stops_the_run_and_is_reraised(self):
         for where in ("next_batch", "forward", "backward", "round_end"):
             with self.subTest(where=where):

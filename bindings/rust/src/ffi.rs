@@ -214,6 +214,16 @@ pub struct optima_callbacks {
     pub evaluate: Option<unsafe extern "C" fn(user: *mut c_void, step: u64, loss: *mut f64) -> c_int>,
     pub round_end:
         Option<unsafe extern "C" fn(user: *mut c_void, round: u64, arm: u32, reward: f64) -> c_int>,
+    /// Since 1.1 (appended: a table of 1.0's size ends before it).
+    pub task_grad: Option<
+        unsafe extern "C" fn(
+            user: *mut c_void,
+            step: u64,
+            needed: *const optima_layer_ref,
+            count: usize,
+            task_grads: *mut optima_tensor,
+        ) -> c_int,
+    >,
 }
 
 #[link(name = "optima")]

@@ -211,7 +211,7 @@ impl<'a> Trainer<'a> {
     /// Runs `steps` steps through `host`. A callback's error or panic stops the run: the
     /// result is then an `ECALLBACK` error whose `callback` holds the callback's message.
     pub fn run(&mut self, host: &mut dyn RunCallbacks, steps: u64) -> Result<()> {
-        let mut state = RunState { host, error: None };
+        let mut state = RunState { host, error: None, task_grads: Vec::new() };
         let table = ffi::optima_callbacks {
             struct_size: std::mem::size_of::<ffi::optima_callbacks>() as u32,
             reserved: 0,
@@ -221,6 +221,7 @@ impl<'a> Trainer<'a> {
             optimizer_step: Some(optimizer_step_trampoline),
             evaluate: if state.host.evaluates() { Some(evaluate_trampoline) } else { None },
             round_end: Some(round_end_trampoline),
+            task_grad: if state.host.gives_task_grads() { Some(task_grad_trampoline) } else { None },
         };
         let user = &mut state as *mut RunState as *mut c_void;
         let status = unsafe { ffi::optima_trainer_run(self.ptr, &table, user, steps) };
@@ -379,6 +380,17 @@ pub trait RunCallbacks {
     fn round_end(&mut self, _round: u64, _arm: u32, _reward: f64) -> CallbackResult {
         Ok(())
     }
+    /// Whether [`RunCallbacks::task_grad`] is to be called (needed with the alignment
+    /// reward source).
+    fn gives_task_grads(&self) -> bool {
+        false
+    }
+    /// After `backward`: the task loss's gradient at each needed hidden state, dense rows ×
+    /// width for student entries, empty for teacher entries (the alignment reward).
+    fn task_grad(&mut self, _step: u64, _needed: &[LayerRef])
+        -> std::result::Result<Vec<Vec<f32>>, Box<dyn std::error::Error>> {
+        Ok(Vec::new())
+    }
 }
 
 /// Where `forward` puts its views.
@@ -436,6 +448,8 @@ impl<'h> Forward<'h> {
 struct RunState<'r> {
     host: &'r mut dyn RunCallbacks,
     error: Option<String>,
+    /// The last task gradients: the trainer reads them after the callback returns.
+    task_grads: Vec<Vec<f32>>,
 }
 
 /// Runs `f` for the run's host; an error or a panic is recorded and becomes a stop (1).
@@ -540,6 +554,34 @@ unsafe extern "C" fn evaluate_trampoline(user: *mut c_void, step: u64, loss: *mu
 
 unsafe extern "C" fn round_end_trampoline(user: *mut c_void, round: u64, arm: u32, reward: f64) -> c_int {
     guarded(user, |h| h.round_end(round, arm, reward))
+}
+
+unsafe extern "C" fn task_grad_trampoline(
+    user: *mut c_void,
+    step: u64,
+    needed: *const ffi::optima_layer_ref,
+    count: usize,
+    out: *mut ffi::optima_tensor,
+) -> c_int {
+    let kept: *mut Vec<Vec<f32>> = &mut (*(user as *mut RunState)).task_grads;
+    guarded(user, |h| {
+        let refs = layer_refs(needed, count);
+        let grads = h.task_grad(step, &refs)?;
+        if grads.len() != count {
+            return Err(format!("task_grad returned {} gradients for {} needed layers", grads.len(), count).into());
+        }
+        for (i, (r, g)) in refs.iter().zip(grads.iter()).enumerate() {
+            if r.side != Side::Student {
+                continue;
+            }
+            if r.width == 0 || g.len() % r.width != 0 {
+                return Err(format!("task_grad: entry {} has {} values, not rows × {}", i, g.len(), r.width).into());
+            }
+            *out.add(i) = ffi::optima_tensor { data: g.as_ptr(), rows: g.len() / r.width, cols: r.width, row_stride: r.width };
+        }
+        *kept = grads; // the heap buffers do not move: the views stay valid
+        Ok(())
+    })
 }
 
 unsafe extern "C" fn projection_trampoline(

@@ -133,9 +133,11 @@ enum optima_reward_source {
     OPTIMA_REWARD_SOURCE_TRAINING = 0,  /**< Task loss + α_pred·KL of the round's steps (default). */
     OPTIMA_REWARD_SOURCE_EVALUATION = 1, /**< The host's evaluation loss at the round's end. */
     /**
-     * The alignment of the layerwise gradients with the task loss's (since 1.1): the mean over the round's steps of the mean over active pairs of the cosine
-     * between the task gradients the host hands with optima_trainer_set_task_grad() and the
-     * layerwise gradients at the pair's student layers. With ::OPTIMA_REWARD_RELATIVE or
+     * The alignment of the layerwise gradients with the task loss's (since 1.1): the mean
+     * over the round's steps of the mean over active pairs of the cosine between the task
+     * gradients the host hands with optima_trainer_set_task_grad() (or, in
+     * optima_trainer_run(), through the `task_grad` callback) and the layerwise gradients
+     * at the pair's student layers. With ::OPTIMA_REWARD_RELATIVE or
      * ::OPTIMA_REWARD_ABSOLUTE the reward is that mean itself, in [−1, 1].
      */
     OPTIMA_REWARD_SOURCE_ALIGNMENT = 2

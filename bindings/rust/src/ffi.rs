@@ -421,6 +421,7 @@ extern "C" {
         t: *mut optima_trainer,
         scheduler: *mut *mut optima_scheduler,
     ) -> optima_status;
+    pub fn optima_trainer_set_reward(t: *mut optima_trainer, kind: i32, source: i32) -> optima_status;
     pub fn optima_trainer_set_optimizer(
         t: *mut optima_trainer,
         kind: i32,

@@ -48,8 +48,8 @@ pub use model::Model;
 pub use scheduler::{ArmSet, Policy, Scheduler};
 pub use tensor::Matrix;
 pub use trainer::{
-    CallbackResult, Forward, LayerRef, LossKind, Mapping, Optimizer, RoundRecord, RunCallbacks,
-    Side, Trainer,
+    CallbackResult, Forward, LayerRef, LossKind, Mapping, Optimizer, RewardKind, RewardSource,
+    RoundRecord, RunCallbacks, Side, Trainer,
 };
 
 /// The library version this crate was written for, as OPTIMA_VERSION_NUMBER computes it:

@@ -70,6 +70,33 @@ pub enum Optimizer {
     Host = ffi::OPTIMA_OPTIMIZER_HOST,
 }
 
+/// How a round's reward is computed from its reference values (`enum optima_reward_kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum RewardKind {
+    /// (L̄ₜ₋₁ − L̄ₜ) / max(|L̄ₜ₋₁|, 1e-6) (the default).
+    Relative = ffi::OPTIMA_REWARD_RELATIVE,
+    /// L̄ₜ₋₁ − L̄ₜ.
+    Absolute = ffi::OPTIMA_REWARD_ABSOLUTE,
+    /// The base reward less the common trend of the last rounds (since 1.1).
+    Detrended = ffi::OPTIMA_REWARD_DETRENDED,
+}
+
+/// Where a round's reference values come from (`enum optima_reward_source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum RewardSource {
+    /// Task loss + α_pred·KL of the round's steps (the default).
+    Training = ffi::OPTIMA_REWARD_SOURCE_TRAINING,
+    /// The host's evaluation loss ([`RunCallbacks::evaluate`]).
+    Evaluation = ffi::OPTIMA_REWARD_SOURCE_EVALUATION,
+    /// The cosine between the layerwise and the task gradients (since 1.1;
+    /// [`RunCallbacks::task_grad`]).
+    Alignment = ffi::OPTIMA_REWARD_SOURCE_ALIGNMENT,
+}
+
 /// One hidden state a step needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayerRef {
@@ -140,6 +167,11 @@ impl<'a> Trainer<'a> {
     /// The scheduler's policy and seed.
     pub fn set_policy(&mut self, policy: Policy, seed: u64) -> Result<()> {
         check(unsafe { ffi::optima_trainer_set_policy(self.ptr, policy as i32, seed) })
+    }
+
+    /// How rounds are rewarded (before the first step).
+    pub fn set_reward(&mut self, kind: RewardKind, source: RewardSource) -> Result<()> {
+        check(unsafe { ffi::optima_trainer_set_reward(self.ptr, kind as i32, source as i32) })
     }
 
     /// α_pred, the weight of the prediction KL.

@@ -187,38 +187,25 @@ static optima_callbacks aligned_callbacks(void)
     return cb;
 }
 
-/* The same steps through the step API, handing the same task gradients. */
-static void step_with_hidden_as_task_grad(host *h, optima_trainer *t, uint64_t step)
+/* What the run loop's callback hands, handed through the step API. */
+static void hand_hidden_as_task_grads(host *h, optima_trainer *t)
 {
-    assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
-    host_next_batch(h, step);
-    host_forward(h);
-    int32_t logits = 0;
-    assert_int_equal(optima_trainer_needs_logits(t, &logits), OPTIMA_OK);
-    assert_int_equal(host_give(h, t, logits), OPTIMA_OK);
-    assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
     const optima_layer_ref *plan = NULL;
     size_t count = 0;
     assert_int_equal(optima_trainer_plan(t, &plan, &count), OPTIMA_OK);
-    optima_tensor grads[HOST_MODULES], kl_grad;
-    for (size_t m = 0; m < HOST_MODULES; ++m)
-        assert_int_equal(optima_trainer_student_grad(t, m, 0, &grads[m]), OPTIMA_OK);
-    assert_int_equal(optima_trainer_logits_grad(t, &kl_grad), OPTIMA_OK);
-    double task = 0.0;
-    host_backward(h, grads, &kl_grad, &task);
     for (size_t i = 0; i < count; ++i) {
         if (plan[i].side != OPTIMA_SIDE_STUDENT) continue;
         const optima_tensor v = host_hidden_view(h, plan[i].side, plan[i].module, plan[i].layer);
         assert_int_equal(optima_trainer_set_task_grad(t, plan[i].module, plan[i].layer, &v), OPTIMA_OK);
     }
-    assert_int_equal(optima_trainer_end_step(t, task, NULL), OPTIMA_OK);
 }
 
 static void the_run_loop_feeds_the_alignment_through_its_callback(void **state)
 {
     fixture *f = *state;
     optima_trainer *by_steps = alignment_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_RELATIVE);
-    for (uint64_t step = 0; step < 30; ++step) step_with_hidden_as_task_grad(&f->h, by_steps, step);
+    for (uint64_t step = 0; step < 30; ++step)
+        assert_int_equal(host_step_with(&f->h, by_steps, step, NULL, hand_hidden_as_task_grads), OPTIMA_OK);
 
     host h2;
     host_init(&h2, f->ctx);

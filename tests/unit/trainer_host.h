@@ -202,8 +202,10 @@ static inline optima_status host_give(host *h, optima_trainer *t, int logits)
     return OPTIMA_OK;
 }
 
-/* One whole step through the step API. Returns the status of the first failing call. */
-static inline optima_status host_step(host *h, optima_trainer *t, uint64_t step, uint32_t *arm)
+/* One whole step through the step API, calling before_end (unless NULL) after the host's
+ * backward pass and before end_step. Returns the status of the first failing call. */
+static inline optima_status host_step_with(host *h, optima_trainer *t, uint64_t step, uint32_t *arm,
+                                           void (*before_end)(host *, optima_trainer *))
 {
     optima_status s = optima_trainer_begin_step(t, arm);
     if (s != OPTIMA_OK) return s;
@@ -222,7 +224,14 @@ static inline optima_status host_step(host *h, optima_trainer *t, uint64_t step,
     double task = 0.0;
     host_backward(h, grads, &kl_grad, &task);
     if ((int)step == h->nan_task_at_step) task = NAN;
+    if (before_end != NULL) before_end(h, t);
     return optima_trainer_end_step(t, task, NULL);
+}
+
+/* One whole step through the step API. Returns the status of the first failing call. */
+static inline optima_status host_step(host *h, optima_trainer *t, uint64_t step, uint32_t *arm)
+{
+    return host_step_with(h, t, step, arm, NULL);
 }
 
 /* A trainer over the host's models with one MSE pair per module. */

@@ -84,7 +84,7 @@ class LinearHost(optima.RunCallbacks):
         self._maybe_fail("round_end", rnd)
 
     # ---- the same step through the step API ----
-    def step(self, trainer, step):
+    def step(self, trainer, step, before_end=None):
         arm = trainer.begin_step()
         self.x = self.batch(step)
         plan = trainer.plan()
@@ -97,7 +97,10 @@ class LinearHost(optima.RunCallbacks):
         grads = [trainer.student_grad(r.module, r.layer) if r.side == optima.Side.STUDENT
                  else None for r in plan]
         self.apply(plan, grads)
-        return arm, trainer.end_step(self.task(trainer.logits_grad()))
+        task = self.task(trainer.logits_grad())
+        if before_end is not None:
+            before_end(trainer, step, plan)
+        return arm, trainer.end_step(task)
 
 
 def make_trainer(host, context=None, round_length=2, seed=3):

@@ -199,22 +199,13 @@ class RunTest(unittest.TestCase):
         for t in (ta, tb):
             t.set_reward(optima.RewardKind.ABSOLUTE, optima.RewardSource.ALIGNMENT)
         self.assertTrue(ta.run(a, 8))
-        for step in range(8):
-            tb.begin_step()
-            b.x = b.batch(step)
-            plan = tb.plan()
-            for ref in plan:
-                tb.set_hidden(ref.side, ref.module, ref.layer, b.hidden(ref))
-            tb.set_logits(optima.Side.STUDENT, b.x @ b.sz)
-            tb.set_logits(optima.Side.TEACHER, b.x @ b.tz)
-            tb.compute()
-            b.apply(plan, [tb.student_grad(r.module, r.layer)
-                           if r.side == optima.Side.STUDENT else None for r in plan])
-            task = b.task(tb.logits_grad())
+        def hand_task_grads(trainer, step, plan):
             for ref, g in zip(plan, b.task_grad(step, plan)):
                 if g is not None:
-                    tb.set_task_grad(ref.module, ref.layer, g)
-            tb.end_step(task)
+                    trainer.set_task_grad(ref.module, ref.layer, g)
+
+        for step in range(8):
+            b.step(tb, step, hand_task_grads)
         for r in range(4):
             self.assertEqual(ta.round_record(r), tb.round_record(r))
             self.assertNotEqual(ta.round_record(r).reward, 0.0)

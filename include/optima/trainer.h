@@ -367,7 +367,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_pair_weight(optima_
  * @param pair a pair index.
  * @param[out] weight receives w_m, as set with optima_trainer_set_pair_weight() (default 1).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
- *         out of range. Failures are recorded in the thread's message only.
+ *         out of range.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_pair_weight(
     const optima_trainer *trainer, size_t pair, double *weight);

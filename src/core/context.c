@@ -144,7 +144,7 @@ optima_status optima_context_get_threads(const optima_context *ctx, int32_t *thr
 {
     static const char fn[] = "optima_context_get_threads";
     OPT_CHECK_NOT_NULL(NULL, fn, ctx);
-    OPT_CHECK_NOT_NULL(NULL, fn, threads);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, threads);
     *threads = ctx->threads;
     return OPTIMA_OK;
 }
@@ -168,7 +168,7 @@ optima_status optima_context_get_blis_arch(const optima_context *ctx, const char
 {
     static const char fn[] = "optima_context_get_blis_arch";
     OPT_CHECK_NOT_NULL(NULL, fn, ctx);
-    OPT_CHECK_NOT_NULL(NULL, fn, name);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, name);
     *name = ctx->blis_arch;
     return OPTIMA_OK;
 }

@@ -115,7 +115,7 @@ optima_status optima_trainer_set_task_grad(optima_trainer *trainer, size_t modul
     static const char fn[] = "optima_trainer_set_task_grad";
     OPT_CHECK_TRAINER(fn, trainer);
     optima_trainer *t = trainer;
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
                         "%s: this step has no successful optima_trainer_compute", fn);

@@ -135,9 +135,8 @@ struct optima_trainer {
 /* trainer.c */
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);
-/* ESTATE in schedule-only mode, for the calls that hand views or read gradients; the
- * message goes to @p slot (NULL for the const getters: the thread's only). */
-optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn);
+/* ESTATE in schedule-only mode, for the calls that hand views or read gradients. */
+optima_status opt_trainer_require_full(const optima_trainer *t, const char *fn);
 
 /* trainer_step.c */
 /* Is pair @p pair active in this step: in the arm, weighted, and the layer term on? */

@@ -37,7 +37,7 @@ optima_status optima_trainer_get_agreement_interval(const optima_trainer *t, uin
 {
     static const char fn[] = "optima_trainer_get_agreement_interval";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, rounds);
+    OPT_CHECK_NOT_NULL(&t->error, fn, rounds);
     *rounds = t->reduce.agreement_interval;
     return OPTIMA_OK;
 }

@@ -92,7 +92,7 @@ optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
         uint32_t chosen = 0, mask = 0;
         optima_status s = optima_scheduler_select(t->scheduler, &chosen);
         if (s == OPTIMA_OK) s = optima_scheduler_get_arm_mask(t->scheduler, chosen, &mask);
-        if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+        if (s != OPTIMA_OK) return opt_fail_inner(&t->error, s, fn);
         t->arm = chosen;
         t->arm_mask = mask;
         t->round.first_step = t->steps_done;
@@ -108,9 +108,9 @@ optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_re
 {
     static const char fn[] = "optima_trainer_plan";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, needed);
-    OPT_CHECK_NOT_NULL(NULL, fn, count);
-    OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, NULL, OPTIMA_ESTATE,
+    OPT_CHECK_NOT_NULL(&t->error, fn, needed);
+    OPT_CHECK_NOT_NULL(&t->error, fn, count);
+    OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, &t->error, OPTIMA_ESTATE,
                         "%s: no step has begun (optima_trainer_begin_step)", fn);
     *needed = t->plan;
     *count = t->plan_count;
@@ -121,7 +121,7 @@ optima_status optima_trainer_needs_logits(const optima_trainer *t, int32_t *need
 {
     static const char fn[] = "optima_trainer_needs_logits";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, needed);
+    OPT_CHECK_NOT_NULL(&t->error, fn, needed);
     *needed = t->alpha_pred > 0.0;
     return OPTIMA_OK;
 }
@@ -174,11 +174,8 @@ static optima_status opt_check_step_view(optima_trainer *t, const optima_tensor 
                                          const char *what, const char *fn)
 {
     const optima_status s = opt_check_view(NULL, fn, "view", view);
-    if (s != OPTIMA_OK) {
-        char message[OPT_MESSAGE_CAPACITY];
-        snprintf(message, sizeof message, "%s", optima_last_error());
-        return opt_fail(&t->error, s, "%s (the view for %s)", message, what);
-    }
+    if (s != OPTIMA_OK)
+        return opt_fail(&t->error, s, "%s (the view for %s)", optima_last_error(), what);
     OPT_RETURN_ERROR_IF(view->cols != width, &t->error, OPTIMA_ESHAPE,
                         "%s: argument 'view' for %s has %zu columns, expected %zu", fn, what,
                         view->cols, width);
@@ -190,7 +187,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
 {
     static const char fn[] = "optima_trainer_set_hidden";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -220,7 +217,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
 {
     static const char fn[] = "optima_trainer_set_logits";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
@@ -266,7 +263,7 @@ optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const 
 {
     static const char fn[] = "optima_trainer_set_row_mask";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
@@ -280,7 +277,7 @@ optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *m
 {
     static const char fn[] = "optima_trainer_set_logits_mask";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
@@ -404,7 +401,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
 {
     static const char fn[] = "optima_trainer_compute";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
     t->step_rows = opt_step_rows(t); /* a rank's weight when the ranks sum statistics */
@@ -414,7 +411,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
 
 static optima_status opt_require_computed(const optima_trainer *t, const char *fn)
 {
-    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, NULL, OPTIMA_ESTATE,
+    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
                         "%s: this step has no successful optima_trainer_compute", fn);
     return OPTIMA_OK;
 }
@@ -434,8 +431,8 @@ optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pai
 {
     static const char fn[] = "optima_trainer_pair_loss_value";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+    OPT_CHECK_NOT_NULL(&t->error, fn, loss);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
@@ -454,11 +451,11 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
 {
     static const char fn[] = "optima_trainer_student_grad";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
-    OPT_CHECK_NOT_NULL(NULL, fn, grad);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_CHECK_NOT_NULL(&t->error, fn, grad);
     size_t layers = 0;
     const optima_status s = optima_model_layer_count(t->student, module, &layers);
-    OPT_RETURN_ERROR_IF(s != OPTIMA_OK || layer >= layers, NULL, OPTIMA_ENOTFOUND,
+    OPT_RETURN_ERROR_IF(s != OPTIMA_OK || layer >= layers, &t->error, OPTIMA_ENOTFOUND,
                         "%s: the student has no module %zu layer %zu", fn, module, layer);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     for (size_t p = 0; p < t->pair_count; ++p) {
@@ -475,8 +472,8 @@ optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor 
 {
     static const char fn[] = "optima_trainer_logits_grad";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
-    OPT_CHECK_NOT_NULL(NULL, fn, grad);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_CHECK_NOT_NULL(&t->error, fn, grad);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (t->alpha_pred <= 0.0) {
         opt_empty_view(grad);

@@ -194,6 +194,26 @@ optima_status optima_scheduler_set_module_names(optima_scheduler *s, const char 
     return OPTIMA_OK;
 }
 
+optima_status optima_scheduler_get_module_names(const optima_scheduler *s, const char **names,
+                                                int32_t capacity, int32_t *count)
+{
+    static const char fn[] = "optima_scheduler_get_module_names";
+    OPT_CHECK_NOT_NULL(NULL, fn, s);
+    OPT_CHECK_NOT_NULL(&s->error, fn, count);
+    OPT_RETURN_ERROR_IF(capacity < 0, &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'capacity' is %d, below 0", fn, (int)capacity);
+    OPT_RETURN_ERROR_IF(names == NULL && capacity != 0, &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'names' is NULL with capacity %d", fn, (int)capacity);
+    const int32_t named = s->names != NULL ? s->num_modules : 0;
+    *count = named;
+    if (capacity == 0) return OPTIMA_OK;
+    OPT_RETURN_ERROR_IF(capacity < named, &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'capacity' is %d, the scheduler has %d module names", fn,
+                        (int)capacity, (int)named);
+    for (int32_t m = 0; m < named; ++m) names[m] = s->names + (size_t)m * OPT_SCHED_NAME_CAPACITY;
+    return OPTIMA_OK;
+}
+
 /* Write module m's name at out (when out is non-NULL) and return its length. */
 static size_t opt_module_name(const optima_scheduler *s, uint32_t m, char *out)
 {

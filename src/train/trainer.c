@@ -94,6 +94,7 @@ void optima_trainer_destroy(optima_trainer *t)
     for (size_t i = 0; i < t->pair_count; ++i) optima_loss_destroy(t->pairs[i].loss);
     optima_loss_destroy(t->prediction);
     if (t->log != NULL) fclose(t->log);
+    opt_free(t->ctx, t->log_path);
     opt_free(t->ctx, t);
 }
 
@@ -576,6 +577,18 @@ optima_status optima_trainer_set_projection_callback(optima_trainer *t, optima_p
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_projection_callback(const optima_trainer *t,
+                                                     optima_projection_fn *fn_, void **user)
+{
+    static const char fn[] = "optima_trainer_get_projection_callback";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_RETURN_ERROR_IF(fn_ == NULL, &t->error, OPTIMA_EINVAL, "%s: argument 'fn' is NULL", fn);
+    OPT_CHECK_NOT_NULL(&t->error, fn, user);
+    *fn_ = t->projection_fn;
+    *user = t->projection_user;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_set_history(optima_trainer *t, uint32_t rounds)
 {
     static const char fn[] = "optima_trainer_set_history";
@@ -605,15 +618,38 @@ optima_status optima_trainer_set_round_log(optima_trainer *t, const char *path, 
                         &t->error, OPTIMA_EINVAL, "%s: argument 'format' is %d, not a log format",
                         fn, (int)format);
     FILE *log = NULL;
+    char *copy = NULL;
     if (path != NULL) {
         log = fopen(path, "a");
         OPT_RETURN_ERROR_IF(log == NULL, &t->error, OPTIMA_EIO,
                             "%s: cannot open argument 'path' ('%s') for appending", fn, path);
+        const size_t bytes = strlen(path) + 1;
+        copy = opt_alloc(t->ctx, bytes);
+        if (copy == NULL) {
+            fclose(log);
+            return opt_fail(&t->error, OPTIMA_ENOMEM, "%s: cannot allocate a copy of the path",
+                            fn);
+        }
+        memcpy(copy, path, bytes);
     }
     if (t->log != NULL) fclose(t->log);
+    opt_free(t->ctx, t->log_path);
     t->log = log;
+    t->log_path = copy;
     t->log_format = format;
     /* A CSV header goes first, unless the file already has lines. */
     t->log_header_due = log != NULL && format == OPTIMA_LOG_FORMAT_CSV && ftell(log) == 0;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_round_log(const optima_trainer *t, const char **path,
+                                           int32_t *format)
+{
+    static const char fn[] = "optima_trainer_get_round_log";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(&t->error, fn, path);
+    OPT_CHECK_NOT_NULL(&t->error, fn, format);
+    *path = t->log_path;
+    *format = t->log_format;
     return OPTIMA_OK;
 }

@@ -27,12 +27,18 @@ double opt_trainer_layer_term(const optima_trainer *t)
     return layer_term;
 }
 
+size_t opt_trainer_plan_find(const optima_trainer *t, uint32_t side, size_t module, size_t layer)
+{
+    size_t i = 0;
+    while (i < t->plan_count && !(t->plan[i].side == side && t->plan[i].module == module &&
+                                  t->plan[i].layer == layer))
+        ++i;
+    return i;
+}
+
 static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t layer)
 {
-    for (size_t i = 0; i < t->plan_count; ++i) {
-        const optima_layer_ref *r = &t->plan[i];
-        if (r->side == side && r->module == module && r->layer == layer) return;
-    }
+    if (opt_trainer_plan_find(t, side, module, layer) < t->plan_count) return;
     size_t width = 0;
     opt_ignore_status(optima_model_layer_width(side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher, module,
                                    layer, &width));
@@ -126,7 +132,7 @@ optima_status optima_trainer_needs_logits(const optima_trainer *t, int32_t *need
     return OPTIMA_OK;
 }
 
-static optima_status opt_require_step(optima_trainer *t, const char *fn)
+optima_status opt_trainer_require_step(const optima_trainer *t, const char *fn)
 {
     OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, &t->error, OPTIMA_ESTATE,
                         "%s: no step has begun (optima_trainer_begin_step)", fn);
@@ -191,14 +197,11 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     const optima_model *model = side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher;
     const char *module_name = "";
     opt_ignore_status(optima_model_module_name(model, module, &module_name));
-    size_t i = 0;
-    while (i < t->plan_count && !(t->plan[i].side == (uint32_t)side &&
-                                  t->plan[i].module == module && t->plan[i].layer == layer))
-        ++i;
+    const size_t i = opt_trainer_plan_find(t, (uint32_t)side, module, layer);
     OPT_RETURN_ERROR_IF(i == t->plan_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: %s module %zu ('%s') layer %zu is not needed this step", fn,
                         opt_side_name((uint32_t)side), module, module_name, layer);
@@ -208,7 +211,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->plan[i].width, what, fn));
     OPT_FORWARD_IF_ERROR(opt_check_pair_rows(t, view, (uint32_t)side, module, layer, what, fn));
     t->views[i] = *view;
-    t->view_given[i] = 1;
+    t->view_given[i] |= OPT_VIEW_HIDDEN;
     if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
     return OPTIMA_OK;
 }
@@ -221,7 +224,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
@@ -267,7 +270,7 @@ optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const 
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     char whose[32];
     snprintf(whose, sizeof whose, "pair %zu", pair);
     return opt_take_mask(t, mask, rows, &t->pair_rows[pair], &t->pair_mask[pair], whose, fn);
@@ -278,7 +281,7 @@ optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *m
     static const char fn[] = "optima_trainer_set_logits_mask";
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     return opt_take_mask(t, mask, rows, &t->logits_rows, &t->logits_mask, "the logits", fn);
@@ -287,7 +290,7 @@ optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *m
 static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
 {
     for (size_t i = 0; i < t->plan_count; ++i) {
-        if (t->view_given[i]) continue;
+        if (t->view_given[i] & OPT_VIEW_HIDDEN) continue;
         const optima_layer_ref *r = &t->plan[i];
         const char *name = "";
         opt_ignore_status(optima_model_module_name(r->side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher,
@@ -306,14 +309,11 @@ static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
+/* The plan lists every layer of every active pair, so the lookup always finds it. */
 static const optima_tensor *opt_find_view(const optima_trainer *t, uint32_t side, size_t module,
                                           size_t layer)
 {
-    for (size_t i = 0; i < t->plan_count; ++i) {
-        const optima_layer_ref *r = &t->plan[i];
-        if (r->side == side && r->module == module && r->layer == layer) return &t->views[i];
-    }
-    return NULL; /* unreachable: the plan lists every layer of every active pair */
+    return &t->views[opt_trainer_plan_find(t, side, module, layer)];
 }
 
 /* Compute one active pair with its weight scaled into the objective, so the loss's own
@@ -402,7 +402,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
     static const char fn[] = "optima_trainer_compute";
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
     t->step_rows = opt_step_rows(t); /* a rank's weight when the ranks sum statistics */
     opt_forget_views(t);

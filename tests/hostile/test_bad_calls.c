@@ -209,6 +209,24 @@ BAD_ON(trainer_get_reward_null, T, "'kind'", E.frozen, optima_trainer_get_reward
 BAD_ON(trainer_get_optimizer_null, T, "'learning_rate'", E.open, optima_trainer_get_optimizer(E.open, &o_i32, NULL))
 BAD_ON(trainer_get_optimizer_params_null, T, "'beta2'", E.frozen, optima_trainer_get_optimizer_params(E.frozen, &o_f64, &o_f64, NULL, &o_f64))
 BAD_ON(trainer_get_history_null, T, "'rounds'", E.frozen, optima_trainer_get_history(E.frozen, NULL))
+/* ---- the getters of every remaining setter (1.1) ---- */
+static optima_reduce_fn o_reduce_fn;
+static void *o_user;
+static const char *o_names[8];
+static const uint8_t *o_cmask;
+BAD_ON(context_get_log_null, T, "'sink'", E.ctx, optima_context_get_log(E.ctx, NULL, &o_user, &o_i32))
+BAD_ON(sched_get_module_names_small, T, "'capacity'", E.sched, optima_scheduler_get_module_names(E.sched, o_names, -1, &o_i32))
+BAD_ON(sched_get_module_names_null, T, "'count'", E.sched, optima_scheduler_get_module_names(E.sched, o_names, 8, NULL))
+BAD_ON(trainer_get_projection_callback_null, T, "'fn'", E.open, optima_trainer_get_projection_callback(E.open, NULL, &o_user))
+BAD_ON(trainer_get_reduction_null, T, "'user'", E.open, optima_trainer_get_reduction(E.open, &o_reduce_fn, NULL))
+BAD_ON(trainer_get_round_log_null, T, "'path'", E.open, optima_trainer_get_round_log(E.open, NULL, &o_i32))
+BAD_ON(trainer_get_hidden_unplanned, OPTIMA_ENOTFOUND, "'layer'", E.frozen, optima_trainer_get_hidden(E.frozen, OPTIMA_SIDE_STUDENT, 0, 9, &o_view))
+BAD_ON(trainer_get_hidden_outside_step, OPTIMA_ESTATE, "no step has begun", E.open, optima_trainer_get_hidden(E.open, OPTIMA_SIDE_STUDENT, 0, 0, &o_view))
+BAD_ON(trainer_get_logits_side, T, "'side'", E.frozen, optima_trainer_get_logits(E.frozen, 2, &o_view))
+BAD_ON(trainer_get_row_mask_range, OPTIMA_ENOTFOUND, "'pair'", E.frozen, optima_trainer_get_row_mask(E.frozen, 9, &o_cmask, &o_size))
+BAD_ON(trainer_get_logits_mask_null, T, "'rows'", E.frozen, optima_trainer_get_logits_mask(E.frozen, &o_cmask, NULL))
+BAD_ON(trainer_get_task_grad_null, T, "'given'", E.frozen, optima_trainer_get_task_grad(E.frozen, 0, 0, NULL))
+BAD(trainer_get_task_grad_null_trainer, T, "'trainer'", optima_trainer_get_task_grad(NULL, 0, 0, &o_i32))
 /* ---- trainer: the step API ---- */
 BAD(trainer_begin_null, T, "'trainer'", optima_trainer_begin_step(NULL, NULL))
 BAD_ON(trainer_plan_outside_step, OPTIMA_ESTATE, "begin_step", E.open, optima_trainer_plan(E.open, &o_plan, &o_size))
@@ -321,6 +339,11 @@ static const bad_call *const table[] = {
     &trainer_get_optimizer_params_null, &trainer_get_history_null,
     &loss_get_layer_weight_range, &loss_get_layer_weight_null, &loss_get_mapping_null,
     &loss_get_projection_mode_null, &sched_get_arm_masks_small, &sched_get_arm_masks_null,
+    &context_get_log_null, &sched_get_module_names_small, &sched_get_module_names_null,
+    &trainer_get_projection_callback_null, &trainer_get_reduction_null,
+    &trainer_get_round_log_null, &trainer_get_hidden_unplanned, &trainer_get_hidden_outside_step,
+    &trainer_get_logits_side, &trainer_get_row_mask_range, &trainer_get_logits_mask_null,
+    &trainer_get_task_grad_null, &trainer_get_task_grad_null_trainer,
 };
 
 static int setup_env(void **state)

@@ -210,6 +210,43 @@ static void log_setting_is_validated(void **state)
     optima_context_destroy(ctx);
 }
 
+static void log_setting_reads_back(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    log_record r;
+    memset(&r, 0, sizeof r);
+    optima_log_fn sink = record_log;
+    void *user = &r;
+    int32_t level = 0;
+    assert_int_equal(optima_context_get_log(ctx, &sink, &user, &level), OPTIMA_OK);
+    assert_null(sink); /* the defaults */
+    assert_null(user);
+    assert_int_equal(level, OPTIMA_LOG_WARN);
+    assert_int_equal(optima_context_set_log(ctx, record_log, &r, OPTIMA_LOG_DEBUG), OPTIMA_OK);
+    assert_int_equal(optima_context_get_log(ctx, &sink, &user, &level), OPTIMA_OK);
+    assert_true(sink == record_log);
+    assert_ptr_equal(user, &r);
+    assert_int_equal(level, OPTIMA_LOG_DEBUG);
+    /* a refused setting changes nothing */
+    assert_int_not_equal(optima_context_set_log(ctx, NULL, NULL, 9), OPTIMA_OK);
+    assert_int_equal(optima_context_get_log(ctx, &sink, &user, &level), OPTIMA_OK);
+    assert_true(sink == record_log);
+    assert_int_equal(level, OPTIMA_LOG_DEBUG);
+
+    assert_fails_naming(ctx, optima_context_get_log(ctx, NULL, &user, &level), OPTIMA_EINVAL,
+                        "'sink'");
+    assert_fails_naming(ctx, optima_context_get_log(ctx, &sink, NULL, &level), OPTIMA_EINVAL,
+                        "'user'");
+    assert_fails_naming(ctx, optima_context_get_log(ctx, &sink, &user, NULL), OPTIMA_EINVAL,
+                        "'level'");
+    assert_fails_naming_no_handle(optima_context_get_log(NULL, &sink, &user, &level),
+                                  OPTIMA_EINVAL, "'ctx'");
+    assert_int_equal(optima_context_set_log(ctx, NULL, NULL, OPTIMA_LOG_ERROR), OPTIMA_OK);
+    optima_context_destroy(ctx);
+}
+
 static void last_error_of_null_context_is_empty(void **state)
 {
     (void)state;
@@ -337,6 +374,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(create_survives_every_allocation_failure),
         cmocka_unit_test(threads_setting_is_validated),
         cmocka_unit_test(log_setting_is_validated),
+        cmocka_unit_test(log_setting_reads_back),
         cmocka_unit_test(last_error_of_null_context_is_empty),
         cmocka_unit_test(blis_arch_names_what_blis_runs),
         cmocka_unit_test(blis_advice_follows_the_cpu),

@@ -155,6 +155,54 @@ static void all_subsets_are_in_mask_order_with_index_names(void **state)
     optima_context_destroy(ctx);
 }
 
+static void module_names_read_back(void **state)
+{
+    (void)state;
+    test_allocator a;
+    optima_context *ctx = test_context(&a);
+    optima_scheduler *s = make_scheduler(ctx, 3, OPTIMA_POLICY_OPTIMA, 1);
+    const char *got[4] = {"x", "x", "x", "x"};
+    int32_t count = -1;
+    assert_int_equal(optima_scheduler_get_module_names(s, NULL, 0, &count), OPTIMA_OK);
+    assert_int_equal(count, 0); /* none set: modules print as m<m> */
+    assert_int_equal(optima_scheduler_get_module_names(s, got, 4, &count), OPTIMA_OK);
+    assert_int_equal(count, 0);
+    assert_string_equal(got[0], "x");
+
+    char vision[] = "vision";
+    const char *const names[] = {vision, "text", "fusion"};
+    assert_int_equal(optima_scheduler_set_module_names(s, names, 3), OPTIMA_OK);
+    vision[0] = 'V'; /* the scheduler keeps its own copies */
+    assert_int_equal(optima_scheduler_get_module_names(s, NULL, 0, &count), OPTIMA_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(optima_scheduler_get_module_names(s, got, 3, &count), OPTIMA_OK);
+    assert_string_equal(got[0], "vision");
+    assert_string_equal(got[1], "text");
+    assert_string_equal(got[2], "fusion");
+    assert_string_equal(got[3], "x");
+
+    const char *small[2] = {"y", "y"};
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, small, 2, &count), OPTIMA_EINVAL,
+                        "'capacity'");
+    assert_string_equal(small[0], "y"); /* untouched */
+    assert_int_equal(count, 3);
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, got, -1, &count), OPTIMA_EINVAL,
+                        "'capacity'");
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, NULL, 3, &count), OPTIMA_EINVAL,
+                        "'names'");
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, got, 3, NULL), OPTIMA_EINVAL,
+                        "'count'");
+    assert_fails_naming_no_handle(optima_scheduler_get_module_names(NULL, got, 3, &count),
+                                  OPTIMA_EINVAL, "'s'");
+
+    assert_int_equal(optima_scheduler_set_module_names(s, NULL, 0), OPTIMA_OK);
+    assert_int_equal(optima_scheduler_get_module_names(s, got, 3, &count), OPTIMA_OK);
+    assert_int_equal(count, 0);
+    optima_scheduler_destroy(s);
+    assert_int_equal(a.live, 1);
+    optima_context_destroy(ctx);
+}
+
 static void module_names_build_arm_names(void **state)
 {
     (void)state;
@@ -809,6 +857,7 @@ int main(void)
         cmocka_unit_test(policy_names_cover_every_value),
         cmocka_unit_test(all_subsets_are_in_mask_order_with_index_names),
         cmocka_unit_test(module_names_build_arm_names),
+        cmocka_unit_test(module_names_read_back),
         cmocka_unit_test(single_modules_and_explicit_masks),
         cmocka_unit_test(policy_all_needs_the_full_set),
         cmocka_unit_test(setters_validate_values_policy_and_timing),

@@ -22,9 +22,10 @@
  *   part of a connection's, so a const call that fails replaces it too.
  * - Calls without a handle record in the thread's slot only: the create functions, a
  *   call given a NULL handle, and the stateless functions (math.h, mapping.h).
- * - When a call fails because a call it made on a handle it owns failed (a trainer on its
- *   losses or its scheduler), the message is the outer function's name followed by the
- *   inner message, and the owned handle records the inner message as well.
+ * - A call that fails because a call it made on another handle failed (a trainer on its
+ *   losses, its scheduler or its models) records its own message as above, naming the
+ *   outer function first (usually followed by the inner message); the other handle keeps
+ *   the inner message.
  * - Successful calls clear neither message: read a message right after the call that
  *   failed.
  * - The context's and the model's const functions may run on several threads at once

@@ -18,8 +18,9 @@
  * handle is a heap block, never an object defined const.
  *
  * 'writing' serialises the writers: a model's and a context's const functions may run
- * on several threads at once (model.h, context.h) and more than one may fail. Zero bytes
- * (the handles are calloc'ed) are a clear flag on every platform we build for. */
+ * on several threads at once (model.h, context.h) and more than one may fail. A slot must
+ * start zeroed (the handles are calloc'ed; a slot on the stack needs a memset): zero bytes
+ * are a clear flag on every platform we build for, and garbage would be a flag held. */
 #define OPT_MESSAGE_CAPACITY 320
 typedef struct opt_errslot {
     atomic_flag writing;

@@ -98,6 +98,7 @@ static void missing_directory_is_an_io_error_naming_the_path(void **state)
     char bad[400];
     snprintf(bad, sizeof bad, "%s/no/such/dir/file", s->dir);
     opt_errslot slot;
+    memset(&slot, 0, sizeof slot); /* as a handle's slot: zeroed, its flag clear */
     opt_atomic_file f;
     assert_int_equal(opt_atomic_file_open(&f, bad, &slot, "optima_x_save"), OPTIMA_EIO);
     assert_non_null(strstr(slot.message, "optima_x_save"));

@@ -9,7 +9,6 @@
 #include <optima/loss.h>
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <optima/mapping.h>

@@ -219,7 +219,7 @@ optima_status opt_sched_check_configurable(optima_scheduler *s, const char *fn);
     {                                                                              \
         static const char fn[] = "optima_scheduler_get_" #name;                    \
         OPT_CHECK_NOT_NULL(NULL, fn, s);                                           \
-        OPT_CHECK_NOT_NULL(&s->error, fn, arg);                            \
+        OPT_CHECK_NOT_NULL(&s->error, fn, arg);                                    \
         *arg = (expr);                                                             \
         return OPTIMA_OK;                                                          \
     }

@@ -148,6 +148,19 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_set_log(optima_context 
                                                                  int32_t level);
 
 /**
+ * @brief Read the log sink, its user data and its level, as set with
+ *        optima_context_set_log() (since 1.1).
+ * @param ctx the context.
+ * @param[out] sink receives the sink, or NULL when none is set (the default).
+ * @param[out] user receives the user data given with the sink (NULL by default).
+ * @param[out] level receives one of ::optima_log_level (default ::OPTIMA_LOG_WARN).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument (then nothing is written).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_get_log(const optima_context *ctx,
+                                                                 optima_log_fn *sink,
+                                                                 void **user, int32_t *level);
+
+/**
  * @brief The name of the BLIS configuration (kernel set) that runs this context's matrix
  *        products, as BLIS names it: `"skx"`, `"zen3"`, `"haswell"`, `"generic"`, …
  *

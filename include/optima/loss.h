@@ -149,7 +149,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_layer_weight(optima_lo
  * @param pair a pair index, below optima_loss_pair_count().
  * @param[out] weight receives w_p (1 unless set since the last mapping change).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
- *         out of range. Failures are recorded in the thread's message only.
+ *         out of range.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_layer_weight(const optima_loss *loss,
                                                                        size_t pair,
@@ -203,7 +203,6 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_mapping(optima_loss *l
  * @param[out] style receives one of ::optima_mapping_style (default
  *             ::OPTIMA_MAPPING_UNIFORM). optima_loss_set_projection_mode() keeps it.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` for a KL loss.
- *         Failures are recorded in the thread's message only.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_mapping(const optima_loss *loss,
                                                                   int32_t *style);
@@ -227,7 +226,6 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_set_projection_mode(optima
  * @param[out] mode receives one of ::optima_projection_mode (default
  *             ::OPTIMA_PROJECTION_WHEN_NEEDED).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` for a KL loss.
- *         Failures are recorded in the thread's message only.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_loss_get_projection_mode(
     const optima_loss *loss, int32_t *mode);

@@ -27,7 +27,8 @@ enum optima_mapping_style {
 /**
  * @brief Compute a layer mapping.
  *
- * Stateless and reentrant; failures are recorded in the calling thread's slot only.
+ * Stateless and reentrant; it has no handle, so failures are recorded in the calling
+ * thread's slot only (status.h's error rule).
  *
  * @param style one of ::optima_mapping_style.
  * @param student_layers Ls, at least 1.

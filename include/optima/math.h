@@ -33,9 +33,9 @@
  *   it before returning; use an
  *   ::optima_loss handle (loss.h) for steps that never allocate.
  * - Thread safety: reentrant. The context is only read (its allocator and thread count)
- *   and failures are recorded in the calling thread's slot only, so several threads may
- *   call these functions with one context at once (its allocator hooks must then be
- *   thread-safe, as the C library's are).
+ *   and failures are recorded in the calling thread's slot only (no handle: status.h's
+ *   error rule), so several threads may call these functions with one context at once
+ *   (its allocator hooks must then be thread-safe, as the C library's are).
  * - Range: Y = Hs·P, the MSE and KL differences Y − Ht and zt − zs, and the gradients
  *   are float32, so inputs large enough to overflow them (beyond about 1e38 in
  *   magnitude, or products that large) give `OPTIMA_ENONFINITE` like a NaN would. A

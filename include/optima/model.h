@@ -12,9 +12,9 @@
  * modules and layers are only appended.
  *
  * Thread safety: the const functions may run concurrently on one model; a function that
- * changes a model must not run concurrently with any other use of that model. Failures
- * of the const functions are recorded in the calling thread's slot only
- * (optima_last_error()), those of the others also in the model's slot.
+ * changes a model must not run concurrently with any other use of that model. Where
+ * failures are recorded: status.h's error rule, which says how a shared model's message
+ * reads under concurrent use.
  */
 #ifndef OPTIMA_MODEL_H
 #define OPTIMA_MODEL_H

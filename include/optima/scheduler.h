@@ -197,6 +197,25 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_arm_masks(
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_set_module_names(
     optima_scheduler *s, const char *const *names, int32_t count);
 
+/**
+ * @brief Read the module names set with optima_scheduler_set_module_names() (since 1.1).
+ *        Any time.
+ *
+ * Call with @p names NULL and @p capacity 0 to learn the count.
+ * @param s the scheduler.
+ * @param[out] names receives one pointer per module, in module order, to the scheduler's
+ *             copy of its name (NUL-terminated, valid until the next
+ *             optima_scheduler_set_module_names() or the scheduler's destruction); may be
+ *             NULL when @p capacity is 0.
+ * @param capacity entries at @p names, ≥ 0.
+ * @param[out] count receives K when names are set, 0 when none are (the default: module m
+ *             prints as `m<m>`), also when @p capacity is 0 or too small.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` (NULL, a negative @p capacity, or @p capacity
+ *         non-zero but below the count: then @p names is untouched).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_scheduler_get_module_names(
+    const optima_scheduler *s, const char **names, int32_t capacity, int32_t *count);
+
 /* ---- configuration: hyperparameters (before the first select only) ---------------------- */
 
 /**

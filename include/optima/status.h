@@ -1,14 +1,38 @@
 /**
  * @file status.h
- * @brief Status codes returned by every fallible function, and their messages.
+ * @brief Status codes returned by every fallible function, their messages, and the one
+ *        rule for where a failure's message is recorded.
  *
  * Every function that can fail returns an ::optima_status; `OPTIMA_OK` (0) means
  * success and results are then in the out-parameters. On failure out-parameters are
- * left untouched unless the function says otherwise, and a message naming the function
- * and the argument at fault is recorded twice: in the handle the call was made on
- * (read it with that handle's `_last_error` function) and in the calling thread's slot
- * (read it with optima_last_error()), which also serves calls made before any handle
- * exists, such as create functions.
+ * left untouched unless the function says otherwise.
+ *
+ * **The error rule.** This is the only place it is stated; the other headers and the
+ * manual refer here.
+ *
+ * - Every failing call records a message naming the function and the argument at fault
+ *   in the calling thread's slot, read with optima_last_error().
+ * - A failing call *made on a handle* records the same message in that handle too, read
+ *   with the handle's `_last_error` function (optima_context_last_error(),
+ *   optima_model_last_error(), optima_loss_last_error(), optima_scheduler_last_error(),
+ *   optima_trainer_last_error()). A call is made on a handle when the function is named
+ *   after the handle's type (`optima_trainer_...`) and its first argument is a non-NULL
+ *   handle of that type. Const functions (getters and queries) are no exception: a
+ *   handle's message is not part of its state, as SQLite's `sqlite3_errmsg()` is not
+ *   part of a connection's, so a const call that fails replaces it too.
+ * - Calls without a handle record in the thread's slot only: the create functions, a
+ *   call given a NULL handle, and the stateless functions (math.h, mapping.h).
+ * - A call that fails because a call it made on another handle failed (a trainer on its
+ *   losses, its scheduler or its models) records its own message as above, naming the
+ *   outer function first (usually followed by the inner message); the other handle keeps
+ *   the inner message.
+ * - Successful calls clear neither message: read a message right after the call that
+ *   failed.
+ * - The context's and the model's const functions may run on several threads at once
+ *   (context.h, model.h); their failures' writes to the handle's message are serialised,
+ *   and the handle's message is then that of one of the failing calls. Read such a
+ *   shared handle's message only while no other thread may fail on it; the thread's
+ *   message is always the calling thread's own.
  *
  * Codes are pinned: they are never renumbered or reused, and new ones are only appended.
  */
@@ -53,8 +77,8 @@ OPTIMA_API const char *optima_status_string(optima_status status);
 /**
  * @brief The message of the last failure on the calling thread.
  *
- * Every failing call records its message here, including create functions that have no
- * handle yet. Successful calls do not clear it: read it right after a call that failed.
+ * Every failing call records its message here (the error rule above), including create
+ * functions that have no handle yet.
  *
  * @return a NUL-terminated string owned by the library, valid until the calling thread's
  *         next failing call; `""` when nothing has failed on this thread. Never NULL.

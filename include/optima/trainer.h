@@ -383,7 +383,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_pair_weight(optima_
  * @param pair a pair index.
  * @param[out] weight receives w_m, as set with optima_trainer_set_pair_weight() (default 1).
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
- *         out of range. Failures are recorded in the thread's message only.
+ *         out of range.
  */
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_pair_weight(
     const optima_trainer *trainer, size_t pair, double *weight);
@@ -656,6 +656,17 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_projection_callback
     optima_trainer *trainer, optima_projection_fn fn, void *user);
 
 /**
+ * @brief Read the host's projection optimizer callback and its user data, as set with
+ *        optima_trainer_set_projection_callback() (since 1.1). Any time.
+ * @param trainer the trainer.
+ * @param[out] fn receives the callback, or NULL when none is set (the default).
+ * @param[out] user receives the user data given with it (NULL by default).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument (then nothing is written).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_projection_callback(
+    const optima_trainer *trainer, optima_projection_fn *fn, void **user);
+
+/**
  * @brief Keep the records of the last @p rounds rounds. Default 1024. Before freezing.
  * @param trainer the trainer.
  * @param rounds 1 to 1048576.
@@ -686,6 +697,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_history(const optim
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_round_log(optima_trainer *trainer,
                                                                        const char *path,
                                                                        int32_t format);
+
+/**
+ * @brief Read where finished rounds are logged, as set with optima_trainer_set_round_log()
+ *        (since 1.1). Any time.
+ * @param trainer the trainer.
+ * @param[out] path receives the trainer's copy of the path given (NUL-terminated, valid
+ *             until the next optima_trainer_set_round_log() or the trainer's
+ *             destruction), or NULL when no log file is set (the default).
+ * @param[out] format receives one of ::optima_log_format: the last one set (default
+ *             ::OPTIMA_LOG_FORMAT_CSV), also when @p path receives NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument (then nothing is written).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_round_log(
+    const optima_trainer *trainer, const char **path, int32_t *format);
 
 /* ---- the step API --------------------------------------------------------------------- */
 
@@ -754,6 +779,28 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
                                                                     const optima_tensor *view);
 
 /**
+ * @brief Read back the view of a hidden state handed over for this step with
+ *        optima_trainer_set_hidden() (since 1.1).
+ *
+ * A view is held from optima_trainer_set_hidden() until the next optima_trainer_compute()
+ * (which forgets every view, whatever it returns) or the step's end; the trainer does
+ * not own its data.
+ * @param trainer the trainer.
+ * @param side one of ::optima_side.
+ * @param module the module index in that model.
+ * @param layer the layer index in that module.
+ * @param[out] view receives the view as handed over.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
+ *         `OPTIMA_ENOTFOUND` for a layer the plan does not list; `OPTIMA_ESTATE` outside a
+ *         step, in ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, or when no view of that layer is
+ *         held (not handed over yet, or forgotten by a compute). On failure @p view is
+ *         untouched.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_hidden(
+    const optima_trainer *trainer, int32_t side, size_t module, size_t layer,
+    optima_tensor *view);
+
+/**
  * @brief Hand over a view of a model's logits (needed when α_pred > 0). Not copied:
  *        valid until optima_trainer_compute() returns, which forgets it.
  * @param trainer the trainer.
@@ -770,6 +817,21 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_hidden(optima_train
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits(optima_trainer *trainer,
                                                                     int32_t side,
                                                                     const optima_tensor *view);
+
+/**
+ * @brief Read back the view of a model's logits handed over for this step with
+ *        optima_trainer_set_logits() (since 1.1). Held until the next
+ *        optima_trainer_compute() or the step's end, as the hidden states' views.
+ * @param trainer the trainer.
+ * @param side one of ::optima_side.
+ * @param[out] view receives the view as handed over.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument or an unknown side;
+ *         `OPTIMA_ESTATE` outside a step, when no logits are needed (α_pred = 0), in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, or when no logits of that side are held.
+ *         On failure @p view is untouched.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_logits(
+    const optima_trainer *trainer, int32_t side, optima_tensor *view);
 
 /**
  * @brief Give pair @p pair's row mask for this step (since 1.1): which rows of its views
@@ -798,6 +860,23 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_row_mask(optima_tra
                                                                       size_t rows);
 
 /**
+ * @brief Read pair @p pair's row mask for this step, as given with
+ *        optima_trainer_set_row_mask() (since 1.1).
+ *
+ * A mask is held until the next optima_trainer_compute() or the step's end, as the views.
+ * @param trainer the trainer.
+ * @param pair a pair index.
+ * @param[out] mask receives the mask as given (the host's bytes, not a copy), or NULL
+ *             when none is held: every row counts (the default).
+ * @param[out] rows receives the rows the mask covers, or 0 when @p mask receives NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a pair
+ *         out of range; `OPTIMA_ESTATE` outside a step or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY. On failure nothing is written.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_row_mask(
+    const optima_trainer *trainer, size_t pair, const uint8_t **mask, size_t *rows);
+
+/**
  * @brief Give the row mask of the logits for this step (since 1.1): the KL is then the
  *        mean over the rows that count, the others get zero gradients; no row counting
  *        makes it 0. Not copied: valid until optima_trainer_compute() returns, which
@@ -815,6 +894,20 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_row_mask(optima_tra
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_logits_mask(optima_trainer *trainer,
                                                                          const uint8_t *mask,
                                                                          size_t rows);
+
+/**
+ * @brief Read the logits' row mask for this step, as given with
+ *        optima_trainer_set_logits_mask() (since 1.1). Held as the pairs' masks are.
+ * @param trainer the trainer.
+ * @param[out] mask receives the mask as given (the host's bytes, not a copy), or NULL
+ *             when none is held: every row counts (the default).
+ * @param[out] rows receives the rows the mask covers, or 0 when @p mask receives NULL.
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ESTATE` outside a
+ *         step, when no logits are needed (α_pred = 0) or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY. On failure nothing is written.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_logits_mask(
+    const optima_trainer *trainer, const uint8_t **mask, size_t *rows);
 
 /**
  * @brief Compute this step's distillation losses and gradients.
@@ -924,6 +1017,27 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_submit_evaluation(
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_task_grad(optima_trainer *trainer,
                                                                        size_t module, size_t layer,
                                                                        const optima_tensor *view);
+
+/**
+ * @brief Whether the task loss's gradient at a student hidden state was handed in this
+ *        step with optima_trainer_set_task_grad() (since 1.1).
+ *
+ * optima_trainer_set_task_grad() reads its view during the call and keeps nothing but the
+ * sums it accumulates, so there is no view to give back: this getter answers the
+ * question a host can act on, whether that layer is still to be handed in (each planned
+ * student layer once per compute, for ::OPTIMA_REWARD_SOURCE_ALIGNMENT).
+ * @param trainer the trainer.
+ * @param module a student module index.
+ * @param layer a layer index in that module.
+ * @param[out] given receives 1 when the layer's task gradient was handed in since the
+ *             step's last successful compute, else 0 (also before the step's first
+ *             compute, and after a new compute, which forgets the gradients handed in).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument; `OPTIMA_ENOTFOUND` for a layer
+ *         the plan does not list; `OPTIMA_ESTATE` outside a step or in
+ *         ::OPTIMA_TRAINER_MODE_SCHEDULE_ONLY. On failure @p given is untouched.
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_task_grad(
+    const optima_trainer *trainer, size_t module, size_t layer, int32_t *given);
 
 /**
  * @brief Report the loss D_m of active pair @p pair for this step, in
@@ -1210,6 +1324,17 @@ typedef int (*optima_reduce_fn)(void *user, int32_t what, int32_t dtype, void *d
 OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_set_reduction(optima_trainer *trainer,
                                                                        optima_reduce_fn fn,
                                                                        void *user);
+
+/**
+ * @brief Read the reduction callback and its user data, as set with
+ *        optima_trainer_set_reduction() (since 1.1). Before and after freezing.
+ * @param trainer the trainer.
+ * @param[out] fn receives the callback, or NULL for a single process (the default).
+ * @param[out] user receives the user data given with it (NULL by default).
+ * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL argument (then nothing is written).
+ */
+OPTIMA_API OPTIMA_NODISCARD optima_status optima_trainer_get_reduction(
+    const optima_trainer *trainer, optima_reduce_fn *fn, void **user);
 
 /**
  * @brief Check that the ranks agree every @p rounds rounds (since 1.1).

@@ -78,7 +78,7 @@ static int opt_create_temp(opt_atomic_file *f, const char *path)
     return -1;
 }
 
-optima_status opt_atomic_file_open(opt_atomic_file *f, const char *path, opt_errslot *slot,
+optima_status opt_atomic_file_open(opt_atomic_file *f, const char *path, const opt_errslot *slot,
                                    const char *fn)
 {
     f->fd = -1;
@@ -152,7 +152,7 @@ static void opt_remove_stale_temps(const char *dir, const char *base)
     closedir(d);
 }
 
-optima_status opt_atomic_file_commit(opt_atomic_file *f, opt_errslot *slot, const char *fn)
+optima_status opt_atomic_file_commit(opt_atomic_file *f, const opt_errslot *slot, const char *fn)
 {
     int err = f->failed;
     if (err == 0 && fsync(f->fd) != 0) err = errno;

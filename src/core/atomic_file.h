@@ -25,14 +25,14 @@ typedef struct opt_atomic_file {
 } opt_atomic_file;
 
 /* Create the temporary file. @p fn names the public function for messages. */
-optima_status opt_atomic_file_open(opt_atomic_file *f, const char *path, opt_errslot *slot,
+optima_status opt_atomic_file_open(opt_atomic_file *f, const char *path, const opt_errslot *slot,
                                    const char *fn);
 /* An optima_write_fn whose user data is an opt_atomic_file. */
 int opt_atomic_file_write(void *user, const void *data, size_t size);
 /* Flush, rename over the target, sync the directory, remove stale temporary files of the
  * target. On failure the target is untouched and the temporary file removed (stale ones
  * are kept). */
-optima_status opt_atomic_file_commit(opt_atomic_file *f, opt_errslot *slot, const char *fn);
+optima_status opt_atomic_file_commit(opt_atomic_file *f, const opt_errslot *slot, const char *fn);
 /* Give up: remove the temporary file; the target is untouched. */
 void opt_atomic_file_abort(opt_atomic_file *f);
 

@@ -144,7 +144,7 @@ optima_status optima_context_get_threads(const optima_context *ctx, int32_t *thr
 {
     static const char fn[] = "optima_context_get_threads";
     OPT_CHECK_NOT_NULL(NULL, fn, ctx);
-    OPT_CHECK_NOT_NULL(NULL, fn, threads);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, threads);
     *threads = ctx->threads;
     return OPTIMA_OK;
 }
@@ -164,11 +164,25 @@ optima_status optima_context_set_log(optima_context *ctx, optima_log_fn sink, vo
     return OPTIMA_OK;
 }
 
+optima_status optima_context_get_log(const optima_context *ctx, optima_log_fn *sink, void **user,
+                                     int32_t *level)
+{
+    static const char fn[] = "optima_context_get_log";
+    OPT_CHECK_NOT_NULL(NULL, fn, ctx);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, sink);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, user);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, level);
+    *sink = ctx->log_sink;
+    *user = ctx->log_user;
+    *level = ctx->log_level;
+    return OPTIMA_OK;
+}
+
 optima_status optima_context_get_blis_arch(const optima_context *ctx, const char **name)
 {
     static const char fn[] = "optima_context_get_blis_arch";
     OPT_CHECK_NOT_NULL(NULL, fn, ctx);
-    OPT_CHECK_NOT_NULL(NULL, fn, name);
+    OPT_CHECK_NOT_NULL(&ctx->error, fn, name);
     *name = ctx->blis_arch;
     return OPTIMA_OK;
 }

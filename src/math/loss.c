@@ -9,7 +9,6 @@
 #include <optima/loss.h>
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <optima/mapping.h>
@@ -95,15 +94,6 @@ static optima_status opt_build_pairs(optima_loss *loss, const char *fn, const si
     return OPTIMA_OK;
 }
 
-/* Fail again with the thread's last message, prefixed by the public caller's name. The
- * message is copied first: opt_fail writes the buffer it would otherwise read. */
-static optima_status opt_fail_again(opt_errslot *slot, optima_status code, const char *fn)
-{
-    char why[OPT_MESSAGE_CAPACITY];
-    snprintf(why, sizeof why, "%s", optima_last_error());
-    return opt_fail(slot, code, "%s: %s", fn, why);
-}
-
 static optima_status opt_loss_new(optima_context *ctx, const char *fn, int32_t kind,
                                   size_t student_layers, size_t teacher_layers,
                                   optima_loss **out)
@@ -172,7 +162,7 @@ optima_status optima_loss_create(optima_context *ctx, int32_t kind, const optima
     const optima_status s = optima_loss_set_mapping(loss, OPTIMA_MAPPING_UNIFORM, NULL, 0);
     if (s != OPTIMA_OK) {
         optima_loss_destroy(loss);
-        return opt_fail_again(NULL, s, fn);
+        return opt_fail_inner(NULL, s, fn);
     }
     *out = loss;
     return OPTIMA_OK;
@@ -211,8 +201,9 @@ optima_status optima_loss_create_prediction(optima_context *ctx, const optima_mo
 
 optima_status optima_loss_get_kind(const optima_loss *loss, int32_t *kind)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_get_kind", loss);
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_get_kind", kind);
+    static const char fn[] = "optima_loss_get_kind";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, kind);
     *kind = loss->kind;
     return OPTIMA_OK;
 }
@@ -234,8 +225,9 @@ optima_status optima_loss_set_weight(optima_loss *loss, double weight)
 
 optima_status optima_loss_get_weight(const optima_loss *loss, double *weight)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_get_weight", loss);
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_get_weight", weight);
+    static const char fn[] = "optima_loss_get_weight";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, weight);
     *weight = loss->weight;
     return OPTIMA_OK;
 }
@@ -260,8 +252,8 @@ optima_status optima_loss_get_layer_weight(const optima_loss *loss, size_t pair,
 {
     static const char fn[] = "optima_loss_get_layer_weight";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_NOT_NULL(NULL, fn, weight);
-    OPT_CHECK_PAIR(NULL, fn, loss, pair);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, weight);
+    OPT_CHECK_PAIR(&loss->error, fn, loss, pair);
     *weight = loss->pairs[pair].layer_weight;
     return OPTIMA_OK;
 }
@@ -279,8 +271,9 @@ optima_status optima_loss_set_temperature(optima_loss *loss, double temperature)
 
 optima_status optima_loss_get_temperature(const optima_loss *loss, double *temperature)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_get_temperature", loss);
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_get_temperature", temperature);
+    static const char fn[] = "optima_loss_get_temperature";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, temperature);
     *temperature = loss->temperature;
     return OPTIMA_OK;
 }
@@ -296,7 +289,7 @@ static optima_status opt_rebuild(optima_loss *loss, const char *fn, int32_t styl
                                            table, teacher_of);
     if (s != OPTIMA_OK) {
         opt_free(loss->ctx, teacher_of);
-        return opt_fail_again(&loss->error, s, fn);
+        return opt_fail_inner(&loss->error, s, fn);
     }
     s = opt_build_pairs(loss, fn, teacher_of);
     opt_free(loss->ctx, teacher_of);
@@ -336,8 +329,8 @@ optima_status optima_loss_get_mapping(const optima_loss *loss, int32_t *style)
 {
     static const char fn[] = "optima_loss_get_mapping";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_NOT_NULL(NULL, fn, style);
-    OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, NULL, OPTIMA_ESTATE,
+    OPT_CHECK_NOT_NULL(&loss->error, fn, style);
+    OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, &loss->error, OPTIMA_ESTATE,
                         "%s: argument 'loss' is a KL loss, which has no layer mapping", fn);
     *style = loss->mapping_style;
     return OPTIMA_OK;
@@ -371,8 +364,8 @@ optima_status optima_loss_get_projection_mode(const optima_loss *loss, int32_t *
 {
     static const char fn[] = "optima_loss_get_projection_mode";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_NOT_NULL(NULL, fn, mode);
-    OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, NULL, OPTIMA_ESTATE,
+    OPT_CHECK_NOT_NULL(&loss->error, fn, mode);
+    OPT_RETURN_ERROR_IF(loss->kind == OPTIMA_LOSS_KL, &loss->error, OPTIMA_ESTATE,
                         "%s: argument 'loss' is a KL loss, which has no projections", fn);
     *mode = loss->projection_mode;
     return OPTIMA_OK;
@@ -397,8 +390,9 @@ optima_status optima_loss_init_projections(optima_loss *loss, int32_t init, uint
 
 optima_status optima_loss_pair_count(const optima_loss *loss, size_t *count)
 {
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_pair_count", loss);
-    OPT_CHECK_NOT_NULL(NULL, "optima_loss_pair_count", count);
+    static const char fn[] = "optima_loss_pair_count";
+    OPT_CHECK_NOT_NULL(NULL, fn, loss);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, count);
     *count = loss->pair_count;
     return OPTIMA_OK;
 }
@@ -409,7 +403,7 @@ optima_status optima_loss_pair(const optima_loss *loss, size_t pair, size_t *stu
 {
     static const char fn[] = "optima_loss_pair";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_PAIR(NULL, fn, loss, pair);
+    OPT_CHECK_PAIR(&loss->error, fn, loss, pair);
     const opt_layer_pair *pr = &loss->pairs[pair];
     if (student_layer != NULL) *student_layer = pr->student_layer;
     if (teacher_layer != NULL) *teacher_layer = pr->teacher_layer;
@@ -438,7 +432,7 @@ optima_status optima_loss_projection(optima_loss *loss, size_t pair, float **dat
 }
 
 #define OPT_CHECK_GRADS(fn, loss)                                                            \
-    OPT_RETURN_ERROR_IF(!(loss)->grads_valid, NULL, OPTIMA_ESTATE,                           \
+    OPT_RETURN_ERROR_IF(!(loss)->grads_valid, &(loss)->error, OPTIMA_ESTATE,                \
                         "%s: argument 'loss' has no gradients: no compute has succeeded "   \
                         "since the last change or failure", (fn))
 
@@ -447,8 +441,8 @@ optima_status optima_loss_projection_grad(const optima_loss *loss, size_t pair,
 {
     static const char fn[] = "optima_loss_projection_grad";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_NOT_NULL(NULL, fn, data);
-    OPT_CHECK_PAIR(NULL, fn, loss, pair);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, data);
+    OPT_CHECK_PAIR(&loss->error, fn, loss, pair);
     OPT_CHECK_GRADS(fn, loss);
     float *m = loss->pairs[pair].grad_projection;
     opt_matrix_out(m, &loss->pairs[pair], &m, rows, cols);
@@ -460,8 +454,8 @@ optima_status optima_loss_pair_value(const optima_loss *loss, size_t pair, doubl
 {
     static const char fn[] = "optima_loss_pair_value";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_NOT_NULL(NULL, fn, value);
-    OPT_CHECK_PAIR(NULL, fn, loss, pair);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, value);
+    OPT_CHECK_PAIR(&loss->error, fn, loss, pair);
     OPT_CHECK_GRADS(fn, loss);
     *value = loss->pairs[pair].value;
     return OPTIMA_OK;
@@ -471,8 +465,8 @@ optima_status optima_loss_student_grad(const optima_loss *loss, size_t pair, opt
 {
     static const char fn[] = "optima_loss_student_grad";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_CHECK_NOT_NULL(NULL, fn, grad);
-    OPT_CHECK_PAIR(NULL, fn, loss, pair);
+    OPT_CHECK_NOT_NULL(&loss->error, fn, grad);
+    OPT_CHECK_PAIR(&loss->error, fn, loss, pair);
     OPT_CHECK_GRADS(fn, loss);
     const opt_layer_pair *pr = &loss->pairs[pair];
     grad->data = pr->grad_student;

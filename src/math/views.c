@@ -19,7 +19,7 @@ static int opt_extent_overflows(size_t rows, size_t cols, size_t stride)
            opt_mul_overflows(span, sizeof(float), &bytes);
 }
 
-optima_status opt_check_view(opt_errslot *slot, const char *fn, const char *name,
+optima_status opt_check_view(const opt_errslot *slot, const char *fn, const char *name,
                              const optima_tensor *view)
 {
     OPT_RETURN_ERROR_IF(view == NULL, slot, OPTIMA_EINVAL, "%s: argument '%s' is NULL", fn, name);
@@ -38,7 +38,7 @@ optima_status opt_check_view(opt_errslot *slot, const char *fn, const char *name
     return OPTIMA_OK;
 }
 
-optima_status opt_check_output(opt_errslot *slot, const char *fn, const char *name,
+optima_status opt_check_output(const opt_errslot *slot, const char *fn, const char *name,
                                const float *data, size_t stride, size_t rows, size_t cols)
 {
     if (data == NULL) return OPTIMA_OK;
@@ -100,7 +100,7 @@ void opt_zero_rows(float *data, size_t stride, size_t rows, size_t cols)
     for (size_t r = 0; r < rows; ++r) memset(data + r * stride, 0, cols * sizeof(float));
 }
 
-optima_status opt_check_temperature(opt_errslot *slot, const char *fn, double temperature)
+optima_status opt_check_temperature(const opt_errslot *slot, const char *fn, double temperature)
 {
     OPT_RETURN_ERROR_IF(!(temperature >= OPTIMA_TEMPERATURE_MIN &&
                           temperature <= OPTIMA_TEMPERATURE_MAX),

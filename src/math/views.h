@@ -9,11 +9,11 @@
 
 /* A readable view: non-NULL, non-NULL data, rows and cols ≥ 1, row_stride ≥ cols, and an
  * extent in bytes that fits in size_t. @p name is the argument as the caller knows it. */
-optima_status opt_check_view(opt_errslot *slot, const char *fn, const char *name,
+optima_status opt_check_view(const opt_errslot *slot, const char *fn, const char *name,
                              const optima_tensor *view);
 
 /* A writable rows × cols buffer with row stride @p stride (NULL is accepted: no output). */
-optima_status opt_check_output(opt_errslot *slot, const char *fn, const char *name,
+optima_status opt_check_output(const opt_errslot *slot, const char *fn, const char *name,
                                const float *data, size_t stride, size_t rows, size_t cols);
 
 /* Half the float32 range: a sum of float32 terms whose absolute values add up to no more
@@ -38,6 +38,6 @@ size_t opt_mask_count(const uint8_t *mask, size_t rows);
 void opt_zero_rows(float *data, size_t stride, size_t rows, size_t cols);
 
 /* A temperature that is finite and within [OPTIMA_TEMPERATURE_MIN, OPTIMA_TEMPERATURE_MAX]. */
-optima_status opt_check_temperature(opt_errslot *slot, const char *fn, double temperature);
+optima_status opt_check_temperature(const opt_errslot *slot, const char *fn, double temperature);
 
 #endif /* OPT_MATH_VIEWS_H */

@@ -154,7 +154,7 @@ optima_status optima_model_get_logits_width(const optima_model *model, size_t *c
 {
     static const char fn[] = "optima_model_get_logits_width";
     OPT_CHECK_NOT_NULL(NULL, fn, model);
-    OPT_CHECK_NOT_NULL(NULL, fn, classes);
+    OPT_CHECK_NOT_NULL(&model->error, fn, classes);
     *classes = model->logits_width;
     return OPTIMA_OK;
 }
@@ -163,7 +163,7 @@ optima_status optima_model_module_count(const optima_model *model, size_t *count
 {
     static const char fn[] = "optima_model_module_count";
     OPT_CHECK_NOT_NULL(NULL, fn, model);
-    OPT_CHECK_NOT_NULL(NULL, fn, count);
+    OPT_CHECK_NOT_NULL(&model->error, fn, count);
     *count = model->module_count;
     return OPTIMA_OK;
 }
@@ -173,8 +173,8 @@ optima_status optima_model_module_name(const optima_model *model, size_t module,
 {
     static const char fn[] = "optima_model_module_name";
     OPT_CHECK_NOT_NULL(NULL, fn, model);
-    OPT_CHECK_NOT_NULL(NULL, fn, name);
-    OPT_CHECK_MODULE(NULL, fn, model, module);
+    OPT_CHECK_NOT_NULL(&model->error, fn, name);
+    OPT_CHECK_MODULE(&model->error, fn, model, module);
     *name = model->modules[module].name;
     return OPTIMA_OK;
 }
@@ -184,9 +184,9 @@ optima_status optima_model_find_module(const optima_model *model, const char *na
 {
     static const char fn[] = "optima_model_find_module";
     OPT_CHECK_NOT_NULL(NULL, fn, model);
-    OPT_CHECK_NOT_NULL(NULL, fn, name);
-    OPT_CHECK_NOT_NULL(NULL, fn, index);
-    OPT_RETURN_ERROR_IF(!opt_find(model, name, index), NULL, OPTIMA_ENOTFOUND,
+    OPT_CHECK_NOT_NULL(&model->error, fn, name);
+    OPT_CHECK_NOT_NULL(&model->error, fn, index);
+    OPT_RETURN_ERROR_IF(!opt_find(model, name, index), &model->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'name': model '%s' has no module '%.*s'", fn, model->name,
                         OPTIMA_NAME_MAX, name);
     return OPTIMA_OK;
@@ -196,8 +196,8 @@ optima_status optima_model_layer_count(const optima_model *model, size_t module,
 {
     static const char fn[] = "optima_model_layer_count";
     OPT_CHECK_NOT_NULL(NULL, fn, model);
-    OPT_CHECK_NOT_NULL(NULL, fn, count);
-    OPT_CHECK_MODULE(NULL, fn, model, module);
+    OPT_CHECK_NOT_NULL(&model->error, fn, count);
+    OPT_CHECK_MODULE(&model->error, fn, model, module);
     *count = model->modules[module].layers;
     return OPTIMA_OK;
 }
@@ -207,10 +207,10 @@ optima_status optima_model_layer_width(const optima_model *model, size_t module,
 {
     static const char fn[] = "optima_model_layer_width";
     OPT_CHECK_NOT_NULL(NULL, fn, model);
-    OPT_CHECK_NOT_NULL(NULL, fn, width);
-    OPT_CHECK_MODULE(NULL, fn, model, module);
+    OPT_CHECK_NOT_NULL(&model->error, fn, width);
+    OPT_CHECK_MODULE(&model->error, fn, model, module);
     const opt_module *mod = &model->modules[module];
-    OPT_RETURN_ERROR_IF(layer >= mod->layers, NULL, OPTIMA_ENOTFOUND,
+    OPT_RETURN_ERROR_IF(layer >= mod->layers, &model->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'layer' is %zu, module '%s' has %zu layers", fn, layer,
                         mod->name, mod->layers);
     *width = mod->widths[layer];

@@ -120,7 +120,7 @@ optima_status optima_scheduler_get_arm_set(const optima_scheduler *s, int32_t *a
 {
     static const char fn[] = "optima_scheduler_get_arm_set";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    OPT_CHECK_NOT_NULL(NULL, fn, arm_set);
+    OPT_CHECK_NOT_NULL(&s->error, fn, arm_set);
     *arm_set = s->arm_set;
     return OPTIMA_OK;
 }
@@ -130,7 +130,7 @@ optima_status optima_scheduler_get_arm_masks(const optima_scheduler *s, uint32_t
 {
     static const char fn[] = "optima_scheduler_get_arm_masks";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    opt_errslot *slot = opt_sched_slot(s);
+    const opt_errslot *slot = &s->error;
     OPT_CHECK_NOT_NULL(slot, fn, count);
     OPT_RETURN_ERROR_IF(masks == NULL && capacity != 0, slot, OPTIMA_EINVAL,
                         "%s: argument 'masks' is NULL with capacity %u", fn, (unsigned)capacity);
@@ -194,6 +194,26 @@ optima_status optima_scheduler_set_module_names(optima_scheduler *s, const char 
     return OPTIMA_OK;
 }
 
+optima_status optima_scheduler_get_module_names(const optima_scheduler *s, const char **names,
+                                                int32_t capacity, int32_t *count)
+{
+    static const char fn[] = "optima_scheduler_get_module_names";
+    OPT_CHECK_NOT_NULL(NULL, fn, s);
+    OPT_CHECK_NOT_NULL(&s->error, fn, count);
+    OPT_RETURN_ERROR_IF(capacity < 0, &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'capacity' is %d, below 0", fn, (int)capacity);
+    OPT_RETURN_ERROR_IF(names == NULL && capacity != 0, &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'names' is NULL with capacity %d", fn, (int)capacity);
+    const int32_t named = s->names != NULL ? s->num_modules : 0;
+    *count = named;
+    if (capacity == 0) return OPTIMA_OK;
+    OPT_RETURN_ERROR_IF(capacity < named, &s->error, OPTIMA_EINVAL,
+                        "%s: argument 'capacity' is %d, the scheduler has %d module names", fn,
+                        (int)capacity, (int)named);
+    for (int32_t m = 0; m < named; ++m) names[m] = s->names + (size_t)m * OPT_SCHED_NAME_CAPACITY;
+    return OPTIMA_OK;
+}
+
 /* Write module m's name at out (when out is non-NULL) and return its length. */
 static size_t opt_module_name(const optima_scheduler *s, uint32_t m, char *out)
 {
@@ -229,7 +249,7 @@ optima_status optima_scheduler_get_arm_name(const optima_scheduler *s, uint32_t 
 {
     static const char fn[] = "optima_scheduler_get_arm_name";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    opt_errslot *slot = opt_sched_slot(s);
+    const opt_errslot *slot = &s->error;
     OPT_CHECK_NOT_NULL(slot, fn, length);
     OPT_RETURN_ERROR_IF(buffer == NULL && capacity != 0, slot, OPTIMA_EINVAL,
                         "%s: argument 'buffer' is NULL with capacity %zu", fn, capacity);
@@ -250,7 +270,7 @@ optima_status optima_scheduler_get_arm_mask(const optima_scheduler *s, uint32_t 
 {
     static const char fn[] = "optima_scheduler_get_arm_mask";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    opt_errslot *slot = opt_sched_slot(s);
+    const opt_errslot *slot = &s->error;
     OPT_CHECK_NOT_NULL(slot, fn, mask);
     OPT_FORWARD_IF_ERROR(opt_sched_check_arm(s, fn, arm));
     *mask = s->arms[arm].mask;
@@ -261,7 +281,7 @@ optima_status optima_scheduler_find_arm(const optima_scheduler *s, uint32_t mask
 {
     static const char fn[] = "optima_scheduler_find_arm";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    opt_errslot *slot = opt_sched_slot(s);
+    const opt_errslot *slot = &s->error;
     OPT_CHECK_NOT_NULL(slot, fn, arm);
     const uint32_t found = opt_sched_find_mask(s, mask);
     OPT_RETURN_ERROR_IF(found == OPT_SCHED_NO_ARM, slot, OPTIMA_ENOTFOUND,

@@ -228,7 +228,7 @@ static optima_status opt_check_arm_getter(const optima_scheduler *s, const char 
                                           const void *out, const char *out_name)
 {
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    OPT_RETURN_ERROR_IF(out == NULL, opt_sched_slot(s), OPTIMA_EINVAL,
+    OPT_RETURN_ERROR_IF(out == NULL, &s->error, OPTIMA_EINVAL,
                         "%s: argument '%s' is NULL", fn, out_name);
     return opt_sched_check_arm(s, fn, arm);
 }

@@ -1,18 +1,12 @@
-/* The scheduler's message slot and the argument checks shared by its setters and getters
- * (kept apart from scheduler.c so the arm sets can use them without depending on it). */
+/* The argument checks shared by the scheduler's setters and getters (kept apart from
+ * scheduler.c so the arm sets can use them without depending on it). */
 #include <stdint.h>
 
 #include "scheduler_impl.h"
 
-opt_errslot *opt_sched_slot(const optima_scheduler *s)
-{
-    /* Every scheduler is allocated writable; only the message slot is written here. */
-    return (opt_errslot *)(uintptr_t)&s->error;
-}
-
 optima_status opt_sched_check_arm(const optima_scheduler *s, const char *fn, uint32_t arm)
 {
-    OPT_RETURN_ERROR_IF(arm >= s->num_arms, opt_sched_slot(s), OPTIMA_EINVAL,
+    OPT_RETURN_ERROR_IF(arm >= s->num_arms, &s->error, OPTIMA_EINVAL,
                         "%s: argument 'arm' must be below the number of arms %u, got %u", fn,
                         (unsigned)s->num_arms, (unsigned)arm);
     return OPTIMA_OK;

@@ -207,8 +207,6 @@ uint32_t opt_sched_forced_arm(const optima_scheduler *s);
  * no remembered reward, else argmax of mean + c * sqrt(2 ln(horizon) / count). */
 uint32_t opt_sched_ucb_select(optima_scheduler *s, double horizon);
 
-/* The scheduler's message slot, writable from const getters: the message is not state. */
-opt_errslot *opt_sched_slot(const optima_scheduler *s);
 /* EINVAL naming 'arm' unless arm < num_arms. */
 optima_status opt_sched_check_arm(const optima_scheduler *s, const char *fn, uint32_t arm);
 
@@ -221,7 +219,7 @@ optima_status opt_sched_check_configurable(optima_scheduler *s, const char *fn);
     {                                                                              \
         static const char fn[] = "optima_scheduler_get_" #name;                    \
         OPT_CHECK_NOT_NULL(NULL, fn, s);                                           \
-        OPT_CHECK_NOT_NULL(opt_sched_slot(s), fn, arg);                            \
+        OPT_CHECK_NOT_NULL(&s->error, fn, arg);                                    \
         *arg = (expr);                                                             \
         return OPTIMA_OK;                                                          \
     }

@@ -167,7 +167,7 @@ optima_status optima_scheduler_save(const optima_scheduler *s, optima_write_fn w
 {
     static const char fn[] = "optima_scheduler_save";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    OPT_CHECK_NOT_NULL(opt_sched_slot(s), fn, write);
+    OPT_CHECK_NOT_NULL(&s->error, fn, write);
     /* the body's length goes into the checksummed header, so that a loader can check the
      * body's checksum before it parses a single length-bearing field of it */
     size_t body_bytes = 0;
@@ -179,7 +179,7 @@ optima_status optima_scheduler_save(const optima_scheduler *s, optima_write_fn w
     const opt_sched_header h = opt_header_of(s);
     opt_write_header(&w, &h, (uint64_t)body_bytes - 4u);
     opt_write_body(&w, s);
-    OPT_RETURN_ERROR_IF(w.failed, opt_sched_slot(s), OPTIMA_ECALLBACK,
+    OPT_RETURN_ERROR_IF(w.failed, &s->error, OPTIMA_ECALLBACK,
                         "%s: the write callback returned non-zero after %llu bytes", fn,
                         (unsigned long long)w.bytes);
     return OPTIMA_OK;
@@ -207,7 +207,7 @@ optima_status optima_scheduler_save_to_buffer(const optima_scheduler *s, void *b
 {
     static const char fn[] = "optima_scheduler_save_to_buffer";
     OPT_CHECK_NOT_NULL(NULL, fn, s);
-    opt_errslot *slot = opt_sched_slot(s);
+    const opt_errslot *slot = &s->error;
     OPT_CHECK_NOT_NULL(slot, fn, size);
     OPT_RETURN_ERROR_IF(buffer == NULL && capacity != 0, slot, OPTIMA_EINVAL,
                         "%s: argument 'buffer' is NULL with capacity %zu", fn, capacity);

@@ -54,15 +54,6 @@ double opt_alignment_of_step(const optima_trainer *t)
     return pairs ? sum / (double)pairs : 0.0;
 }
 
-static size_t opt_find_student_layer(const optima_trainer *t, size_t module, size_t layer)
-{
-    size_t i = 0;
-    while (i < t->plan_count && !(t->plan[i].side == OPTIMA_SIDE_STUDENT &&
-                                  t->plan[i].module == module && t->plan[i].layer == layer))
-        ++i;
-    return i;
-}
-
 static size_t opt_pair_of_student_module(const optima_trainer *t, size_t module)
 {
     size_t p = 0;
@@ -115,11 +106,11 @@ optima_status optima_trainer_set_task_grad(optima_trainer *trainer, size_t modul
     static const char fn[] = "optima_trainer_set_task_grad";
     OPT_CHECK_TRAINER(fn, trainer);
     optima_trainer *t = trainer;
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
                         "%s: this step has no successful optima_trainer_compute", fn);
-    const size_t i = opt_find_student_layer(t, module, layer);
+    const size_t i = opt_trainer_plan_find(t, OPTIMA_SIDE_STUDENT, module, layer);
     OPT_RETURN_ERROR_IF(i == t->plan_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: student module %zu layer %zu is not distilled this step (arguments "
                         "'module' and 'layer'; see optima_trainer_plan)", fn, module, layer);
@@ -138,5 +129,22 @@ optima_status optima_trainer_set_task_grad(optima_trainer *trainer, size_t modul
     s->pairs_given |= 1u << p;
     s->layers_given += 1;
     t->view_given[i] |= OPT_VIEW_TASK_GRAD;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_task_grad(const optima_trainer *trainer, size_t module,
+                                           size_t layer, int32_t *given)
+{
+    static const char fn[] = "optima_trainer_get_task_grad";
+    OPT_CHECK_TRAINER(fn, trainer);
+    const optima_trainer *t = trainer;
+    OPT_CHECK_NOT_NULL(&t->error, fn, given);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
+    const size_t i = opt_trainer_plan_find(t, OPTIMA_SIDE_STUDENT, module, layer);
+    OPT_RETURN_ERROR_IF(i == t->plan_count, &t->error, OPTIMA_ENOTFOUND,
+                        "%s: student module %zu layer %zu is not distilled this step (arguments "
+                        "'module' and 'layer'; see optima_trainer_plan)", fn, module, layer);
+    *given = (t->view_given[i] & OPT_VIEW_TASK_GRAD) != 0;
     return OPTIMA_OK;
 }

@@ -93,8 +93,8 @@ optima_status optima_trainer_get_reward_trend(const optima_trainer *trainer, uin
     static const char fn[] = "optima_trainer_get_reward_trend";
     OPT_CHECK_TRAINER(fn, trainer);
     const optima_trainer *t = trainer;
-    OPT_CHECK_NOT_NULL(NULL, fn, window);
-    OPT_CHECK_NOT_NULL(NULL, fn, model);
+    OPT_CHECK_NOT_NULL(&t->error, fn, window);
+    OPT_CHECK_NOT_NULL(&t->error, fn, model);
     *window = t->reward.trend.window;
     *model = t->reward.trend.model;
     return OPTIMA_OK;

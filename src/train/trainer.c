@@ -33,7 +33,7 @@ optima_status optima_trainer_create(optima_context *ctx, const optima_model *tea
         const optima_status s = optima_loss_create_prediction(ctx, student, teacher, &t->prediction);
         if (s != OPTIMA_OK) {
             opt_free(ctx, t);
-            return opt_fail(NULL, s, "%s: %s", fn, optima_last_error());
+            return opt_fail_inner(NULL, s, fn);
         }
     }
     t->logits_width = student_logits;
@@ -94,6 +94,7 @@ void optima_trainer_destroy(optima_trainer *t)
     for (size_t i = 0; i < t->pair_count; ++i) optima_loss_destroy(t->pairs[i].loss);
     optima_loss_destroy(t->prediction);
     if (t->log != NULL) fclose(t->log);
+    opt_free(t->ctx, t->log_path);
     opt_free(t->ctx, t);
 }
 
@@ -111,9 +112,9 @@ optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
-optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn)
+optima_status opt_trainer_require_full(const optima_trainer *t, const char *fn)
 {
-    OPT_RETURN_ERROR_IF(t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, slot, OPTIMA_ESTATE,
+    OPT_RETURN_ERROR_IF(t->mode == OPTIMA_TRAINER_MODE_SCHEDULE_ONLY, &t->error, OPTIMA_ESTATE,
                         "%s: the trainer is in schedule-only mode (optima_trainer_set_mode): it "
                         "takes no views and computes no losses; report each active pair's loss "
                         "with optima_trainer_report_pair_loss", fn);
@@ -136,7 +137,7 @@ optima_status optima_trainer_get_mode(const optima_trainer *t, int32_t *mode)
 {
     static const char fn[] = "optima_trainer_get_mode";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, mode);
+    OPT_CHECK_NOT_NULL(&t->error, fn, mode);
     *mode = t->mode;
     return OPTIMA_OK;
 }
@@ -146,7 +147,7 @@ optima_status optima_trainer_get_mode(const optima_trainer *t, int32_t *mode)
 static optima_status opt_pair_freeze(optima_trainer *t, opt_module_pair *p, const char *fn)
 {
     const optima_context *ctx = t->ctx;
-    OPT_FORWARD_IF_ERROR(optima_loss_pair_count(p->loss, &p->layer_pairs));
+    OPT_FORWARD_INNER_IF_ERROR(optima_loss_pair_count(p->loss, &p->layer_pairs), &t->error, fn);
     const size_t n = p->layer_pairs;
     p->student_layer = opt_calloc(ctx, n, sizeof(size_t));
     p->teacher_layer = opt_calloc(ctx, n, sizeof(size_t));
@@ -159,9 +160,11 @@ static optima_status opt_pair_freeze(optima_trainer *t, opt_module_pair *p, cons
     for (size_t i = 0; i < n; ++i) {
         float *proj = NULL;
         size_t rows = 0, cols = 0;
-        OPT_FORWARD_IF_ERROR(optima_loss_pair(p->loss, i, &p->student_layer[i],
-                                              &p->teacher_layer[i], NULL, NULL));
-        OPT_FORWARD_IF_ERROR(optima_loss_projection(p->loss, i, &proj, &rows, &cols));
+        OPT_FORWARD_INNER_IF_ERROR(optima_loss_pair(p->loss, i, &p->student_layer[i],
+                                                    &p->teacher_layer[i], NULL, NULL),
+                                   &t->error, fn);
+        OPT_FORWARD_INNER_IF_ERROR(optima_loss_projection(p->loss, i, &proj, &rows, &cols),
+                                   &t->error, fn);
         p->projection_size[i] = proj != NULL ? rows * cols : 0;
         /* schedule-only: the projections are never trained, so they get no moments */
         if (p->projection_size[i] == 0 || t->optimizer_kind == OPTIMA_OPTIMIZER_HOST ||
@@ -176,16 +179,16 @@ static optima_status opt_pair_freeze(optima_trainer *t, opt_module_pair *p, cons
 
 static optima_status opt_trainer_create_scheduler(optima_trainer *t, const char *fn)
 {
-    optima_status s = optima_scheduler_create(t->ctx, (int32_t)t->pair_count, t->policy, t->seed,
-                                              &t->scheduler);
-    if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+    OPT_FORWARD_INNER_IF_ERROR(optima_scheduler_create(t->ctx, (int32_t)t->pair_count, t->policy,
+                                                       t->seed, &t->scheduler),
+                               &t->error, fn);
     const char *names[OPT_MAX_PAIRS];
     for (size_t i = 0; i < t->pair_count; ++i) {
         names[i] = "";
         opt_ignore_status(optima_model_module_name(t->student, t->pairs[i].student_module, &names[i]));
     }
-    s = optima_scheduler_set_module_names(t->scheduler, names, t->pair_count);
-    if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+    OPT_FORWARD_INNER_IF_ERROR(
+        optima_scheduler_set_module_names(t->scheduler, names, t->pair_count), &t->error, fn);
     return OPTIMA_OK;
 }
 
@@ -266,7 +269,7 @@ optima_status optima_trainer_add_pair(optima_trainer *t, size_t student_module,
     optima_loss *loss = NULL;
     const optima_status s = optima_loss_create(t->ctx, kind, t->student, student_module,
                                                t->teacher, teacher_module, &loss);
-    if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+    if (s != OPTIMA_OK) return opt_fail_inner(&t->error, s, fn);
     opt_module_pair *p = &t->pairs[t->pair_count];
     memset(p, 0, sizeof *p);
     p->loss = loss;
@@ -283,7 +286,7 @@ optima_status optima_trainer_pair_count(const optima_trainer *t, size_t *count)
 {
     static const char fn[] = "optima_trainer_pair_count";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, count);
+    OPT_CHECK_NOT_NULL(&t->error, fn, count);
     *count = t->pair_count;
     return OPTIMA_OK;
 }
@@ -326,8 +329,8 @@ optima_status optima_trainer_get_pair_weight(const optima_trainer *t, size_t pai
 {
     static const char fn[] = "optima_trainer_get_pair_weight";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, weight);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+    OPT_CHECK_NOT_NULL(&t->error, fn, weight);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
     *weight = t->pairs[pair].weight;
@@ -353,7 +356,7 @@ optima_status optima_trainer_get_alpha_pred(const optima_trainer *t, double *alp
 {
     static const char fn[] = "optima_trainer_get_alpha_pred";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, alpha);
+    OPT_CHECK_NOT_NULL(&t->error, fn, alpha);
     *alpha = t->alpha_pred;
     return OPTIMA_OK;
 }
@@ -364,8 +367,8 @@ optima_status optima_trainer_set_temperature(optima_trainer *t, double temperatu
     OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(t->prediction == NULL, &t->error, OPTIMA_ESTATE,
                         "%s: the models declare no logits, so there is no KL", fn);
-    const optima_status s = optima_loss_set_temperature(t->prediction, temperature);
-    if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+    OPT_FORWARD_INNER_IF_ERROR(optima_loss_set_temperature(t->prediction, temperature), &t->error,
+                               fn);
     return OPTIMA_OK;
 }
 
@@ -373,7 +376,7 @@ optima_status optima_trainer_get_temperature(const optima_trainer *t, double *te
 {
     static const char fn[] = "optima_trainer_get_temperature";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, temperature);
+    OPT_CHECK_NOT_NULL(&t->error, fn, temperature);
     /* Without logits there is no KL; its temperature reads as the default. */
     if (t->prediction == NULL) {
         *temperature = 1.0;
@@ -396,7 +399,7 @@ optima_status optima_trainer_get_alpha_layer(const optima_trainer *t, double *al
 {
     static const char fn[] = "optima_trainer_get_alpha_layer";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, alpha);
+    OPT_CHECK_NOT_NULL(&t->error, fn, alpha);
     *alpha = t->alpha_layer;
     return OPTIMA_OK;
 }
@@ -417,7 +420,7 @@ optima_status optima_trainer_get_round_length(const optima_trainer *t, uint32_t 
 {
     static const char fn[] = "optima_trainer_get_round_length";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, steps);
+    OPT_CHECK_NOT_NULL(&t->error, fn, steps);
     *steps = t->round_length;
     return OPTIMA_OK;
 }
@@ -440,8 +443,8 @@ optima_status optima_trainer_get_policy(const optima_trainer *t, int32_t *policy
 {
     static const char fn[] = "optima_trainer_get_policy";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, policy);
-    OPT_CHECK_NOT_NULL(NULL, fn, seed);
+    OPT_CHECK_NOT_NULL(&t->error, fn, policy);
+    OPT_CHECK_NOT_NULL(&t->error, fn, seed);
     *policy = t->policy;
     *seed = t->seed;
     return OPTIMA_OK;
@@ -480,8 +483,8 @@ optima_status optima_trainer_get_reward(const optima_trainer *t, int32_t *kind, 
 {
     static const char fn[] = "optima_trainer_get_reward";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, kind);
-    OPT_CHECK_NOT_NULL(NULL, fn, source);
+    OPT_CHECK_NOT_NULL(&t->error, fn, kind);
+    OPT_CHECK_NOT_NULL(&t->error, fn, source);
     *kind = t->reward_kind;
     *source = t->reward_source;
     return OPTIMA_OK;
@@ -513,8 +516,8 @@ optima_status optima_trainer_get_optimizer(const optima_trainer *t, int32_t *kin
 {
     static const char fn[] = "optima_trainer_get_optimizer";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, kind);
-    OPT_CHECK_NOT_NULL(NULL, fn, learning_rate);
+    OPT_CHECK_NOT_NULL(&t->error, fn, kind);
+    OPT_CHECK_NOT_NULL(&t->error, fn, learning_rate);
     *kind = t->optimizer_kind;
     *learning_rate = t->optimizer.learning_rate;
     return OPTIMA_OK;
@@ -554,10 +557,10 @@ optima_status optima_trainer_get_optimizer_params(const optima_trainer *t, doubl
 {
     static const char fn[] = "optima_trainer_get_optimizer_params";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, momentum);
-    OPT_CHECK_NOT_NULL(NULL, fn, beta1);
-    OPT_CHECK_NOT_NULL(NULL, fn, beta2);
-    OPT_CHECK_NOT_NULL(NULL, fn, weight_decay);
+    OPT_CHECK_NOT_NULL(&t->error, fn, momentum);
+    OPT_CHECK_NOT_NULL(&t->error, fn, beta1);
+    OPT_CHECK_NOT_NULL(&t->error, fn, beta2);
+    OPT_CHECK_NOT_NULL(&t->error, fn, weight_decay);
     *momentum = t->optimizer.momentum;
     *beta1 = t->optimizer.beta1;
     *beta2 = t->optimizer.beta2;
@@ -571,6 +574,18 @@ optima_status optima_trainer_set_projection_callback(optima_trainer *t, optima_p
     OPT_CHECK_TRAINER("optima_trainer_set_projection_callback", t);
     t->projection_fn = fn_;
     t->projection_user = user;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_projection_callback(const optima_trainer *t,
+                                                     optima_projection_fn *fn_, void **user)
+{
+    static const char fn[] = "optima_trainer_get_projection_callback";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_RETURN_ERROR_IF(fn_ == NULL, &t->error, OPTIMA_EINVAL, "%s: argument 'fn' is NULL", fn);
+    OPT_CHECK_NOT_NULL(&t->error, fn, user);
+    *fn_ = t->projection_fn;
+    *user = t->projection_user;
     return OPTIMA_OK;
 }
 
@@ -590,7 +605,7 @@ optima_status optima_trainer_get_history(const optima_trainer *t, uint32_t *roun
 {
     static const char fn[] = "optima_trainer_get_history";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, rounds);
+    OPT_CHECK_NOT_NULL(&t->error, fn, rounds);
     *rounds = t->history_capacity;
     return OPTIMA_OK;
 }
@@ -603,15 +618,38 @@ optima_status optima_trainer_set_round_log(optima_trainer *t, const char *path, 
                         &t->error, OPTIMA_EINVAL, "%s: argument 'format' is %d, not a log format",
                         fn, (int)format);
     FILE *log = NULL;
+    char *copy = NULL;
     if (path != NULL) {
         log = fopen(path, "a");
         OPT_RETURN_ERROR_IF(log == NULL, &t->error, OPTIMA_EIO,
                             "%s: cannot open argument 'path' ('%s') for appending", fn, path);
+        const size_t bytes = strlen(path) + 1;
+        copy = opt_alloc(t->ctx, bytes);
+        if (copy == NULL) {
+            fclose(log);
+            return opt_fail(&t->error, OPTIMA_ENOMEM, "%s: cannot allocate a copy of the path",
+                            fn);
+        }
+        memcpy(copy, path, bytes);
     }
     if (t->log != NULL) fclose(t->log);
+    opt_free(t->ctx, t->log_path);
     t->log = log;
+    t->log_path = copy;
     t->log_format = format;
     /* A CSV header goes first, unless the file already has lines. */
     t->log_header_due = log != NULL && format == OPTIMA_LOG_FORMAT_CSV && ftell(log) == 0;
+    return OPTIMA_OK;
+}
+
+optima_status optima_trainer_get_round_log(const optima_trainer *t, const char **path,
+                                           int32_t *format)
+{
+    static const char fn[] = "optima_trainer_get_round_log";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_CHECK_NOT_NULL(&t->error, fn, path);
+    OPT_CHECK_NOT_NULL(&t->error, fn, format);
+    *path = t->log_path;
+    *format = t->log_format;
     return OPTIMA_OK;
 }

@@ -223,7 +223,7 @@ static optima_status opt_write_scheduler(optima_trainer *t, opt_writer *w, const
     OPT_RETURN_ERROR_IF(s == OPTIMA_ECALLBACK, &t->error, OPTIMA_ENOMEM,
                         "%s: cannot allocate the scheduler's saved state", fn);
     if (s != OPTIMA_OK)
-        return opt_fail(&t->error, s, "%s: %s", fn, optima_scheduler_last_error(t->scheduler));
+        return opt_fail_inner(&t->error, s, fn);
     return OPTIMA_OK;
 }
 
@@ -541,7 +541,7 @@ static optima_status opt_restore(optima_trainer *t, const uint8_t *data, size_t 
     /* From here on nothing can fail but the scheduler, which is all-or-nothing itself. */
     const optima_status s = optima_scheduler_load_from_buffer(t->scheduler, blob, (size_t)blob_size);
     if (s != OPTIMA_OK)
-        return opt_fail(&t->error, s, "%s: %s", fn, optima_scheduler_last_error(t->scheduler));
+        return opt_fail_inner(&t->error, s, fn);
     opt_apply_progress(t, &g);
     opt_apply_history(t, &r, kept);
     opt_apply_tensors(t, &r);

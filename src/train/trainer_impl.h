@@ -50,6 +50,9 @@ typedef struct opt_round_state {
     double pair_loss_sum[OPT_MAX_PAIRS];
 } opt_round_state;
 
+/* A plan entry whose hidden state's view is held (bit of view_given). */
+#define OPT_VIEW_HIDDEN 1u
+
 enum opt_step_state { OPT_STEP_IDLE = 0, OPT_STEP_BEGUN = 1, OPT_STEP_COMPUTED = 2 };
 
 struct optima_trainer {
@@ -76,6 +79,7 @@ struct optima_trainer {
     void *projection_user;
     uint32_t history_capacity;
     FILE *log;
+    char *log_path;          /* the host's path, copied; NULL when not logging */
     int32_t log_format;
     int log_header_due;
     int32_t mode;            /* ::optima_trainer_mode */
@@ -91,7 +95,7 @@ struct optima_trainer {
     uint32_t arm_mask;     /* pairs active this step */
     optima_layer_ref *plan; /* capacity: every layer of every pair, both sides */
     optima_tensor *views;   /* [plan capacity], parallel to plan */
-    uint8_t *view_given;    /* [plan capacity] */
+    uint8_t *view_given;    /* [plan capacity] bits: OPT_VIEW_HIDDEN, OPT_VIEW_TASK_GRAD */
     optima_tensor *grads;   /* [plan capacity], for the run loop's backward */
     size_t plan_count;
     size_t plan_capacity;
@@ -135,11 +139,14 @@ struct optima_trainer {
 /* trainer.c */
 optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);
-/* ESTATE in schedule-only mode, for the calls that hand views or read gradients; the
- * message goes to @p slot (NULL for the const getters: the thread's only). */
-optima_status opt_trainer_require_full(const optima_trainer *t, opt_errslot *slot, const char *fn);
+/* ESTATE in schedule-only mode, for the calls that hand views or read gradients. */
+optima_status opt_trainer_require_full(const optima_trainer *t, const char *fn);
 
 /* trainer_step.c */
+/* ESTATE when no step has begun. */
+optima_status opt_trainer_require_step(const optima_trainer *t, const char *fn);
+/* The index of (side, module, layer) in the step's plan, or plan_count when not planned. */
+size_t opt_trainer_plan_find(const optima_trainer *t, uint32_t side, size_t module, size_t layer);
 /* Is pair @p pair active in this step: in the arm, weighted, and the layer term on? */
 int opt_trainer_pair_active(const optima_trainer *t, size_t pair);
 double opt_trainer_layer_term(const optima_trainer *t);

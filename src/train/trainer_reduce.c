@@ -26,6 +26,18 @@ optima_status optima_trainer_set_reduction(optima_trainer *t, optima_reduce_fn f
     return OPTIMA_OK;
 }
 
+optima_status optima_trainer_get_reduction(const optima_trainer *t, optima_reduce_fn *fn_,
+                                           void **user)
+{
+    static const char fn[] = "optima_trainer_get_reduction";
+    OPT_CHECK_TRAINER(fn, t);
+    OPT_RETURN_ERROR_IF(fn_ == NULL, &t->error, OPTIMA_EINVAL, "%s: argument 'fn' is NULL", fn);
+    OPT_CHECK_NOT_NULL(&t->error, fn, user);
+    *fn_ = t->reduce.fn;
+    *user = t->reduce.user;
+    return OPTIMA_OK;
+}
+
 optima_status optima_trainer_set_agreement_interval(optima_trainer *t, uint32_t rounds)
 {
     OPT_CHECK_TRAINER("optima_trainer_set_agreement_interval", t);
@@ -37,7 +49,7 @@ optima_status optima_trainer_get_agreement_interval(const optima_trainer *t, uin
 {
     static const char fn[] = "optima_trainer_get_agreement_interval";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, rounds);
+    OPT_CHECK_NOT_NULL(&t->error, fn, rounds);
     *rounds = t->reduce.agreement_interval;
     return OPTIMA_OK;
 }

@@ -148,7 +148,7 @@ static optima_status opt_record_or_fail(const optima_trainer *t, uint64_t round,
                                         const opt_round_record **r, const char *fn)
 {
     *r = opt_trainer_find_record(t, round);
-    OPT_RETURN_ERROR_IF(*r == NULL, NULL, OPTIMA_ENOTFOUND,
+    OPT_RETURN_ERROR_IF(*r == NULL, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'round' is %llu: %llu rounds completed, the last %u kept", fn,
                         (unsigned long long)round, (unsigned long long)t->rounds_done,
                         (unsigned)t->history_capacity);
@@ -175,8 +175,8 @@ optima_status optima_trainer_round_pair_loss(const optima_trainer *t, uint64_t r
 {
     static const char fn[] = "optima_trainer_round_pair_loss";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+    OPT_CHECK_NOT_NULL(&t->error, fn, loss);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
     const opt_round_record *r = NULL;

@@ -142,7 +142,7 @@ optima_status optima_trainer_run(optima_trainer *t, const optima_callbacks *call
     static const char fn[] = "optima_trainer_run";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, callbacks);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     optima_callbacks cb;
     opt_read_callbacks(callbacks, &cb);
     OPT_FORWARD_IF_ERROR(opt_check_callbacks(t, &cb, callbacks->struct_size, fn));
@@ -162,7 +162,7 @@ optima_status optima_trainer_callback_code(const optima_trainer *t, int32_t *cod
 {
     static const char fn[] = "optima_trainer_callback_code";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, code);
+    OPT_CHECK_NOT_NULL(&t->error, fn, code);
     *code = t->callback_code;
     return OPTIMA_OK;
 }

@@ -27,12 +27,18 @@ double opt_trainer_layer_term(const optima_trainer *t)
     return layer_term;
 }
 
+size_t opt_trainer_plan_find(const optima_trainer *t, uint32_t side, size_t module, size_t layer)
+{
+    size_t i = 0;
+    while (i < t->plan_count && !(t->plan[i].side == side && t->plan[i].module == module &&
+                                  t->plan[i].layer == layer))
+        ++i;
+    return i;
+}
+
 static void opt_plan_add(optima_trainer *t, uint32_t side, size_t module, size_t layer)
 {
-    for (size_t i = 0; i < t->plan_count; ++i) {
-        const optima_layer_ref *r = &t->plan[i];
-        if (r->side == side && r->module == module && r->layer == layer) return;
-    }
+    if (opt_trainer_plan_find(t, side, module, layer) < t->plan_count) return;
     size_t width = 0;
     opt_ignore_status(optima_model_layer_width(side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher, module,
                                    layer, &width));
@@ -92,7 +98,7 @@ optima_status optima_trainer_begin_step(optima_trainer *t, uint32_t *arm)
         uint32_t chosen = 0, mask = 0;
         optima_status s = optima_scheduler_select(t->scheduler, &chosen);
         if (s == OPTIMA_OK) s = optima_scheduler_get_arm_mask(t->scheduler, chosen, &mask);
-        if (s != OPTIMA_OK) return opt_fail(&t->error, s, "%s: %s", fn, optima_last_error());
+        if (s != OPTIMA_OK) return opt_fail_inner(&t->error, s, fn);
         t->arm = chosen;
         t->arm_mask = mask;
         t->round.first_step = t->steps_done;
@@ -108,9 +114,9 @@ optima_status optima_trainer_plan(const optima_trainer *t, const optima_layer_re
 {
     static const char fn[] = "optima_trainer_plan";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, needed);
-    OPT_CHECK_NOT_NULL(NULL, fn, count);
-    OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, NULL, OPTIMA_ESTATE,
+    OPT_CHECK_NOT_NULL(&t->error, fn, needed);
+    OPT_CHECK_NOT_NULL(&t->error, fn, count);
+    OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, &t->error, OPTIMA_ESTATE,
                         "%s: no step has begun (optima_trainer_begin_step)", fn);
     *needed = t->plan;
     *count = t->plan_count;
@@ -121,12 +127,12 @@ optima_status optima_trainer_needs_logits(const optima_trainer *t, int32_t *need
 {
     static const char fn[] = "optima_trainer_needs_logits";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, needed);
+    OPT_CHECK_NOT_NULL(&t->error, fn, needed);
     *needed = t->alpha_pred > 0.0;
     return OPTIMA_OK;
 }
 
-static optima_status opt_require_step(optima_trainer *t, const char *fn)
+optima_status opt_trainer_require_step(const optima_trainer *t, const char *fn)
 {
     OPT_RETURN_ERROR_IF(t->step_state == OPT_STEP_IDLE, &t->error, OPTIMA_ESTATE,
                         "%s: no step has begun (optima_trainer_begin_step)", fn);
@@ -174,11 +180,8 @@ static optima_status opt_check_step_view(optima_trainer *t, const optima_tensor 
                                          const char *what, const char *fn)
 {
     const optima_status s = opt_check_view(NULL, fn, "view", view);
-    if (s != OPTIMA_OK) {
-        char message[OPT_MESSAGE_CAPACITY];
-        snprintf(message, sizeof message, "%s", optima_last_error());
-        return opt_fail(&t->error, s, "%s (the view for %s)", message, what);
-    }
+    if (s != OPTIMA_OK)
+        return opt_fail(&t->error, s, "%s (the view for %s)", optima_last_error(), what);
     OPT_RETURN_ERROR_IF(view->cols != width, &t->error, OPTIMA_ESHAPE,
                         "%s: argument 'view' for %s has %zu columns, expected %zu", fn, what,
                         view->cols, width);
@@ -190,18 +193,15 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
 {
     static const char fn[] = "optima_trainer_set_hidden";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     const optima_model *model = side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher;
     const char *module_name = "";
     opt_ignore_status(optima_model_module_name(model, module, &module_name));
-    size_t i = 0;
-    while (i < t->plan_count && !(t->plan[i].side == (uint32_t)side &&
-                                  t->plan[i].module == module && t->plan[i].layer == layer))
-        ++i;
+    const size_t i = opt_trainer_plan_find(t, (uint32_t)side, module, layer);
     OPT_RETURN_ERROR_IF(i == t->plan_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: %s module %zu ('%s') layer %zu is not needed this step", fn,
                         opt_side_name((uint32_t)side), module, module_name, layer);
@@ -211,7 +211,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     OPT_FORWARD_IF_ERROR(opt_check_step_view(t, view, t->plan[i].width, what, fn));
     OPT_FORWARD_IF_ERROR(opt_check_pair_rows(t, view, (uint32_t)side, module, layer, what, fn));
     t->views[i] = *view;
-    t->view_given[i] = 1;
+    t->view_given[i] |= OPT_VIEW_HIDDEN;
     if (t->step_state == OPT_STEP_COMPUTED) t->step_state = OPT_STEP_BEGUN;
     return OPTIMA_OK;
 }
@@ -220,11 +220,11 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
 {
     static const char fn[] = "optima_trainer_set_logits";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
     OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
                         OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     const char *what = side == OPTIMA_SIDE_STUDENT ? "the student logits" : "the teacher logits";
@@ -266,11 +266,11 @@ optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const 
 {
     static const char fn[] = "optima_trainer_set_row_mask";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     char whose[32];
     snprintf(whose, sizeof whose, "pair %zu", pair);
     return opt_take_mask(t, mask, rows, &t->pair_rows[pair], &t->pair_mask[pair], whose, fn);
@@ -280,8 +280,8 @@ optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *m
 {
     static const char fn[] = "optima_trainer_set_logits_mask";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
     return opt_take_mask(t, mask, rows, &t->logits_rows, &t->logits_mask, "the logits", fn);
@@ -290,7 +290,7 @@ optima_status optima_trainer_set_logits_mask(optima_trainer *t, const uint8_t *m
 static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
 {
     for (size_t i = 0; i < t->plan_count; ++i) {
-        if (t->view_given[i]) continue;
+        if (t->view_given[i] & OPT_VIEW_HIDDEN) continue;
         const optima_layer_ref *r = &t->plan[i];
         const char *name = "";
         opt_ignore_status(optima_model_module_name(r->side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher,
@@ -309,14 +309,11 @@ static optima_status opt_check_all_given(optima_trainer *t, const char *fn)
     return OPTIMA_OK;
 }
 
+/* The plan lists every layer of every active pair, so the lookup always finds it. */
 static const optima_tensor *opt_find_view(const optima_trainer *t, uint32_t side, size_t module,
                                           size_t layer)
 {
-    for (size_t i = 0; i < t->plan_count; ++i) {
-        const optima_layer_ref *r = &t->plan[i];
-        if (r->side == side && r->module == module && r->layer == layer) return &t->views[i];
-    }
-    return NULL; /* unreachable: the plan lists every layer of every active pair */
+    return &t->views[opt_trainer_plan_find(t, side, module, layer)];
 }
 
 /* Compute one active pair with its weight scaled into the objective, so the loss's own
@@ -404,8 +401,8 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
 {
     static const char fn[] = "optima_trainer_compute";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, &t->error, fn));
-    OPT_FORWARD_IF_ERROR(opt_require_step(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     const optima_status s = opt_compute_step(t, total, fn);
     t->step_rows = opt_step_rows(t); /* a rank's weight when the ranks sum statistics */
     opt_forget_views(t);
@@ -414,7 +411,7 @@ optima_status optima_trainer_compute(optima_trainer *t, double *total)
 
 static optima_status opt_require_computed(const optima_trainer *t, const char *fn)
 {
-    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, NULL, OPTIMA_ESTATE,
+    OPT_RETURN_ERROR_IF(t->step_state != OPT_STEP_COMPUTED, &t->error, OPTIMA_ESTATE,
                         "%s: this step has no successful optima_trainer_compute", fn);
     return OPTIMA_OK;
 }
@@ -434,8 +431,8 @@ optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pai
 {
     static const char fn[] = "optima_trainer_pair_loss_value";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, NULL, OPTIMA_ENOTFOUND,
+    OPT_CHECK_NOT_NULL(&t->error, fn, loss);
+    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
@@ -454,11 +451,11 @@ optima_status optima_trainer_student_grad(const optima_trainer *t, size_t module
 {
     static const char fn[] = "optima_trainer_student_grad";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
-    OPT_CHECK_NOT_NULL(NULL, fn, grad);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_CHECK_NOT_NULL(&t->error, fn, grad);
     size_t layers = 0;
     const optima_status s = optima_model_layer_count(t->student, module, &layers);
-    OPT_RETURN_ERROR_IF(s != OPTIMA_OK || layer >= layers, NULL, OPTIMA_ENOTFOUND,
+    OPT_RETURN_ERROR_IF(s != OPTIMA_OK || layer >= layers, &t->error, OPTIMA_ENOTFOUND,
                         "%s: the student has no module %zu layer %zu", fn, module, layer);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     for (size_t p = 0; p < t->pair_count; ++p) {
@@ -475,8 +472,8 @@ optima_status optima_trainer_logits_grad(const optima_trainer *t, optima_tensor 
 {
     static const char fn[] = "optima_trainer_logits_grad";
     OPT_CHECK_TRAINER(fn, t);
-    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, NULL, fn));
-    OPT_CHECK_NOT_NULL(NULL, fn, grad);
+    OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
+    OPT_CHECK_NOT_NULL(&t->error, fn, grad);
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     if (t->alpha_pred <= 0.0) {
         opt_empty_view(grad);

@@ -98,6 +98,7 @@ static void missing_directory_is_an_io_error_naming_the_path(void **state)
     char bad[400];
     snprintf(bad, sizeof bad, "%s/no/such/dir/file", s->dir);
     opt_errslot slot;
+    memset(&slot, 0, sizeof slot); /* as a handle's slot: zeroed, its flag clear */
     opt_atomic_file f;
     assert_int_equal(opt_atomic_file_open(&f, bad, &slot, "optima_x_save"), OPTIMA_EIO);
     assert_non_null(strstr(slot.message, "optima_x_save"));
@@ -108,11 +109,11 @@ static void empty_and_overlong_paths_are_refused(void **state)
 {
     (void)state;
     opt_atomic_file f;
-    assert_fails_naming(opt_atomic_file_open(&f, "", NULL, "fn"), OPTIMA_EINVAL, "'path'");
+    assert_fails_naming_no_handle(opt_atomic_file_open(&f, "", NULL, "fn"), OPTIMA_EINVAL, "'path'");
     char *huge = malloc(OPT_PATH_CAPACITY + 10);
     memset(huge, 'x', OPT_PATH_CAPACITY + 9);
     huge[OPT_PATH_CAPACITY + 9] = '\0';
-    assert_fails_naming(opt_atomic_file_open(&f, huge, NULL, "fn"), OPTIMA_EINVAL, "'path'");
+    assert_fails_naming_no_handle(opt_atomic_file_open(&f, huge, NULL, "fn"), OPTIMA_EINVAL, "'path'");
     free(huge);
 }
 

@@ -68,11 +68,11 @@ static void thread_count_follows_the_blas_environment_variables(void **state)
 static void create_refuses_null_out(void **state)
 {
     (void)state;
-    assert_fails_naming(optima_context_create(NULL), OPTIMA_EINVAL, "'out'");
+    assert_fails_naming_no_handle(optima_context_create(NULL), OPTIMA_EINVAL, "'out'");
     test_allocator a;
     memset(&a, 0, sizeof a);
     optima_allocator hooks = test_allocator_hooks(&a);
-    assert_fails_naming(optima_context_create_with_allocator(&hooks, NULL), OPTIMA_EINVAL, "'out'");
+    assert_fails_naming_no_handle(optima_context_create_with_allocator(&hooks, NULL), OPTIMA_EINVAL, "'out'");
     assert_int_equal(a.calls, 0);
 }
 
@@ -84,22 +84,22 @@ static void create_with_allocator_refuses_bad_hooks(void **state)
     optima_context *ctx = (optima_context *)&a; /* must stay untouched */
     optima_allocator hooks = test_allocator_hooks(&a);
 
-    assert_fails_naming(optima_context_create_with_allocator(NULL, &ctx), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(optima_context_create_with_allocator(NULL, &ctx), OPTIMA_EINVAL,
                         "'allocator'");
     hooks.struct_size = 4;
-    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
                         "'allocator->struct_size'");
     hooks = test_allocator_hooks(&a);
     hooks.reserved = 7;
-    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
                         "'allocator->reserved'");
     hooks = test_allocator_hooks(&a);
     hooks.alloc = NULL;
-    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
                         "'allocator->alloc'");
     hooks = test_allocator_hooks(&a);
     hooks.free = NULL;
-    assert_fails_naming(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(optima_context_create_with_allocator(&hooks, &ctx), OPTIMA_EINVAL,
                         "'allocator->free'");
     assert_ptr_equal(ctx, (optima_context *)&a);
     assert_int_equal(a.calls, 0);
@@ -165,16 +165,16 @@ static void threads_setting_is_validated(void **state)
     assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
     assert_int_equal(threads, 2);
 
-    assert_fails_naming(optima_context_set_threads(ctx, 0), OPTIMA_EINVAL, "'threads'");
+    assert_fails_naming(ctx, optima_context_set_threads(ctx, 0), OPTIMA_EINVAL, "'threads'");
     assert_non_null(strstr(optima_context_last_error(ctx), "'threads'"));
-    assert_fails_naming(optima_context_set_threads(ctx, -3), OPTIMA_EINVAL, "'threads'");
-    assert_fails_naming(optima_context_set_threads(ctx, 1025), OPTIMA_EINVAL, "'threads'");
+    assert_fails_naming(ctx, optima_context_set_threads(ctx, -3), OPTIMA_EINVAL, "'threads'");
+    assert_fails_naming(ctx, optima_context_set_threads(ctx, 1025), OPTIMA_EINVAL, "'threads'");
     assert_int_equal(optima_context_get_threads(ctx, &threads), OPTIMA_OK);
     assert_int_equal(threads, 2); /* refused settings change nothing */
 
-    assert_fails_naming(optima_context_set_threads(NULL, 1), OPTIMA_EINVAL, "'ctx'");
-    assert_fails_naming(optima_context_get_threads(NULL, &threads), OPTIMA_EINVAL, "'ctx'");
-    assert_fails_naming(optima_context_get_threads(ctx, NULL), OPTIMA_EINVAL, "'threads'");
+    assert_fails_naming_no_handle(optima_context_set_threads(NULL, 1), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming_no_handle(optima_context_get_threads(NULL, &threads), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming(ctx, optima_context_get_threads(ctx, NULL), OPTIMA_EINVAL, "'threads'");
     optima_context_destroy(ctx);
 }
 
@@ -202,11 +202,48 @@ static void log_setting_is_validated(void **state)
     log_record absorbed; /* BLIS's configuration warning, if this machine runs generic */
     assert_int_equal(optima_context_set_log(ctx, record_log, &absorbed, OPTIMA_LOG_WARN), OPTIMA_OK);
     assert_int_equal(optima_context_set_log(ctx, record_log, &r, OPTIMA_LOG_DEBUG), OPTIMA_OK);
-    assert_fails_naming(optima_context_set_log(ctx, record_log, &r, 0), OPTIMA_EINVAL, "'level'");
-    assert_fails_naming(optima_context_set_log(ctx, record_log, &r, 5), OPTIMA_EINVAL, "'level'");
-    assert_fails_naming(optima_context_set_log(NULL, record_log, &r, 1), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming(ctx, optima_context_set_log(ctx, record_log, &r, 0), OPTIMA_EINVAL, "'level'");
+    assert_fails_naming(ctx, optima_context_set_log(ctx, record_log, &r, 5), OPTIMA_EINVAL, "'level'");
+    assert_fails_naming_no_handle(optima_context_set_log(NULL, record_log, &r, 1), OPTIMA_EINVAL, "'ctx'");
     assert_int_equal(optima_context_set_log(ctx, NULL, NULL, OPTIMA_LOG_ERROR), OPTIMA_OK);
     assert_int_equal(r.calls, 0);
+    optima_context_destroy(ctx);
+}
+
+static void log_setting_reads_back(void **state)
+{
+    (void)state;
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    log_record r;
+    memset(&r, 0, sizeof r);
+    optima_log_fn sink = record_log;
+    void *user = &r;
+    int32_t level = 0;
+    assert_int_equal(optima_context_get_log(ctx, &sink, &user, &level), OPTIMA_OK);
+    assert_null(sink); /* the defaults */
+    assert_null(user);
+    assert_int_equal(level, OPTIMA_LOG_WARN);
+    assert_int_equal(optima_context_set_log(ctx, record_log, &r, OPTIMA_LOG_DEBUG), OPTIMA_OK);
+    assert_int_equal(optima_context_get_log(ctx, &sink, &user, &level), OPTIMA_OK);
+    assert_true(sink == record_log);
+    assert_ptr_equal(user, &r);
+    assert_int_equal(level, OPTIMA_LOG_DEBUG);
+    /* a refused setting changes nothing */
+    assert_int_not_equal(optima_context_set_log(ctx, NULL, NULL, 9), OPTIMA_OK);
+    assert_int_equal(optima_context_get_log(ctx, &sink, &user, &level), OPTIMA_OK);
+    assert_true(sink == record_log);
+    assert_int_equal(level, OPTIMA_LOG_DEBUG);
+
+    assert_fails_naming(ctx, optima_context_get_log(ctx, NULL, &user, &level), OPTIMA_EINVAL,
+                        "'sink'");
+    assert_fails_naming(ctx, optima_context_get_log(ctx, &sink, NULL, &level), OPTIMA_EINVAL,
+                        "'user'");
+    assert_fails_naming(ctx, optima_context_get_log(ctx, &sink, &user, NULL), OPTIMA_EINVAL,
+                        "'level'");
+    assert_fails_naming_no_handle(optima_context_get_log(NULL, &sink, &user, &level),
+                                  OPTIMA_EINVAL, "'ctx'");
+    assert_int_equal(optima_context_set_log(ctx, NULL, NULL, OPTIMA_LOG_ERROR), OPTIMA_OK);
     optima_context_destroy(ctx);
 }
 
@@ -225,8 +262,8 @@ static void blis_arch_names_what_blis_runs(void **state)
     assert_int_equal(optima_context_get_blis_arch(ctx, &name), OPTIMA_OK);
     assert_non_null(name);
     assert_string_equal(name, bli_arch_string(bli_arch_query_id()));
-    assert_fails_naming(optima_context_get_blis_arch(NULL, &name), OPTIMA_EINVAL, "'ctx'");
-    assert_fails_naming(optima_context_get_blis_arch(ctx, NULL), OPTIMA_EINVAL, "'name'");
+    assert_fails_naming_no_handle(optima_context_get_blis_arch(NULL, &name), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming(ctx, optima_context_get_blis_arch(ctx, NULL), OPTIMA_EINVAL, "'name'");
     optima_context_destroy(ctx);
 }
 
@@ -337,6 +374,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(create_survives_every_allocation_failure),
         cmocka_unit_test(threads_setting_is_validated),
         cmocka_unit_test(log_setting_is_validated),
+        cmocka_unit_test(log_setting_reads_back),
         cmocka_unit_test(last_error_of_null_context_is_empty),
         cmocka_unit_test(blis_arch_names_what_blis_runs),
         cmocka_unit_test(blis_advice_follows_the_cpu),

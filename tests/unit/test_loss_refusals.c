@@ -35,18 +35,18 @@ static int teardown(void **state)
 static void null_arguments_are_refused(void **state)
 {
     fixture *f = *state;
-    assert_fails_naming(optima_mse(NULL, &f->s, &f->t, NULL, NULL, &f->value, NULL, 0, NULL, 0),
+    assert_fails_naming_no_handle(optima_mse(NULL, &f->s, &f->t, NULL, NULL, &f->value, NULL, 0, NULL, 0),
                         OPTIMA_EINVAL, "'ctx'");
-    assert_fails_naming(MSE(f, NULL, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'student'");
-    assert_fails_naming(MSE(f, &f->s, NULL, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'teacher'");
-    assert_fails_naming(optima_cosine(f->ctx, &f->s, &f->t, NULL, NULL, NULL, NULL, 0, NULL, 0),
+    assert_fails_naming_no_handle(MSE(f, NULL, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'student'");
+    assert_fails_naming_no_handle(MSE(f, &f->s, NULL, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'teacher'");
+    assert_fails_naming_no_handle(optima_cosine(f->ctx, &f->s, &f->t, NULL, NULL, NULL, NULL, 0, NULL, 0),
                         OPTIMA_EINVAL, "'loss'");
     optima_tensor nodata = f->s;
     nodata.data = NULL;
-    assert_fails_naming(MSE(f, &nodata, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'student'");
-    assert_fails_naming(optima_kl(f->ctx, &f->s, NULL, 1.0, NULL, &f->value, NULL, 0),
+    assert_fails_naming_no_handle(MSE(f, &nodata, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'student'");
+    assert_fails_naming_no_handle(optima_kl(f->ctx, &f->s, NULL, 1.0, NULL, &f->value, NULL, 0),
                         OPTIMA_EINVAL, "'teacher_logits'");
-    assert_fails_naming(optima_attention_mse(f->ctx, &f->s, &f->t, 1, 1, NULL, NULL, NULL, NULL, 0),
+    assert_fails_naming_no_handle(optima_attention_mse(f->ctx, &f->s, &f->t, 1, 1, NULL, NULL, NULL, NULL, 0),
                         OPTIMA_EINVAL, "'loss'");
 }
 
@@ -55,23 +55,23 @@ static void bad_shapes_are_refused(void **state)
     fixture *f = *state;
     optima_tensor empty = f->s, fewer = f->t, wider = f->t, badp = f->p;
     empty.rows = 0;
-    assert_fails_naming(MSE(f, &empty, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'student'");
+    assert_fails_naming_no_handle(MSE(f, &empty, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'student'");
     empty = f->s;
     empty.cols = 0;
-    assert_fails_naming(MSE(f, &f->s, &empty, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'teacher'");
+    assert_fails_naming_no_handle(MSE(f, &f->s, &empty, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'teacher'");
     fewer.rows = 3;
-    assert_fails_naming(MSE(f, &f->s, &fewer, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'teacher'");
+    assert_fails_naming_no_handle(MSE(f, &f->s, &fewer, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'teacher'");
     wider.cols = 3; /* a narrower teacher without a projection */
-    assert_fails_naming(MSE(f, &f->s, &wider, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'projection'");
+    assert_fails_naming_no_handle(MSE(f, &f->s, &wider, NULL, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'projection'");
     badp.rows = 3;
-    assert_fails_naming(MSE(f, &f->s, &f->t, &badp, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'projection'");
-    assert_fails_naming(optima_kl(f->ctx, &f->s, &wider, 1.0, NULL, &f->value, NULL, 0),
+    assert_fails_naming_no_handle(MSE(f, &f->s, &f->t, &badp, NULL, 0, NULL, 0), OPTIMA_ESHAPE, "'projection'");
+    assert_fails_naming_no_handle(optima_kl(f->ctx, &f->s, &wider, 1.0, NULL, &f->value, NULL, 0),
                         OPTIMA_ESHAPE, "'teacher_logits'");
-    assert_fails_naming(optima_attention_mse(f->ctx, &f->s, &f->t, 3, 1, NULL, NULL, &f->value, NULL, 0),
+    assert_fails_naming_no_handle(optima_attention_mse(f->ctx, &f->s, &f->t, 3, 1, NULL, NULL, &f->value, NULL, 0),
                         OPTIMA_ESHAPE, "heads");
-    assert_fails_naming(optima_attention_mse(f->ctx, &f->s, &f->t, 0, 1, NULL, NULL, &f->value, NULL, 0),
+    assert_fails_naming_no_handle(optima_attention_mse(f->ctx, &f->s, &f->t, 0, 1, NULL, NULL, &f->value, NULL, 0),
                         OPTIMA_ESHAPE, "'heads'");
-    assert_fails_naming(optima_attention_mse(f->ctx, &f->s, &f->t, 1, 0, NULL, NULL, &f->value, NULL, 0),
+    assert_fails_naming_no_handle(optima_attention_mse(f->ctx, &f->s, &f->t, 1, 0, NULL, NULL, &f->value, NULL, 0),
                         OPTIMA_ESHAPE, "'queries'");
 }
 
@@ -80,23 +80,23 @@ static void bad_strides_and_overflowing_extents_are_refused(void **state)
     fixture *f = *state;
     optima_tensor narrow = f->s, huge = f->t;
     narrow.row_stride = 3;
-    assert_fails_naming(MSE(f, &narrow, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'student'");
+    assert_fails_naming_no_handle(MSE(f, &narrow, &f->t, NULL, NULL, 0, NULL, 0), OPTIMA_EINVAL, "'student'");
     huge.row_stride = SIZE_MAX / 2;
-    assert_fails_naming(MSE(f, &f->s, &huge, NULL, NULL, 0, NULL, 0), OPTIMA_EOVERFLOW, "'teacher'");
+    assert_fails_naming_no_handle(MSE(f, &f->s, &huge, NULL, NULL, 0, NULL, 0), OPTIMA_EOVERFLOW, "'teacher'");
     huge = f->t;
     huge.rows = SIZE_MAX / 4; /* rows × 4 floats × 4 bytes overflows */
     huge.cols = 4;
     optima_tensor hs = huge;
-    assert_fails_naming(MSE(f, &hs, &huge, NULL, NULL, 0, NULL, 0), OPTIMA_EOVERFLOW, "'student'");
-    assert_fails_naming(MSE(f, &f->s, &f->t, NULL, f->g, 2, NULL, 0), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(MSE(f, &hs, &huge, NULL, NULL, 0, NULL, 0), OPTIMA_EOVERFLOW, "'student'");
+    assert_fails_naming_no_handle(MSE(f, &f->s, &f->t, NULL, f->g, 2, NULL, 0), OPTIMA_EINVAL,
                         "'grad_student_stride'");
-    assert_fails_naming(MSE(f, &f->s, &f->t, &f->p, NULL, 0, f->g, 1), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(MSE(f, &f->s, &f->t, &f->p, NULL, 0, f->g, 1), OPTIMA_EINVAL,
                         "'grad_projection_stride'");
-    assert_fails_naming(MSE(f, &f->s, &f->t, NULL, NULL, 0, f->g, 4), OPTIMA_EINVAL,
+    assert_fails_naming_no_handle(MSE(f, &f->s, &f->t, NULL, NULL, 0, f->g, 4), OPTIMA_EINVAL,
                         "'grad_projection'");
-    assert_fails_naming(optima_kl(f->ctx, &f->s, &f->t, 1.0, NULL, &f->value, f->g, 3),
+    assert_fails_naming_no_handle(optima_kl(f->ctx, &f->s, &f->t, 1.0, NULL, &f->value, f->g, 3),
                         OPTIMA_EINVAL, "'grad_stride'");
-    assert_fails_naming(optima_attention_mse(f->ctx, &f->s, &f->t, 1, 1, NULL, NULL, &f->value,
+    assert_fails_naming_no_handle(optima_attention_mse(f->ctx, &f->s, &f->t, 1, 1, NULL, NULL, &f->value,
                                              f->g, SIZE_MAX / 2),
                         OPTIMA_EOVERFLOW, "'grad_stride'");
 }
@@ -106,7 +106,7 @@ static void bad_temperatures_are_refused(void **state)
     fixture *f = *state;
     const double bad[] = {0.0, -1.0, NAN, INFINITY, 1e-9, 1e9};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i)
-        assert_fails_naming(optima_kl(f->ctx, &f->s, &f->t, bad[i], NULL, &f->value, NULL, 0),
+        assert_fails_naming_no_handle(optima_kl(f->ctx, &f->s, &f->t, bad[i], NULL, &f->value, NULL, 0),
                             OPTIMA_EINVAL, "'temperature'");
     assert_int_equal(optima_kl(f->ctx, &f->s, &f->t, OPTIMA_TEMPERATURE_MIN, NULL, &f->value, NULL, 0),
                      OPTIMA_OK);

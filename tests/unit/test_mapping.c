@@ -36,15 +36,15 @@ static void bad_mappings_are_refused_and_leave_the_output_alone(void **state)
     (void)state;
     size_t g[3] = {9, 9, 9};
     const size_t table[] = {0, 7, 1};
-    assert_fails_naming(optima_layer_mapping(0, 3, 7, NULL, g), OPTIMA_EINVAL, "'style'");
-    assert_fails_naming(optima_layer_mapping(4, 3, 7, NULL, g), OPTIMA_EINVAL, "'style'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, 0, 7, NULL, g), OPTIMA_EINVAL, "'student_layers'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, 3, 0, NULL, g), OPTIMA_EINVAL, "'teacher_layers'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, 3, 7, NULL, NULL), OPTIMA_EINVAL, "'teacher_of'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_LAST, 3, 2, NULL, g), OPTIMA_ESHAPE, "'student_layers'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_EXPLICIT, 3, 7, NULL, g), OPTIMA_EINVAL, "'table'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_EXPLICIT, 3, 7, table, g), OPTIMA_EINVAL, "'table[1]'");
-    assert_fails_naming(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, SIZE_MAX / 2, SIZE_MAX / 2, NULL, g),
+    assert_fails_naming_no_handle(optima_layer_mapping(0, 3, 7, NULL, g), OPTIMA_EINVAL, "'style'");
+    assert_fails_naming_no_handle(optima_layer_mapping(4, 3, 7, NULL, g), OPTIMA_EINVAL, "'style'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, 0, 7, NULL, g), OPTIMA_EINVAL, "'student_layers'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, 3, 0, NULL, g), OPTIMA_EINVAL, "'teacher_layers'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, 3, 7, NULL, NULL), OPTIMA_EINVAL, "'teacher_of'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_LAST, 3, 2, NULL, g), OPTIMA_ESHAPE, "'student_layers'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_EXPLICIT, 3, 7, NULL, g), OPTIMA_EINVAL, "'table'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_EXPLICIT, 3, 7, table, g), OPTIMA_EINVAL, "'table[1]'");
+    assert_fails_naming_no_handle(optima_layer_mapping(OPTIMA_MAPPING_UNIFORM, SIZE_MAX / 2, SIZE_MAX / 2, NULL, g),
                         OPTIMA_EOVERFLOW, "'teacher_layers'");
     for (int i = 0; i < 3; ++i) assert_int_equal(g[i], 9);
 }

@@ -12,12 +12,12 @@ static void create_refuses_bad_arguments(void **state)
     test_allocator a;
     optima_context *ctx = test_context(&a);
     optima_scheduler *s = NULL;
-    assert_fails_naming(optima_scheduler_create(NULL, 3, 0, 1, &s), OPTIMA_EINVAL, "'ctx'");
-    assert_fails_naming(optima_scheduler_create(ctx, 3, 0, 1, NULL), OPTIMA_EINVAL, "'out'");
-    assert_fails_naming(optima_scheduler_create(ctx, 0, 0, 1, &s), OPTIMA_EINVAL, "'num_modules'");
-    assert_fails_naming(optima_scheduler_create(ctx, 17, 0, 1, &s), OPTIMA_EINVAL, "'num_modules'");
-    assert_fails_naming(optima_scheduler_create(ctx, 3, -1, 1, &s), OPTIMA_EINVAL, "'policy'");
-    assert_fails_naming(optima_scheduler_create(ctx, 3, 11, 1, &s), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming_no_handle(optima_scheduler_create(NULL, 3, 0, 1, &s), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming_no_handle(optima_scheduler_create(ctx, 3, 0, 1, NULL), OPTIMA_EINVAL, "'out'");
+    assert_fails_naming_no_handle(optima_scheduler_create(ctx, 0, 0, 1, &s), OPTIMA_EINVAL, "'num_modules'");
+    assert_fails_naming_no_handle(optima_scheduler_create(ctx, 17, 0, 1, &s), OPTIMA_EINVAL, "'num_modules'");
+    assert_fails_naming_no_handle(optima_scheduler_create(ctx, 3, -1, 1, &s), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming_no_handle(optima_scheduler_create(ctx, 3, 11, 1, &s), OPTIMA_EINVAL, "'policy'");
     assert_null(s);
     optima_scheduler_destroy(NULL);
     assert_string_equal(optima_scheduler_last_error(NULL), "");
@@ -100,9 +100,9 @@ static void defaults_are_the_documented_ones(void **state)
     assert_true(d == 0.1);
     assert_int_equal(optima_scheduler_get_fixed_arm(s, &u32), OPTIMA_OK);
     assert_int_equal(u32, 0);
-    assert_fails_naming(optima_scheduler_get_window(s, NULL), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_scheduler_get_exploration(s, NULL), OPTIMA_EINVAL, "'c'");
-    assert_fails_naming(optima_scheduler_get_rounds(NULL, &u64), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_get_window(s, NULL), OPTIMA_EINVAL, "'window'");
+    assert_fails_naming(s, optima_scheduler_get_exploration(s, NULL), OPTIMA_EINVAL, "'c'");
+    assert_fails_naming_no_handle(optima_scheduler_get_rounds(NULL, &u64), OPTIMA_EINVAL, "'s'");
     assert_non_null(strstr(optima_scheduler_last_error(s), "'c'"));
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
@@ -142,16 +142,64 @@ static void all_subsets_are_in_mask_order_with_index_names(void **state)
     assert_int_equal(optima_scheduler_get_arm_name(s, 6, NULL, 0, &len), OPTIMA_OK);
     assert_int_equal(len, 8); /* m0+m1+m2 */
     memset(name, 'x', sizeof name);
-    assert_fails_naming(optima_scheduler_get_arm_name(s, 6, name, 8, &len), OPTIMA_EINVAL, "'capacity'");
+    assert_fails_naming(s, optima_scheduler_get_arm_name(s, 6, name, 8, &len), OPTIMA_EINVAL, "'capacity'");
     assert_int_equal(name[0], 'x');
-    assert_fails_naming(optima_scheduler_get_arm_name(s, 7, name, 64, &len), OPTIMA_EINVAL, "'arm'");
-    assert_fails_naming(optima_scheduler_get_arm_name(s, 0, NULL, 4, &len), OPTIMA_EINVAL, "'buffer'");
-    assert_fails_naming(optima_scheduler_get_arm_name(s, 0, name, 4, NULL), OPTIMA_EINVAL, "'length'");
+    assert_fails_naming(s, optima_scheduler_get_arm_name(s, 7, name, 64, &len), OPTIMA_EINVAL, "'arm'");
+    assert_fails_naming(s, optima_scheduler_get_arm_name(s, 0, NULL, 4, &len), OPTIMA_EINVAL, "'buffer'");
+    assert_fails_naming(s, optima_scheduler_get_arm_name(s, 0, name, 4, NULL), OPTIMA_EINVAL, "'length'");
     uint32_t mask;
-    assert_fails_naming(optima_scheduler_get_arm_mask(s, 7, &mask), OPTIMA_EINVAL, "'arm'");
-    assert_fails_naming(optima_scheduler_find_arm(s, 8, &mask), OPTIMA_ENOTFOUND, "'mask'");
-    assert_fails_naming(optima_scheduler_find_arm(s, 0, &mask), OPTIMA_ENOTFOUND, "'mask'");
+    assert_fails_naming(s, optima_scheduler_get_arm_mask(s, 7, &mask), OPTIMA_EINVAL, "'arm'");
+    assert_fails_naming(s, optima_scheduler_find_arm(s, 8, &mask), OPTIMA_ENOTFOUND, "'mask'");
+    assert_fails_naming(s, optima_scheduler_find_arm(s, 0, &mask), OPTIMA_ENOTFOUND, "'mask'");
     optima_scheduler_destroy(s);
+    optima_context_destroy(ctx);
+}
+
+static void module_names_read_back(void **state)
+{
+    (void)state;
+    test_allocator a;
+    optima_context *ctx = test_context(&a);
+    optima_scheduler *s = make_scheduler(ctx, 3, OPTIMA_POLICY_OPTIMA, 1);
+    const char *got[4] = {"x", "x", "x", "x"};
+    int32_t count = -1;
+    assert_int_equal(optima_scheduler_get_module_names(s, NULL, 0, &count), OPTIMA_OK);
+    assert_int_equal(count, 0); /* none set: modules print as m<m> */
+    assert_int_equal(optima_scheduler_get_module_names(s, got, 4, &count), OPTIMA_OK);
+    assert_int_equal(count, 0);
+    assert_string_equal(got[0], "x");
+
+    char vision[] = "vision";
+    const char *const names[] = {vision, "text", "fusion"};
+    assert_int_equal(optima_scheduler_set_module_names(s, names, 3), OPTIMA_OK);
+    vision[0] = 'V'; /* the scheduler keeps its own copies */
+    assert_int_equal(optima_scheduler_get_module_names(s, NULL, 0, &count), OPTIMA_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(optima_scheduler_get_module_names(s, got, 3, &count), OPTIMA_OK);
+    assert_string_equal(got[0], "vision");
+    assert_string_equal(got[1], "text");
+    assert_string_equal(got[2], "fusion");
+    assert_string_equal(got[3], "x");
+
+    const char *small[2] = {"y", "y"};
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, small, 2, &count), OPTIMA_EINVAL,
+                        "'capacity'");
+    assert_string_equal(small[0], "y"); /* untouched */
+    assert_int_equal(count, 3);
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, got, -1, &count), OPTIMA_EINVAL,
+                        "'capacity'");
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, NULL, 3, &count), OPTIMA_EINVAL,
+                        "'names'");
+    assert_fails_naming(s, optima_scheduler_get_module_names(s, got, 3, NULL), OPTIMA_EINVAL,
+                        "'count'");
+    assert_fails_naming_no_handle(optima_scheduler_get_module_names(NULL, got, 3, &count),
+                                  OPTIMA_EINVAL, "'s'");
+
+    assert_int_equal(optima_scheduler_set_module_names(s, NULL, 0), OPTIMA_OK);
+    assert_int_equal(optima_scheduler_get_module_names(s, got, 3, &count), OPTIMA_OK);
+    assert_int_equal(count, 0);
+    optima_scheduler_destroy(s);
+    assert_int_equal(a.live, 1);
     optima_context_destroy(ctx);
 }
 
@@ -187,20 +235,20 @@ static void module_names_build_arm_names(void **state)
     memset(long_name, 'n', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
     const char *const too_long[] = {"a", long_name, "c"};
-    assert_fails_naming(optima_scheduler_set_module_names(s, names, 2), OPTIMA_EINVAL, "'count'");
-    assert_fails_naming(optima_scheduler_set_module_names(s, NULL, 3), OPTIMA_EINVAL, "'names'");
-    assert_fails_naming(optima_scheduler_set_module_names(s, with_null, 3), OPTIMA_EINVAL, "'names'");
-    assert_fails_naming(optima_scheduler_set_module_names(s, empty, 3), OPTIMA_EINVAL, "'names'");
-    assert_fails_naming(optima_scheduler_set_module_names(s, plus, 3), OPTIMA_EINVAL, "'names'");
-    assert_fails_naming(optima_scheduler_set_module_names(s, twice, 3), OPTIMA_EINVAL, "'names'");
-    assert_fails_naming(optima_scheduler_set_module_names(s, too_long, 3), OPTIMA_EINVAL, "'names'");
-    assert_fails_naming(optima_scheduler_set_module_names(NULL, names, 3), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, names, 2), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, NULL, 3), OPTIMA_EINVAL, "'names'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, with_null, 3), OPTIMA_EINVAL, "'names'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, empty, 3), OPTIMA_EINVAL, "'names'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, plus, 3), OPTIMA_EINVAL, "'names'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, twice, 3), OPTIMA_EINVAL, "'names'");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, too_long, 3), OPTIMA_EINVAL, "'names'");
+    assert_fails_naming_no_handle(optima_scheduler_set_module_names(NULL, names, 3), OPTIMA_EINVAL, "'s'");
     /* a refused call keeps what was there (no names) */
     assert_int_equal(optima_scheduler_get_arm_name(s, 0, name, sizeof name, &len), OPTIMA_OK);
     assert_string_equal(name, "m0");
     /* the allocation of the names can fail cleanly */
     a.fail_at = a.calls + 1;
-    assert_fails_naming(optima_scheduler_set_module_names(s, names, 3), OPTIMA_ENOMEM, "names");
+    assert_fails_naming(s, optima_scheduler_set_module_names(s, names, 3), OPTIMA_ENOMEM, "names");
     a.fail_at = 0;
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
@@ -234,14 +282,14 @@ static void single_modules_and_explicit_masks(void **state)
     const uint32_t zero[] = {1, 0};
     const uint32_t high[] = {1, 0x10};
     const uint32_t dup[] = {3, 1, 3};
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, zero, 2), OPTIMA_EINVAL, "'masks'");
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, high, 2), OPTIMA_EINVAL, "'masks'");
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, dup, 3), OPTIMA_EINVAL, "appears twice");
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, NULL, 2), OPTIMA_EINVAL, "'masks'");
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, masks, 0), OPTIMA_EINVAL, "'count'");
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, masks, 16), OPTIMA_EINVAL, "'count'");
-    assert_fails_naming(optima_scheduler_set_arm_set(s, 2), OPTIMA_EINVAL, "'arm_set'");
-    assert_fails_naming(optima_scheduler_set_arm_set(s, -1), OPTIMA_EINVAL, "'arm_set'");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, zero, 2), OPTIMA_EINVAL, "'masks'");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, high, 2), OPTIMA_EINVAL, "'masks'");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, dup, 3), OPTIMA_EINVAL, "appears twice");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, NULL, 2), OPTIMA_EINVAL, "'masks'");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, masks, 0), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, masks, 16), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming(s, optima_scheduler_set_arm_set(s, 2), OPTIMA_EINVAL, "'arm_set'");
+    assert_fails_naming(s, optima_scheduler_set_arm_set(s, -1), OPTIMA_EINVAL, "'arm_set'");
     /* refusals left the explicit set in place */
     assert_int_equal(optima_scheduler_get_num_arms(s, &n), OPTIMA_OK);
     assert_int_equal(n, 3);
@@ -249,19 +297,19 @@ static void single_modules_and_explicit_masks(void **state)
     uint32_t got[4] = {7, 7, 7, 7}, count = 0;
     assert_int_equal(optima_scheduler_get_arm_masks(s, NULL, 0, &count), OPTIMA_OK);
     assert_int_equal(count, 3);
-    assert_fails_naming(optima_scheduler_get_arm_masks(s, got, 2, &count), OPTIMA_EINVAL, "'capacity'");
+    assert_fails_naming(s, optima_scheduler_get_arm_masks(s, got, 2, &count), OPTIMA_EINVAL, "'capacity'");
     assert_int_equal(count, 3);
     assert_int_equal(got[0], 7);
-    assert_fails_naming(optima_scheduler_get_arm_masks(s, NULL, 3, &count), OPTIMA_EINVAL, "'masks'");
-    assert_fails_naming(optima_scheduler_get_arm_masks(s, got, 4, NULL), OPTIMA_EINVAL, "'count'");
-    assert_fails_naming(optima_scheduler_get_arm_masks(NULL, got, 4, &count), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_get_arm_masks(s, NULL, 3, &count), OPTIMA_EINVAL, "'masks'");
+    assert_fails_naming(s, optima_scheduler_get_arm_masks(s, got, 4, NULL), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming_no_handle(optima_scheduler_get_arm_masks(NULL, got, 4, &count), OPTIMA_EINVAL, "'s'");
     assert_int_equal(optima_scheduler_get_arm_masks(s, got, 4, &count), OPTIMA_OK);
     assert_int_equal(count, 3);
     assert_memory_equal(got, masks, sizeof masks);
     assert_int_equal(got[3], 7);
     uint32_t arm;
     assert_int_equal(optima_scheduler_select(s, &arm), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_set_arm_set(s, OPTIMA_ARMS_ALL_SUBSETS), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_arm_set(s, OPTIMA_ARMS_ALL_SUBSETS), OPTIMA_ESTATE, "frozen");
     /* and after the first select, for a built-in set too */
     optima_scheduler *all = make_scheduler(ctx, 2, OPTIMA_POLICY_ROUND_ROBIN, 1);
     assert_int_equal(optima_scheduler_select(all, &arm), OPTIMA_OK);
@@ -271,7 +319,7 @@ static void single_modules_and_explicit_masks(void **state)
     assert_int_equal(optima_scheduler_get_arm_masks(s, got, 3, &count), OPTIMA_OK);
     assert_memory_equal(got, masks, sizeof masks);
     optima_scheduler_destroy(all);
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, masks, 2), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, masks, 2), OPTIMA_ESTATE, "frozen");
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }
@@ -284,8 +332,8 @@ static void policy_all_needs_the_full_set(void **state)
     optima_scheduler *s = make_scheduler(ctx, 3, OPTIMA_POLICY_ALL, 1);
     const uint32_t without[] = {1, 2, 4};
     const uint32_t with[] = {1, 7};
-    assert_fails_naming(optima_scheduler_set_arm_masks(s, without, 3), OPTIMA_EINVAL, "'masks'");
-    assert_fails_naming(optima_scheduler_set_arm_set(s, OPTIMA_ARMS_SINGLE_MODULES), OPTIMA_EINVAL, "'arm_set'");
+    assert_fails_naming(s, optima_scheduler_set_arm_masks(s, without, 3), OPTIMA_EINVAL, "'masks'");
+    assert_fails_naming(s, optima_scheduler_set_arm_set(s, OPTIMA_ARMS_SINGLE_MODULES), OPTIMA_EINVAL, "'arm_set'");
     assert_int_equal(optima_scheduler_set_arm_masks(s, with, 2), OPTIMA_OK);
     for (int i = 0; i < 5; ++i) {
         uint32_t arm;
@@ -317,17 +365,17 @@ static void setters_validate_values_policy_and_timing(void **state)
     assert_int_equal(optima_scheduler_get_window(s, &w), OPTIMA_OK);
     assert_int_equal(w, 8);
 
-    assert_fails_naming(optima_scheduler_set_window(s, 0), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_scheduler_set_window(s, OPTIMA_SCHEDULER_MAX_WINDOW + 1), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_scheduler_set_history(s, 3), OPTIMA_EINVAL, "'history'");
-    assert_fails_naming(optima_scheduler_set_history(s, -1), OPTIMA_EINVAL, "'history'");
-    assert_fails_naming(optima_scheduler_set_discount(s, 0.0), OPTIMA_EINVAL, "'gamma'");
-    assert_fails_naming(optima_scheduler_set_discount(s, 1.5), OPTIMA_EINVAL, "'gamma'");
-    assert_fails_naming(optima_scheduler_set_discount(s, NAN), OPTIMA_EINVAL, "'gamma'");
-    assert_fails_naming(optima_scheduler_set_variance_floor(s, 0.0), OPTIMA_EINVAL, "'floor'");
-    assert_fails_naming(optima_scheduler_set_variance_floor(s, INFINITY), OPTIMA_EINVAL, "'floor'");
-    assert_fails_naming(optima_scheduler_set_fixed_variance(s, -1.0), OPTIMA_EINVAL, "'variance'");
-    assert_fails_naming(optima_scheduler_set_window(NULL, 8), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_set_window(s, 0), OPTIMA_EINVAL, "'window'");
+    assert_fails_naming(s, optima_scheduler_set_window(s, OPTIMA_SCHEDULER_MAX_WINDOW + 1), OPTIMA_EINVAL, "'window'");
+    assert_fails_naming(s, optima_scheduler_set_history(s, 3), OPTIMA_EINVAL, "'history'");
+    assert_fails_naming(s, optima_scheduler_set_history(s, -1), OPTIMA_EINVAL, "'history'");
+    assert_fails_naming(s, optima_scheduler_set_discount(s, 0.0), OPTIMA_EINVAL, "'gamma'");
+    assert_fails_naming(s, optima_scheduler_set_discount(s, 1.5), OPTIMA_EINVAL, "'gamma'");
+    assert_fails_naming(s, optima_scheduler_set_discount(s, NAN), OPTIMA_EINVAL, "'gamma'");
+    assert_fails_naming(s, optima_scheduler_set_variance_floor(s, 0.0), OPTIMA_EINVAL, "'floor'");
+    assert_fails_naming(s, optima_scheduler_set_variance_floor(s, INFINITY), OPTIMA_EINVAL, "'floor'");
+    assert_fails_naming(s, optima_scheduler_set_fixed_variance(s, -1.0), OPTIMA_EINVAL, "'variance'");
+    assert_fails_naming_no_handle(optima_scheduler_set_window(NULL, 8), OPTIMA_EINVAL, "'s'");
     /* settings this policy does not have */
     assert_int_equal(optima_scheduler_set_exploration(s, 2.0), OPTIMA_EUNSUPPORTED);
     assert_int_equal(optima_scheduler_set_exp3_gamma(s, 0.5), OPTIMA_EUNSUPPORTED);
@@ -341,17 +389,17 @@ static void setters_validate_values_policy_and_timing(void **state)
     /* frozen after the first select */
     uint32_t arm;
     assert_int_equal(optima_scheduler_select(s, &arm), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_set_window(s, 9), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_scheduler_set_history(s, 0), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_scheduler_set_discount(s, 0.5), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_scheduler_set_variance_floor(s, 1.0), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_scheduler_set_fixed_variance(s, 0.0), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_window(s, 9), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_history(s, 0), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_discount(s, 0.5), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_variance_floor(s, 1.0), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_fixed_variance(s, 0.0), OPTIMA_ESTATE, "frozen");
     optima_scheduler_destroy(s);
 
     s = make_scheduler(ctx, 2, OPTIMA_POLICY_UCB1, 1);
     assert_int_equal(optima_scheduler_set_exploration(s, 0.0), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_set_exploration(s, -0.1), OPTIMA_EINVAL, "'c'");
-    assert_fails_naming(optima_scheduler_set_window(s, 8), OPTIMA_EUNSUPPORTED, "UCB1");
+    assert_fails_naming(s, optima_scheduler_set_exploration(s, -0.1), OPTIMA_EINVAL, "'c'");
+    assert_fails_naming(s, optima_scheduler_set_window(s, 8), OPTIMA_EUNSUPPORTED, "UCB1");
     assert_int_equal(optima_scheduler_set_discount(s, 0.5), OPTIMA_EUNSUPPORTED);
     assert_int_equal(optima_scheduler_set_history(s, 0), OPTIMA_EUNSUPPORTED);
     assert_int_equal(optima_scheduler_set_variance_floor(s, 1.0), OPTIMA_EUNSUPPORTED);
@@ -359,12 +407,12 @@ static void setters_validate_values_policy_and_timing(void **state)
 
     s = make_scheduler(ctx, 2, OPTIMA_POLICY_EXP3, 1);
     assert_int_equal(optima_scheduler_set_exp3_gamma(s, 1.0), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_set_exp3_gamma(s, 0.0), OPTIMA_EINVAL, "'gamma'");
+    assert_fails_naming(s, optima_scheduler_set_exp3_gamma(s, 0.0), OPTIMA_EINVAL, "'gamma'");
     optima_scheduler_destroy(s);
 
     s = make_scheduler(ctx, 2, OPTIMA_POLICY_FIXED, 1);
     assert_int_equal(optima_scheduler_set_fixed_arm(s, 2), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_set_fixed_arm(s, 3), OPTIMA_EINVAL, "'arm'");
+    assert_fails_naming(s, optima_scheduler_set_fixed_arm(s, 3), OPTIMA_EINVAL, "'arm'");
     /* a smaller arm set brings an out-of-range fixed arm back to 0 */
     assert_int_equal(optima_scheduler_set_arm_set(s, OPTIMA_ARMS_SINGLE_MODULES), OPTIMA_OK);
     assert_int_equal(optima_scheduler_get_fixed_arm(s, &w), OPTIMA_OK);
@@ -384,19 +432,19 @@ static void update_must_follow_a_select_of_that_arm(void **state)
     optima_scheduler *s = make_scheduler(ctx, 2, OPTIMA_POLICY_ROUND_ROBIN, 1);
     uint32_t arm, again;
     uint64_t rounds;
-    assert_fails_naming(optima_scheduler_update(s, 0, 1.0), OPTIMA_ESTATE, "no select");
+    assert_fails_naming(s, optima_scheduler_update(s, 0, 1.0), OPTIMA_ESTATE, "no select");
     assert_int_equal(optima_scheduler_select(s, &arm), OPTIMA_OK);
     assert_int_equal(arm, 0);
     assert_int_equal(optima_scheduler_select(s, &again), OPTIMA_OK);
     assert_int_equal(again, 0); /* a retried round gets the same arm */
-    assert_fails_naming(optima_scheduler_update(s, 1, 1.0), OPTIMA_ESTATE, "returned arm 0");
-    assert_fails_naming(optima_scheduler_update(s, 3, 1.0), OPTIMA_EINVAL, "'arm'");
-    assert_fails_naming(optima_scheduler_update(s, 0, NAN), OPTIMA_ENONFINITE, "'reward'");
-    assert_fails_naming(optima_scheduler_update(s, 0, -INFINITY), OPTIMA_ENONFINITE, "'reward'");
-    assert_fails_naming(optima_scheduler_update(s, 0, 2e100), OPTIMA_EINVAL, "'reward'");
-    assert_fails_naming(optima_scheduler_update(NULL, 0, 1.0), OPTIMA_EINVAL, "'s'");
-    assert_fails_naming(optima_scheduler_select(s, NULL), OPTIMA_EINVAL, "'arm'");
-    assert_fails_naming(optima_scheduler_select(NULL, &arm), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_update(s, 1, 1.0), OPTIMA_ESTATE, "returned arm 0");
+    assert_fails_naming(s, optima_scheduler_update(s, 3, 1.0), OPTIMA_EINVAL, "'arm'");
+    assert_fails_naming(s, optima_scheduler_update(s, 0, NAN), OPTIMA_ENONFINITE, "'reward'");
+    assert_fails_naming(s, optima_scheduler_update(s, 0, -INFINITY), OPTIMA_ENONFINITE, "'reward'");
+    assert_fails_naming(s, optima_scheduler_update(s, 0, 2e100), OPTIMA_EINVAL, "'reward'");
+    assert_fails_naming_no_handle(optima_scheduler_update(NULL, 0, 1.0), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_select(s, NULL), OPTIMA_EINVAL, "'arm'");
+    assert_fails_naming_no_handle(optima_scheduler_select(NULL, &arm), OPTIMA_EINVAL, "'s'");
     /* nothing changed: still pending, no round counted, no statistics */
     assert_int_equal(optima_scheduler_get_rounds(s, &rounds), OPTIMA_OK);
     assert_int_equal(rounds, 0);
@@ -406,7 +454,7 @@ static void update_must_follow_a_select_of_that_arm(void **state)
     assert_int_equal(optima_scheduler_update(s, 0, 1e100), OPTIMA_OK);
     assert_int_equal(optima_scheduler_get_rounds(s, &rounds), OPTIMA_OK);
     assert_int_equal(rounds, 1);
-    assert_fails_naming(optima_scheduler_update(s, 0, 1.0), OPTIMA_ESTATE, "no select");
+    assert_fails_naming(s, optima_scheduler_update(s, 0, 1.0), OPTIMA_ESTATE, "no select");
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }
@@ -435,11 +483,11 @@ static void arm_statistics_getters(void **state)
     assert_true(fabs(mean - 1.0 / 3.0) < 1e-15);
     assert_int_equal(optima_scheduler_get_arm_plays(s, 0, &plays), OPTIMA_OK);
     assert_int_equal(plays, 3);
-    assert_fails_naming(optima_scheduler_get_arm_count(s, 1, &count), OPTIMA_EINVAL, "'arm'");
-    assert_fails_naming(optima_scheduler_get_arm_mean(s, 0, NULL), OPTIMA_EINVAL, "'mean'");
-    assert_fails_naming(optima_scheduler_get_arm_sample(s, 0, NULL), OPTIMA_EINVAL, "'theta'");
-    assert_fails_naming(optima_scheduler_get_arm_plays(NULL, 0, &plays), OPTIMA_EINVAL, "'s'");
-    assert_fails_naming(optima_scheduler_get_arm_count(s, 0, NULL), OPTIMA_EINVAL, "'count'");
+    assert_fails_naming(s, optima_scheduler_get_arm_count(s, 1, &count), OPTIMA_EINVAL, "'arm'");
+    assert_fails_naming(s, optima_scheduler_get_arm_mean(s, 0, NULL), OPTIMA_EINVAL, "'mean'");
+    assert_fails_naming(s, optima_scheduler_get_arm_sample(s, 0, NULL), OPTIMA_EINVAL, "'theta'");
+    assert_fails_naming_no_handle(optima_scheduler_get_arm_plays(NULL, 0, &plays), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_get_arm_count(s, 0, NULL), OPTIMA_EINVAL, "'count'");
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }
@@ -809,6 +857,7 @@ int main(void)
         cmocka_unit_test(policy_names_cover_every_value),
         cmocka_unit_test(all_subsets_are_in_mask_order_with_index_names),
         cmocka_unit_test(module_names_build_arm_names),
+        cmocka_unit_test(module_names_read_back),
         cmocka_unit_test(single_modules_and_explicit_masks),
         cmocka_unit_test(policy_all_needs_the_full_set),
         cmocka_unit_test(setters_validate_values_policy_and_timing),

@@ -282,7 +282,7 @@ static void inconsistent_change_point_memory_is_refused(void **state)
     size_t size = 0;
     assert_int_equal(optima_scheduler_save_to_buffer(s, buffer, sizeof buffer, &size), OPTIMA_OK);
     optima_scheduler *t = make_scheduler(ctx, 2, OPTIMA_POLICY_GLR_UCB, 3);
-    assert_fails_naming(optima_scheduler_load_from_buffer(t, buffer, size), OPTIMA_EFORMAT,
+    assert_fails_naming(t, optima_scheduler_load_from_buffer(t, buffer, size), OPTIMA_EFORMAT,
                         "change-point memory");
     optima_scheduler_destroy(s);
     optima_scheduler_destroy(t);
@@ -311,23 +311,23 @@ static void detector_setters_validate_values_policy_and_timing(void **state)
     assert_int_equal(optima_scheduler_get_detector_stride(s, &u), OPTIMA_OK);
     assert_int_equal(u, 7);
 
-    assert_fails_naming(optima_scheduler_set_forced_exploration(s, -0.01), OPTIMA_EINVAL, "'alpha'");
-    assert_fails_naming(optima_scheduler_set_forced_exploration(s, 1.01), OPTIMA_EINVAL, "'alpha'");
-    assert_fails_naming(optima_scheduler_set_forced_exploration(s, NAN), OPTIMA_EINVAL, "'alpha'");
-    assert_fails_naming(optima_scheduler_set_detector_confidence(s, 0.0), OPTIMA_EINVAL, "'delta'");
-    assert_fails_naming(optima_scheduler_set_detector_confidence(s, 1.0), OPTIMA_EINVAL, "'delta'");
-    assert_fails_naming(optima_scheduler_set_detector_confidence(s, NAN), OPTIMA_EINVAL, "'delta'");
-    assert_fails_naming(optima_scheduler_set_detector_stride(s, 0), OPTIMA_EINVAL, "'stride'");
-    assert_fails_naming(optima_scheduler_set_detector_stride(s, OPTIMA_SCHEDULER_MAX_DETECTOR_STRIDE + 1),
+    assert_fails_naming(s, optima_scheduler_set_forced_exploration(s, -0.01), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(s, optima_scheduler_set_forced_exploration(s, 1.01), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(s, optima_scheduler_set_forced_exploration(s, NAN), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(s, optima_scheduler_set_detector_confidence(s, 0.0), OPTIMA_EINVAL, "'delta'");
+    assert_fails_naming(s, optima_scheduler_set_detector_confidence(s, 1.0), OPTIMA_EINVAL, "'delta'");
+    assert_fails_naming(s, optima_scheduler_set_detector_confidence(s, NAN), OPTIMA_EINVAL, "'delta'");
+    assert_fails_naming(s, optima_scheduler_set_detector_stride(s, 0), OPTIMA_EINVAL, "'stride'");
+    assert_fails_naming(s, optima_scheduler_set_detector_stride(s, OPTIMA_SCHEDULER_MAX_DETECTOR_STRIDE + 1),
                         OPTIMA_EINVAL, "'stride'");
-    assert_fails_naming(optima_scheduler_set_forced_exploration(NULL, 0.1), OPTIMA_EINVAL, "'s'");
-    assert_fails_naming(optima_scheduler_set_detector_confidence(NULL, 0.1), OPTIMA_EINVAL, "'s'");
-    assert_fails_naming(optima_scheduler_set_detector_stride(NULL, 2), OPTIMA_EINVAL, "'s'");
-    assert_fails_naming(optima_scheduler_get_forced_exploration(s, NULL), OPTIMA_EINVAL, "'alpha'");
-    assert_fails_naming(optima_scheduler_get_detector_confidence(s, NULL), OPTIMA_EINVAL, "'delta'");
-    assert_fails_naming(optima_scheduler_get_detector_stride(s, NULL), OPTIMA_EINVAL, "'stride'");
-    assert_fails_naming(optima_scheduler_get_restarts(s, NULL), OPTIMA_EINVAL, "'restarts'");
-    assert_fails_naming(optima_scheduler_get_restarts(NULL, NULL), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming_no_handle(optima_scheduler_set_forced_exploration(NULL, 0.1), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming_no_handle(optima_scheduler_set_detector_confidence(NULL, 0.1), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming_no_handle(optima_scheduler_set_detector_stride(NULL, 2), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_get_forced_exploration(s, NULL), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(s, optima_scheduler_get_detector_confidence(s, NULL), OPTIMA_EINVAL, "'delta'");
+    assert_fails_naming(s, optima_scheduler_get_detector_stride(s, NULL), OPTIMA_EINVAL, "'stride'");
+    assert_fails_naming(s, optima_scheduler_get_restarts(s, NULL), OPTIMA_EINVAL, "'restarts'");
+    assert_fails_naming_no_handle(optima_scheduler_get_restarts(NULL, NULL), OPTIMA_EINVAL, "'s'");
     /* refused values changed nothing */
     assert_int_equal(optima_scheduler_get_forced_exploration(s, &d), OPTIMA_OK);
     assert_true(d == 0.25);
@@ -348,15 +348,15 @@ static void detector_setters_validate_values_policy_and_timing(void **state)
     /* frozen after the first select */
     uint32_t arm;
     assert_int_equal(optima_scheduler_select(s, &arm), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_set_forced_exploration(s, 0.1), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_scheduler_set_detector_confidence(s, 0.1), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_scheduler_set_detector_stride(s, 2), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_forced_exploration(s, 0.1), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_detector_confidence(s, 0.1), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(s, optima_scheduler_set_detector_stride(s, 2), OPTIMA_ESTATE, "frozen");
     optima_scheduler_destroy(s);
     /* policies without them */
     s = make_scheduler(ctx, 2, OPTIMA_POLICY_UCB1, 1);
-    assert_fails_naming(optima_scheduler_set_forced_exploration(s, 0.1), OPTIMA_EUNSUPPORTED, "UCB1");
-    assert_fails_naming(optima_scheduler_set_detector_confidence(s, 0.1), OPTIMA_EUNSUPPORTED, "UCB1");
-    assert_fails_naming(optima_scheduler_set_detector_stride(s, 2), OPTIMA_EUNSUPPORTED, "UCB1");
+    assert_fails_naming(s, optima_scheduler_set_forced_exploration(s, 0.1), OPTIMA_EUNSUPPORTED, "UCB1");
+    assert_fails_naming(s, optima_scheduler_set_detector_confidence(s, 0.1), OPTIMA_EUNSUPPORTED, "UCB1");
+    assert_fails_naming(s, optima_scheduler_set_detector_stride(s, 2), OPTIMA_EUNSUPPORTED, "UCB1");
     assert_int_equal(restarts_of(s), 0);
     optima_scheduler_destroy(s);
     s = make_scheduler(ctx, 2, OPTIMA_POLICY_GLR_UCB, 1);

@@ -156,7 +156,7 @@ static void every_truncation_is_refused_and_changes_nothing(void **state)
     save(s, &st);
     save(t, &before);
     for (size_t len = 0; len < st.size; ++len) {
-        assert_fails_naming(optima_scheduler_load_from_buffer(t, st.data, len), OPTIMA_EFORMAT,
+        assert_fails_naming(t, optima_scheduler_load_from_buffer(t, st.data, len), OPTIMA_EFORMAT,
                             "truncated");
         assert_unchanged(t, &before);
     }
@@ -164,7 +164,7 @@ static void every_truncation_is_refused_and_changes_nothing(void **state)
     uint8_t longer[16384];
     memcpy(longer, st.data, st.size);
     longer[st.size] = 0;
-    assert_fails_naming(optima_scheduler_load_from_buffer(t, longer, st.size + 1), OPTIMA_EFORMAT,
+    assert_fails_naming(t, optima_scheduler_load_from_buffer(t, longer, st.size + 1), OPTIMA_EFORMAT,
                         "follow");
     assert_unchanged(t, &before);
     optima_scheduler_destroy(s);
@@ -218,14 +218,14 @@ static void newer_versions_and_other_magic_are_refused(void **state)
     save(s, &st);
     st.data[8] = 4;
     reseal_header(&st);
-    assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EVERSION,
+    assert_fails_naming(s, optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EVERSION,
                         "version 4");
     st.data[8] = 0;
-    assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
+    assert_fails_naming(s, optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
                         "version 0");
     st.data[8] = 3;
     st.data[0] = 'X';
-    assert_fails_naming(optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
+    assert_fails_naming(s, optima_scheduler_load_from_buffer(s, st.data, st.size), OPTIMA_EFORMAT,
                         "magic");
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
@@ -287,12 +287,12 @@ static void version_1_and_2_streams_still_load(void **state)
         optima_scheduler *forced = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
         assert_int_equal(optima_scheduler_set_history(forced, OPTIMA_HISTORY_WINDOW), OPTIMA_OK);
         assert_int_equal(optima_scheduler_set_forced_exploration(forced, 0.25), OPTIMA_OK);
-        assert_fails_naming(optima_scheduler_load_from_buffer(forced, old.data, old.size),
+        assert_fails_naming(forced, optima_scheduler_load_from_buffer(forced, old.data, old.size),
                             OPTIMA_EMISMATCH, "forced exploration");
         optima_scheduler *cp = configured(ctx, OPTIMA_POLICY_OPTIMA, 1);
         assert_int_equal(optima_scheduler_set_history(cp, OPTIMA_HISTORY_CHANGE_POINT), OPTIMA_OK);
         assert_int_equal(optima_scheduler_set_forced_exploration(cp, 0.0), OPTIMA_OK);
-        assert_fails_naming(optima_scheduler_load_from_buffer(cp, old.data, old.size),
+        assert_fails_naming(cp, optima_scheduler_load_from_buffer(cp, old.data, old.size),
                             OPTIMA_EMISMATCH, "before 1.1, whose default was OPTIMA_HISTORY_WINDOW");
         optima_scheduler_destroy(forced);
         optima_scheduler_destroy(cp);
@@ -321,17 +321,17 @@ static void streams_for_another_configuration_are_refused(void **state)
     assert_int_equal(optima_scheduler_set_window(w, 32), OPTIMA_OK);
     const uint32_t reordered[] = {2, 1, 3, 4, 5, 6, 7};
     assert_int_equal(optima_scheduler_set_arm_masks(masks, reordered, 7), OPTIMA_OK);
-    assert_fails_naming(optima_scheduler_load_from_buffer(k, st.data, st.size), OPTIMA_EMISMATCH, "modules");
-    assert_fails_naming(optima_scheduler_load_from_buffer(p, st.data, st.size), OPTIMA_EMISMATCH, "policy");
-    assert_fails_naming(optima_scheduler_load_from_buffer(arms, st.data, st.size), OPTIMA_EMISMATCH, "arm set");
-    assert_fails_naming(optima_scheduler_load_from_buffer(w, st.data, st.size), OPTIMA_EMISMATCH, "window");
+    assert_fails_naming(k, optima_scheduler_load_from_buffer(k, st.data, st.size), OPTIMA_EMISMATCH, "modules");
+    assert_fails_naming(p, optima_scheduler_load_from_buffer(p, st.data, st.size), OPTIMA_EMISMATCH, "policy");
+    assert_fails_naming(arms, optima_scheduler_load_from_buffer(arms, st.data, st.size), OPTIMA_EMISMATCH, "arm set");
+    assert_fails_naming(w, optima_scheduler_load_from_buffer(w, st.data, st.size), OPTIMA_EMISMATCH, "window");
     /* the same arm count with other masks is caught by the masks' comparison */
     saved explicit_st;
     optima_scheduler *e = make_scheduler(ctx, 3, OPTIMA_POLICY_OPTIMA, 3);
     const uint32_t natural[] = {1, 2, 3, 4, 5, 6, 7};
     assert_int_equal(optima_scheduler_set_arm_masks(e, natural, 7), OPTIMA_OK);
     save(e, &explicit_st);
-    assert_fails_naming(optima_scheduler_load_from_buffer(masks, explicit_st.data, explicit_st.size),
+    assert_fails_naming(masks, optima_scheduler_load_from_buffer(masks, explicit_st.data, explicit_st.size),
                         OPTIMA_EMISMATCH, "mask");
     optima_scheduler_destroy(k);
     optima_scheduler_destroy(p);
@@ -366,21 +366,21 @@ static void callbacks_and_buffers_report_their_failures(void **state)
     assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
     optima_scheduler *s = make_scheduler(ctx, 2, OPTIMA_POLICY_OPTIMA, 3);
     int calls = 0;
-    assert_fails_naming(optima_scheduler_save(s, failing_sink, &calls), OPTIMA_ECALLBACK, "write callback");
-    assert_fails_naming(optima_scheduler_load(s, failing_source, NULL), OPTIMA_ECALLBACK, "read callback");
-    assert_fails_naming(optima_scheduler_save(s, NULL, NULL), OPTIMA_EINVAL, "'write'");
-    assert_fails_naming(optima_scheduler_load(s, NULL, NULL), OPTIMA_EINVAL, "'read'");
-    assert_fails_naming(optima_scheduler_save(NULL, failing_sink, &calls), OPTIMA_EINVAL, "'s'");
+    assert_fails_naming(s, optima_scheduler_save(s, failing_sink, &calls), OPTIMA_ECALLBACK, "write callback");
+    assert_fails_naming(s, optima_scheduler_load(s, failing_source, NULL), OPTIMA_ECALLBACK, "read callback");
+    assert_fails_naming(s, optima_scheduler_save(s, NULL, NULL), OPTIMA_EINVAL, "'write'");
+    assert_fails_naming(s, optima_scheduler_load(s, NULL, NULL), OPTIMA_EINVAL, "'read'");
+    assert_fails_naming_no_handle(optima_scheduler_save(NULL, failing_sink, &calls), OPTIMA_EINVAL, "'s'");
     size_t size = 0;
     assert_int_equal(optima_scheduler_save_to_buffer(s, NULL, 0, &size), OPTIMA_OK);
     assert_true(size > 100);
     uint8_t small[64];
     size_t reported = 0;
-    assert_fails_naming(optima_scheduler_save_to_buffer(s, small, sizeof small, &reported), OPTIMA_EINVAL, "'capacity'");
+    assert_fails_naming(s, optima_scheduler_save_to_buffer(s, small, sizeof small, &reported), OPTIMA_EINVAL, "'capacity'");
     assert_int_equal(reported, size);
-    assert_fails_naming(optima_scheduler_save_to_buffer(s, NULL, 4, &reported), OPTIMA_EINVAL, "'buffer'");
-    assert_fails_naming(optima_scheduler_save_to_buffer(s, small, 4, NULL), OPTIMA_EINVAL, "'size'");
-    assert_fails_naming(optima_scheduler_load_from_buffer(s, NULL, 4), OPTIMA_EINVAL, "'buffer'");
+    assert_fails_naming(s, optima_scheduler_save_to_buffer(s, NULL, 4, &reported), OPTIMA_EINVAL, "'buffer'");
+    assert_fails_naming(s, optima_scheduler_save_to_buffer(s, small, 4, NULL), OPTIMA_EINVAL, "'size'");
+    assert_fails_naming(s, optima_scheduler_load_from_buffer(s, NULL, 4), OPTIMA_EINVAL, "'buffer'");
     optima_scheduler_destroy(s);
     optima_context_destroy(ctx);
 }

@@ -135,10 +135,10 @@ static void newer_versions_and_foreign_bytes_are_refused(void **state)
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     blob good = blob_of_trainer(t);
     good.data[8] = 4; /* format version 4 */
-    assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EVERSION, "version 4");
+    assert_fails_naming(t, load_trainer_bytes(t, good.data, good.size), OPTIMA_EVERSION, "version 4");
     good.data[8] = 3;
     good.data[0] = 'X';
-    assert_fails_naming(load_trainer_bytes(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
+    assert_fails_naming(t, load_trainer_bytes(t, good.data, good.size), OPTIMA_EFORMAT, "not a liboptima checkpoint");
     free(good.data);
     optima_trainer_destroy(t);
 }
@@ -150,10 +150,10 @@ static void checkpoints_for_other_models_or_settings_are_refused(void **state)
     blob cp = blob_of_trainer(t);
 
     optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 4);
-    assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "round length is 3");
+    assert_fails_naming(other, load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "round length is 3");
     optima_trainer_destroy(other);
     other = host_trainer(&f->h, OPTIMA_POLICY_UCB1, 3);
-    assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "policy");
+    assert_fails_naming(other, load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "policy");
     optima_trainer_destroy(other);
 
     /* a student with one more layer */
@@ -169,7 +169,7 @@ static void checkpoints_for_other_models_or_settings_are_refused(void **state)
     for (size_t m = 0; m < HOST_MODULES; ++m)
         assert_int_equal(optima_trainer_add_pair(other, m, m, OPTIMA_LOSS_MSE, NULL), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_round_length(other, 3), OPTIMA_OK);
-    assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "different student model");
+    assert_fails_naming(other, load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, "different student model");
     optima_trainer_destroy(other);
     optima_model_destroy(student);
     free(cp.data);
@@ -217,7 +217,7 @@ static void every_setting_is_stored_and_a_difference_named(void **state)
     for (size_t i = 0; i < sizeof setting_cases / sizeof *setting_cases; ++i) {
         optima_trainer *other = trainer_differing_in(f, setting_cases[i].which);
         blob before = blob_of_trainer(other);
-        assert_fails_naming(load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, setting_cases[i].name);
+        assert_fails_naming(other, load_trainer_bytes(other, cp.data, cp.size), OPTIMA_EMISMATCH, setting_cases[i].name);
         blob after = blob_of_trainer(other);
         assert_memory_equal(before.data, after.data, before.size);
         free(before.data);
@@ -276,7 +276,7 @@ static void format_1_checkpoints_load_and_compare_what_they_stored(void **state)
         optima_trainer_destroy(other);
     }
     optima_trainer *other = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 4);
-    assert_fails_naming(load_trainer_bytes(other, old.data, old.size), OPTIMA_EMISMATCH, "round length is 3");
+    assert_fails_naming(other, load_trainer_bytes(other, old.data, old.size), OPTIMA_EMISMATCH, "round length is 3");
     optima_trainer_destroy(other);
     other = trainer_differing_in(f, -1);
     assert_int_equal(load_trainer_bytes(other, old.data, old.size), OPTIMA_OK);
@@ -304,7 +304,7 @@ static void bytes_after_a_valid_checkpoint_are_refused(void **state)
     for (size_t k = 0; k < 3; ++k) {
         uint8_t *longer = calloc(good.size + extra[k], 1);
         memcpy(longer, good.data, good.size);
-        assert_fails_naming(load_trainer_bytes(other, longer, good.size + extra[k]), OPTIMA_EFORMAT, "follow");
+        assert_fails_naming(other, load_trainer_bytes(other, longer, good.size + extra[k]), OPTIMA_EFORMAT, "follow");
         free(longer);
     }
     char dir[] = "/tmp/optima-ckpt-XXXXXX";
@@ -315,7 +315,7 @@ static void bytes_after_a_valid_checkpoint_are_refused(void **state)
     fwrite(good.data, 1, good.size, file);
     fputc(0, file);
     fclose(file);
-    assert_fails_naming(optima_trainer_load_file(other, path), OPTIMA_EFORMAT, "follow");
+    assert_fails_naming(other, optima_trainer_load_file(other, path), OPTIMA_EFORMAT, "follow");
     unlink(path);
     rmdir(dir);
     blob after = blob_of_trainer(other);
@@ -344,14 +344,14 @@ static void files_are_written_atomically_and_read_back(void **state)
     assert_memory_equal(x.data, y.data, x.size);
     char missing[160];
     snprintf(missing, sizeof missing, "%s/none.ckpt", dir);
-    assert_fails_naming(optima_trainer_load_file(u, missing), OPTIMA_EIO, "none.ckpt");
+    assert_fails_naming(u, optima_trainer_load_file(u, missing), OPTIMA_EIO, "none.ckpt");
     snprintf(missing, sizeof missing, "%s/no/dir/x.ckpt", dir);
-    assert_fails_naming(optima_trainer_save_file(u, missing), OPTIMA_EIO, "x.ckpt");
+    assert_fails_naming(u, optima_trainer_save_file(u, missing), OPTIMA_EIO, "x.ckpt");
     /* a truncated file on disk */
     FILE *file = fopen(path, "wb");
     fwrite(x.data, 1, x.size / 2, file);
     fclose(file);
-    assert_fails_naming(optima_trainer_load_file(u, path), OPTIMA_EFORMAT, "truncated");
+    assert_fails_naming(u, optima_trainer_load_file(u, path), OPTIMA_EFORMAT, "truncated");
     unlink(path);
     rmdir(dir);
     free(x.data);
@@ -372,11 +372,11 @@ static void refusing_sinks_and_null_arguments(void **state)
 {
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
-    assert_fails_naming(optima_trainer_save(t, refuse, NULL), OPTIMA_ECALLBACK, "write callback");
-    assert_fails_naming(optima_trainer_save(t, NULL, NULL), OPTIMA_EINVAL, "'write'");
-    assert_fails_naming(optima_trainer_load(t, NULL, NULL), OPTIMA_EINVAL, "'read'");
-    assert_fails_naming(optima_trainer_save_file(t, NULL), OPTIMA_EINVAL, "'path'");
-    assert_fails_naming(optima_trainer_load_file(NULL, "x"), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_save(t, refuse, NULL), OPTIMA_ECALLBACK, "write callback");
+    assert_fails_naming(t, optima_trainer_save(t, NULL, NULL), OPTIMA_EINVAL, "'write'");
+    assert_fails_naming(t, optima_trainer_load(t, NULL, NULL), OPTIMA_EINVAL, "'read'");
+    assert_fails_naming(t, optima_trainer_save_file(t, NULL), OPTIMA_EINVAL, "'path'");
+    assert_fails_naming_no_handle(optima_trainer_load_file(NULL, "x"), OPTIMA_EINVAL, "'trainer'");
     optima_trainer_destroy(t);
 }
 

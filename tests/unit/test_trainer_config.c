@@ -7,14 +7,14 @@ static void create_refuses_bad_arguments(void **state)
 {
     fixture *f = *state;
     optima_trainer *t = NULL;
-    assert_fails_naming(optima_trainer_create(NULL, f->h.teacher, f->h.student, &t), OPTIMA_EINVAL, "'ctx'");
-    assert_fails_naming(optima_trainer_create(f->ctx, NULL, f->h.student, &t), OPTIMA_EINVAL, "'teacher'");
-    assert_fails_naming(optima_trainer_create(f->ctx, f->h.teacher, NULL, &t), OPTIMA_EINVAL, "'student'");
-    assert_fails_naming(optima_trainer_create(f->ctx, f->h.teacher, f->h.student, NULL), OPTIMA_EINVAL, "'out'");
+    assert_fails_naming_no_handle(optima_trainer_create(NULL, f->h.teacher, f->h.student, &t), OPTIMA_EINVAL, "'ctx'");
+    assert_fails_naming_no_handle(optima_trainer_create(f->ctx, NULL, f->h.student, &t), OPTIMA_EINVAL, "'teacher'");
+    assert_fails_naming_no_handle(optima_trainer_create(f->ctx, f->h.teacher, NULL, &t), OPTIMA_EINVAL, "'student'");
+    assert_fails_naming_no_handle(optima_trainer_create(f->ctx, f->h.teacher, f->h.student, NULL), OPTIMA_EINVAL, "'out'");
     optima_model *odd = NULL;
     assert_int_equal(optima_model_create(f->ctx, "odd", &odd), OPTIMA_OK);
     assert_int_equal(optima_model_set_logits_width(odd, 7), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_create(f->ctx, f->h.teacher, odd, &t), OPTIMA_ESHAPE, "widths");
+    assert_fails_naming_no_handle(optima_trainer_create(f->ctx, f->h.teacher, odd, &t), OPTIMA_ESHAPE, "widths");
     assert_null(t);
     optima_model_destroy(odd);
     optima_trainer_destroy(NULL);
@@ -41,9 +41,9 @@ static void defaults_are_documented_values(void **state)
     assert_int_equal(optima_trainer_callback_code(t, &code), OPTIMA_OK);
     assert_int_equal(code, 0);
     /* no pairs: nothing to schedule */
-    assert_fails_naming(optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "no pairs");
+    assert_fails_naming(t, optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "no pairs");
     optima_scheduler *s = NULL;
-    assert_fails_naming(optima_trainer_get_scheduler(t, &s), OPTIMA_ESTATE, "no pairs");
+    assert_fails_naming(t, optima_trainer_get_scheduler(t, &s), OPTIMA_ESTATE, "no pairs");
     optima_trainer_destroy(t);
 }
 
@@ -51,47 +51,47 @@ static void settings_refuse_values_out_of_range(void **state)
 {
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
-    assert_fails_naming(optima_trainer_add_pair(t, 0, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_EINVAL, "already");
+    assert_fails_naming(t, optima_trainer_add_pair(t, 0, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_EINVAL, "already");
     assert_int_equal(optima_trainer_add_pair(t, 7, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_ENOTFOUND);
-    assert_fails_naming(optima_trainer_set_pair_weight(t, 0, -1.0), OPTIMA_EINVAL, "'weight'");
-    assert_fails_naming(optima_trainer_set_pair_weight(t, 0, NAN), OPTIMA_EINVAL, "'weight'");
-    assert_fails_naming(optima_trainer_set_pair_weight(t, 3, 1.0), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming(t, optima_trainer_set_pair_weight(t, 0, -1.0), OPTIMA_EINVAL, "'weight'");
+    assert_fails_naming(t, optima_trainer_set_pair_weight(t, 0, NAN), OPTIMA_EINVAL, "'weight'");
+    assert_fails_naming(t, optima_trainer_set_pair_weight(t, 3, 1.0), OPTIMA_ENOTFOUND, "'pair'");
     optima_loss *loss = NULL;
-    assert_fails_naming(optima_trainer_pair_loss(t, 3, &loss), OPTIMA_ENOTFOUND, "'pair'");
-    assert_fails_naming(optima_trainer_pair_loss(t, 0, NULL), OPTIMA_EINVAL, "'loss'");
-    assert_fails_naming(optima_trainer_set_alpha_pred(t, -0.5), OPTIMA_EINVAL, "'alpha'");
-    assert_fails_naming(optima_trainer_set_alpha_pred(t, INFINITY), OPTIMA_EINVAL, "'alpha'");
-    assert_fails_naming(optima_trainer_set_alpha_layer(t, NAN), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(t, optima_trainer_pair_loss(t, 3, &loss), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming(t, optima_trainer_pair_loss(t, 0, NULL), OPTIMA_EINVAL, "'loss'");
+    assert_fails_naming(t, optima_trainer_set_alpha_pred(t, -0.5), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(t, optima_trainer_set_alpha_pred(t, INFINITY), OPTIMA_EINVAL, "'alpha'");
+    assert_fails_naming(t, optima_trainer_set_alpha_layer(t, NAN), OPTIMA_EINVAL, "'alpha'");
     assert_int_equal(optima_trainer_set_temperature(t, 0.0), OPTIMA_EINVAL);
     assert_int_equal(optima_trainer_set_temperature(t, 2.0), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_round_length(t, 0), OPTIMA_EINVAL, "'steps'");
-    assert_fails_naming(optima_trainer_set_round_length(t, 2000000), OPTIMA_EINVAL, "'steps'");
-    assert_fails_naming(optima_trainer_set_policy(t, 11, 0), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming(t, optima_trainer_set_round_length(t, 0), OPTIMA_EINVAL, "'steps'");
+    assert_fails_naming(t, optima_trainer_set_round_length(t, 2000000), OPTIMA_EINVAL, "'steps'");
+    assert_fails_naming(t, optima_trainer_set_policy(t, 11, 0), OPTIMA_EINVAL, "'policy'");
     assert_int_equal(optima_trainer_set_policy(t, OPTIMA_POLICY_GLR_UCB, 0), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_policy(t, -1, 0), OPTIMA_EINVAL, "'policy'");
-    assert_fails_naming(optima_trainer_set_reward(t, 3, 0), OPTIMA_EINVAL, "'kind'");
-    assert_fails_naming(optima_trainer_set_reward(t, 0, 3), OPTIMA_EINVAL, "'source'");
-    assert_fails_naming(optima_trainer_set_optimizer(t, 3, 0.1), OPTIMA_EINVAL, "'kind'");
-    assert_fails_naming(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, 0.0), OPTIMA_EINVAL,
+    assert_fails_naming(t, optima_trainer_set_policy(t, -1, 0), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming(t, optima_trainer_set_reward(t, 3, 0), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(t, optima_trainer_set_reward(t, 0, 3), OPTIMA_EINVAL, "'source'");
+    assert_fails_naming(t, optima_trainer_set_optimizer(t, 3, 0.1), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(t, optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, 0.0), OPTIMA_EINVAL,
                         "'learning_rate'");
-    assert_fails_naming(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, NAN), OPTIMA_EINVAL,
+    assert_fails_naming(t, optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_SGD, NAN), OPTIMA_EINVAL,
                         "'learning_rate'");
-    assert_fails_naming(optima_trainer_set_optimizer_params(t, 1.0, 0.9, 0.99, 0), OPTIMA_EINVAL, "'momentum'");
-    assert_fails_naming(optima_trainer_set_optimizer_params(t, 0.9, -0.1, 0.99, 0), OPTIMA_EINVAL, "'beta1'");
-    assert_fails_naming(optima_trainer_set_optimizer_params(t, 0.9, 0.9, 1.0, 0), OPTIMA_EINVAL, "'beta2'");
-    assert_fails_naming(optima_trainer_set_optimizer_params(t, 0.9, 0.9, 0.99, -1), OPTIMA_EINVAL,
+    assert_fails_naming(t, optima_trainer_set_optimizer_params(t, 1.0, 0.9, 0.99, 0), OPTIMA_EINVAL, "'momentum'");
+    assert_fails_naming(t, optima_trainer_set_optimizer_params(t, 0.9, -0.1, 0.99, 0), OPTIMA_EINVAL, "'beta1'");
+    assert_fails_naming(t, optima_trainer_set_optimizer_params(t, 0.9, 0.9, 1.0, 0), OPTIMA_EINVAL, "'beta2'");
+    assert_fails_naming(t, optima_trainer_set_optimizer_params(t, 0.9, 0.9, 0.99, -1), OPTIMA_EINVAL,
                         "'weight_decay'");
-    assert_fails_naming(optima_trainer_set_history(t, 0), OPTIMA_EINVAL, "'rounds'");
-    assert_fails_naming(optima_trainer_set_round_log(t, "/tmp/x", 2), OPTIMA_EINVAL, "'format'");
-    assert_fails_naming(optima_trainer_set_round_log(t, "/no/such/dir/log.csv", 0), OPTIMA_EIO, "'path'");
-    assert_fails_naming(optima_trainer_set_alpha_pred(NULL, 1.0), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_add_pair(NULL, 0, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_set_projection_callback(NULL, NULL, NULL), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_set_history(t, 0), OPTIMA_EINVAL, "'rounds'");
+    assert_fails_naming(t, optima_trainer_set_round_log(t, "/tmp/x", 2), OPTIMA_EINVAL, "'format'");
+    assert_fails_naming(t, optima_trainer_set_round_log(t, "/no/such/dir/log.csv", 0), OPTIMA_EIO, "'path'");
+    assert_fails_naming_no_handle(optima_trainer_set_alpha_pred(NULL, 1.0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_add_pair(NULL, 0, 0, OPTIMA_LOSS_MSE, NULL), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_set_projection_callback(NULL, NULL, NULL), OPTIMA_EINVAL, "'trainer'");
     uint64_t steps = 0;
-    assert_fails_naming(optima_trainer_progress(NULL, &steps, NULL), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_progress(NULL, &steps, NULL), OPTIMA_EINVAL, "'trainer'");
     const optima_layer_ref *plan = NULL;
     size_t count = 0;
-    assert_fails_naming(optima_trainer_plan(t, &plan, &count), OPTIMA_ESTATE, "begin_step");
+    assert_fails_naming(t, optima_trainer_plan(t, &plan, &count), OPTIMA_ESTATE, "begin_step");
     optima_trainer_destroy(t);
 }
 
@@ -114,12 +114,12 @@ static void configuration_freezes_at_the_first_step(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 3);
     assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_add_pair(t, 0, 1, OPTIMA_LOSS_MSE, NULL), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_trainer_set_round_length(t, 4), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_trainer_set_policy(t, OPTIMA_POLICY_ALL, 1), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_trainer_set_reward(t, 0, 0), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_trainer_set_optimizer(t, 0, 0.1), OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_trainer_set_history(t, 5), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_add_pair(t, 0, 1, OPTIMA_LOSS_MSE, NULL), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_round_length(t, 4), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_policy(t, OPTIMA_POLICY_ALL, 1), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_reward(t, 0, 0), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_optimizer(t, 0, 0.1), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_history(t, 5), OPTIMA_ESTATE, "frozen");
     /* the weights of the objective may change at any time */
     assert_int_equal(optima_trainer_set_alpha_layer(t, 0.5), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_pair_weight(t, 2, 2.0), OPTIMA_OK);
@@ -132,11 +132,11 @@ static void configuration_freezes_at_the_first_step(void **state)
     assert_non_null(proj);
     const float trained = proj[0];
     const size_t table[1] = {0};
-    assert_fails_naming(optima_loss_set_mapping(loss, OPTIMA_MAPPING_EXPLICIT, table, 1),
+    assert_fails_naming(loss, optima_loss_set_mapping(loss, OPTIMA_MAPPING_EXPLICIT, table, 1),
                         OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_loss_set_projection_mode(loss, OPTIMA_PROJECTION_ALWAYS),
+    assert_fails_naming(loss, optima_loss_set_projection_mode(loss, OPTIMA_PROJECTION_ALWAYS),
                         OPTIMA_ESTATE, "frozen");
-    assert_fails_naming(optima_loss_init_projections(loss, OPTIMA_INIT_ZERO, 0), OPTIMA_ESTATE,
+    assert_fails_naming(loss, optima_loss_init_projections(loss, OPTIMA_INIT_ZERO, 0), OPTIMA_ESTATE,
                         "frozen");
     assert_true(proj[0] == trained && trained != 0.0f);
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
@@ -270,17 +270,17 @@ static void getters_read_back_settings(void **state)
         assert_int_equal(optima_trainer_get_scheduler(t, &s), OPTIMA_OK); /* freezes */
     }
 
-    assert_fails_naming(optima_trainer_get_pair_weight(NULL, 0, &w), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_pair_weight(t, 0, NULL), OPTIMA_EINVAL, "'weight'");
-    assert_fails_naming(optima_trainer_get_pair_weight(t, 3, &w), OPTIMA_ENOTFOUND, "'pair'");
-    assert_fails_naming(optima_trainer_get_temperature(NULL, &temperature), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_temperature(t, NULL), OPTIMA_EINVAL, "'temperature'");
-    assert_fails_naming(optima_trainer_get_policy(NULL, &policy, &seed), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_policy(t, NULL, &seed), OPTIMA_EINVAL, "'policy'");
-    assert_fails_naming(optima_trainer_get_policy(t, &policy, NULL), OPTIMA_EINVAL, "'seed'");
-    assert_fails_naming(optima_trainer_get_reward(NULL, &kind, &source), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_reward(t, NULL, &source), OPTIMA_EINVAL, "'kind'");
-    assert_fails_naming(optima_trainer_get_reward(t, &kind, NULL), OPTIMA_EINVAL, "'source'");
+    assert_fails_naming_no_handle(optima_trainer_get_pair_weight(NULL, 0, &w), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_pair_weight(t, 0, NULL), OPTIMA_EINVAL, "'weight'");
+    assert_fails_naming(t, optima_trainer_get_pair_weight(t, 3, &w), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming_no_handle(optima_trainer_get_temperature(NULL, &temperature), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_temperature(t, NULL), OPTIMA_EINVAL, "'temperature'");
+    assert_fails_naming_no_handle(optima_trainer_get_policy(NULL, &policy, &seed), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_policy(t, NULL, &seed), OPTIMA_EINVAL, "'policy'");
+    assert_fails_naming(t, optima_trainer_get_policy(t, &policy, NULL), OPTIMA_EINVAL, "'seed'");
+    assert_fails_naming_no_handle(optima_trainer_get_reward(NULL, &kind, &source), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_reward(t, NULL, &source), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(t, optima_trainer_get_reward(t, &kind, NULL), OPTIMA_EINVAL, "'source'");
     optima_trainer_destroy(t);
 }
 
@@ -316,16 +316,16 @@ static void optimizer_and_history_getters_read_back(void **state)
         assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK); /* freezes */
     }
 
-    assert_fails_naming(optima_trainer_get_optimizer(NULL, &kind, &rate), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_optimizer(t, NULL, &rate), OPTIMA_EINVAL, "'kind'");
-    assert_fails_naming(optima_trainer_get_optimizer(t, &kind, NULL), OPTIMA_EINVAL, "'learning_rate'");
-    assert_fails_naming(optima_trainer_get_optimizer_params(NULL, &mu, &b1, &b2, &wd), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_optimizer_params(t, NULL, &b1, &b2, &wd), OPTIMA_EINVAL, "'momentum'");
-    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, NULL, &b2, &wd), OPTIMA_EINVAL, "'beta1'");
-    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, &b1, NULL, &wd), OPTIMA_EINVAL, "'beta2'");
-    assert_fails_naming(optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, NULL), OPTIMA_EINVAL, "'weight_decay'");
-    assert_fails_naming(optima_trainer_get_history(NULL, &rounds), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_history(t, NULL), OPTIMA_EINVAL, "'rounds'");
+    assert_fails_naming_no_handle(optima_trainer_get_optimizer(NULL, &kind, &rate), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_optimizer(t, NULL, &rate), OPTIMA_EINVAL, "'kind'");
+    assert_fails_naming(t, optima_trainer_get_optimizer(t, &kind, NULL), OPTIMA_EINVAL, "'learning_rate'");
+    assert_fails_naming_no_handle(optima_trainer_get_optimizer_params(NULL, &mu, &b1, &b2, &wd), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_optimizer_params(t, NULL, &b1, &b2, &wd), OPTIMA_EINVAL, "'momentum'");
+    assert_fails_naming(t, optima_trainer_get_optimizer_params(t, &mu, NULL, &b2, &wd), OPTIMA_EINVAL, "'beta1'");
+    assert_fails_naming(t, optima_trainer_get_optimizer_params(t, &mu, &b1, NULL, &wd), OPTIMA_EINVAL, "'beta2'");
+    assert_fails_naming(t, optima_trainer_get_optimizer_params(t, &mu, &b1, &b2, NULL), OPTIMA_EINVAL, "'weight_decay'");
+    assert_fails_naming_no_handle(optima_trainer_get_history(NULL, &rounds), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_history(t, NULL), OPTIMA_EINVAL, "'rounds'");
     optima_trainer_destroy(t);
 }
 

@@ -488,17 +488,17 @@ static void the_settings_and_their_refusals(void **state)
     assert_int_equal(rounds, 0);
     assert_int_equal(optima_trainer_set_reduction(r.t, engine_sum, &r), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_reduction(r.t, NULL, NULL), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_reduction(NULL, engine_sum, NULL), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_set_agreement_interval(NULL, 1), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_agreement_interval(r.t, NULL), OPTIMA_EINVAL, "'rounds'");
-    assert_fails_naming(optima_trainer_get_agreement_interval(NULL, &rounds), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_set_reduction(NULL, engine_sum, NULL), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_set_agreement_interval(NULL, 1), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(r.t, optima_trainer_get_agreement_interval(r.t, NULL), OPTIMA_EINVAL, "'rounds'");
+    assert_fails_naming_no_handle(optima_trainer_get_agreement_interval(NULL, &rounds), OPTIMA_EINVAL, "'trainer'");
     /* one process: no callback, and the interval is then without effect */
     assert_int_equal(optima_trainer_set_agreement_interval(r.t, 1), OPTIMA_OK);
     r.from = 0;
     r.to = 2;
     rank_main(&r);
     assert_int_equal(r.status, OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_reduction(r.t, engine_sum, &r), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(r.t, optima_trainer_set_reduction(r.t, engine_sum, &r), OPTIMA_ESTATE, "frozen");
     assert_int_equal(optima_trainer_set_agreement_interval(r.t, 3), OPTIMA_OK);
     assert_int_equal(optima_trainer_get_agreement_interval(r.t, &rounds), OPTIMA_OK);
     assert_int_equal(rounds, 3);

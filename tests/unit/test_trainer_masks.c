@@ -265,21 +265,21 @@ static void row_counts_are_per_pair_and_per_step(void **state)
     /* a teacher text view of the image pair's rows: not the text pair's */
     const optima_tensor ts = view_of(s->text_s, TEXT_ROWS, TEXT_W), short_t = view_of(s->text_t, BATCH, TEXT_W);
     assert_int_equal(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 1, 0, &ts), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 1, 0, &short_t), OPTIMA_ESHAPE, "pair 1");
+    assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 1, 0, &short_t), OPTIMA_ESHAPE, "pair 1");
     assert_non_null(strstr(optima_trainer_last_error(t), "'view'"));
     /* a mask of another length than the pair's views */
-    assert_fails_naming(optima_trainer_set_row_mask(t, 1, s->text_mask, BATCH), OPTIMA_ESHAPE, "'rows'");
-    assert_fails_naming(optima_trainer_set_row_mask(t, 1, s->text_mask, 0), OPTIMA_ESHAPE, "'rows'");
+    assert_fails_naming(t, optima_trainer_set_row_mask(t, 1, s->text_mask, BATCH), OPTIMA_ESHAPE, "'rows'");
+    assert_fails_naming(t, optima_trainer_set_row_mask(t, 1, s->text_mask, 0), OPTIMA_ESHAPE, "'rows'");
     /* a mask first sets the count the views must have */
     assert_int_equal(optima_trainer_set_row_mask(t, 0, s->text_mask, BATCH), OPTIMA_OK);
     const optima_tensor wide = view_of(s->image_s, 2, IMAGE_S);
-    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &wide), OPTIMA_ESHAPE, "pair 0");
+    assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &wide), OPTIMA_ESHAPE, "pair 0");
     assert_int_equal(optima_trainer_set_row_mask(t, 0, NULL, 0), OPTIMA_OK); /* cleared, count kept */
     /* the logits have their own count */
     const optima_tensor zs = view_of(s->zs, BATCH, CLASSES), z2 = view_of(s->zt, 2, CLASSES);
     assert_int_equal(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &z2), OPTIMA_ESHAPE, "logits");
-    assert_fails_naming(optima_trainer_set_logits_mask(t, s->logits_mask, 2), OPTIMA_ESHAPE, "'rows'");
+    assert_fails_naming(t, optima_trainer_set_logits(t, OPTIMA_SIDE_TEACHER, &z2), OPTIMA_ESHAPE, "logits");
+    assert_fails_naming(t, optima_trainer_set_logits_mask(t, s->logits_mask, 2), OPTIMA_ESHAPE, "'rows'");
     /* the next step starts afresh: 5 tokens a sequence now */
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
     float longer_s[BATCH * 5 * TEXT_W], longer_t[BATCH * 5 * TEXT_W];
@@ -297,13 +297,13 @@ static void masks_are_refused_outside_a_step_and_without_logits(void **state)
 {
     scene *s = *state;
     optima_trainer *t = scene_trainer(s);
-    assert_fails_naming(optima_trainer_set_row_mask(t, 0, s->text_mask, BATCH), OPTIMA_ESTATE, "begin_step");
-    assert_fails_naming(optima_trainer_set_row_mask(t, 2, s->text_mask, BATCH), OPTIMA_ENOTFOUND, "'pair'");
-    assert_fails_naming(optima_trainer_set_row_mask(NULL, 0, NULL, 0), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_set_logits_mask(NULL, NULL, 0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_set_row_mask(t, 0, s->text_mask, BATCH), OPTIMA_ESTATE, "begin_step");
+    assert_fails_naming(t, optima_trainer_set_row_mask(t, 2, s->text_mask, BATCH), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming_no_handle(optima_trainer_set_row_mask(NULL, 0, NULL, 0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_set_logits_mask(NULL, NULL, 0), OPTIMA_EINVAL, "'trainer'");
     assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_logits_mask(t, s->logits_mask, BATCH), OPTIMA_ESTATE, "alpha_pred");
+    assert_fails_naming(t, optima_trainer_set_logits_mask(t, s->logits_mask, BATCH), OPTIMA_ESTATE, "alpha_pred");
     optima_trainer_destroy(t);
 }
 

@@ -225,13 +225,13 @@ static void another_trend_setting_is_refused(void **state)
     blob cp = blob_of_trainer(a);
     optima_trainer *b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 7,
                                          OPTIMA_REWARD_TREND_MEAN);
-    assert_fails_naming(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
+    assert_fails_naming(b, load_trainer_bytes(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
     uint64_t steps = 1;
     assert_int_equal(optima_trainer_progress(b, &steps, NULL), OPTIMA_OK);
     assert_int_equal(steps, 0);
     optima_trainer_destroy(b);
     b = scripted_trainer(f, OPTIMA_POLICY_OPTIMA, OPTIMA_REWARD_DETRENDED, 6, OPTIMA_REWARD_TREND_LINEAR);
-    assert_fails_naming(load_trainer_bytes(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
+    assert_fails_naming(b, load_trainer_bytes(b, cp.data, cp.size), OPTIMA_EMISMATCH, "reward trend");
     optima_trainer_destroy(b);
     free(cp.data);
     optima_trainer_destroy(a);
@@ -283,23 +283,23 @@ static void trend_setting_refuses_bad_values(void **state)
     assert_int_equal(optima_trainer_get_reward_trend(t, &window, &model), OPTIMA_OK);
     assert_int_equal(window, 8);
     assert_int_equal(model, OPTIMA_REWARD_TREND_MEAN);
-    assert_fails_naming(optima_trainer_set_reward_trend(NULL, 8, 0), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_set_reward_trend(t, 0, 0), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_trainer_set_reward_trend(t, 257, 0), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_trainer_set_reward_trend(t, 8, 2), OPTIMA_EINVAL, "'model'");
-    assert_fails_naming(optima_trainer_set_reward_trend(t, 8, -1), OPTIMA_EINVAL, "'model'");
+    assert_fails_naming_no_handle(optima_trainer_set_reward_trend(NULL, 8, 0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_set_reward_trend(t, 0, 0), OPTIMA_EINVAL, "'window'");
+    assert_fails_naming(t, optima_trainer_set_reward_trend(t, 257, 0), OPTIMA_EINVAL, "'window'");
+    assert_fails_naming(t, optima_trainer_set_reward_trend(t, 8, 2), OPTIMA_EINVAL, "'model'");
+    assert_fails_naming(t, optima_trainer_set_reward_trend(t, 8, -1), OPTIMA_EINVAL, "'model'");
     assert_int_equal(optima_trainer_set_reward_trend(t, 256, OPTIMA_REWARD_TREND_LINEAR), OPTIMA_OK);
     assert_int_equal(optima_trainer_get_reward_trend(t, &window, &model), OPTIMA_OK);
     assert_int_equal(window, 256);
     assert_int_equal(model, OPTIMA_REWARD_TREND_LINEAR);
-    assert_fails_naming(optima_trainer_get_reward_trend(NULL, &window, &model), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_reward_trend(t, NULL, &model), OPTIMA_EINVAL, "'window'");
-    assert_fails_naming(optima_trainer_get_reward_trend(t, &window, NULL), OPTIMA_EINVAL, "'model'");
+    assert_fails_naming_no_handle(optima_trainer_get_reward_trend(NULL, &window, &model), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_reward_trend(t, NULL, &model), OPTIMA_EINVAL, "'window'");
+    assert_fails_naming(t, optima_trainer_get_reward_trend(t, &window, NULL), OPTIMA_EINVAL, "'model'");
     assert_int_equal(optima_trainer_set_reward(t, OPTIMA_REWARD_DETRENDED, OPTIMA_REWARD_SOURCE_ALIGNMENT),
                      OPTIMA_OK);
     assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_ESTATE); /* no task gradient: see the
                                                                     * alignment tests */
-    assert_fails_naming(optima_trainer_set_reward_trend(t, 8, 0), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_reward_trend(t, 8, 0), OPTIMA_ESTATE, "frozen");
     optima_trainer_destroy(t);
 }
 

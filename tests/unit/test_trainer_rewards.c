@@ -108,8 +108,8 @@ static void reference_losses_beyond_the_bound_are_refused_and_the_step_ends_agai
     assert_int_equal(end_with(t, OPTIMA_TRAINER_MAX_ABS_REFERENCE, &ended), OPTIMA_OK);
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
     assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_end_step(t, DBL_MAX, &ended), OPTIMA_EINVAL, "'task_loss'");
-    assert_fails_naming(optima_trainer_end_step(t, -2 * OPTIMA_TRAINER_MAX_ABS_REFERENCE, &ended),
+    assert_fails_naming(t, optima_trainer_end_step(t, DBL_MAX, &ended), OPTIMA_EINVAL, "'task_loss'");
+    assert_fails_naming(t, optima_trainer_end_step(t, -2 * OPTIMA_TRAINER_MAX_ABS_REFERENCE, &ended),
                         OPTIMA_EINVAL, "'task_loss'");
     assert_int_equal(optima_trainer_end_step(t, OPTIMA_TRAINER_MAX_ABS_REFERENCE, &ended), OPTIMA_OK);
     assert_int_equal(end_with(t, OPTIMA_TRAINER_MAX_ABS_REFERENCE, &ended), OPTIMA_OK);

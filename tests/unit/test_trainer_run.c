@@ -134,7 +134,7 @@ static void round_end_callback_sees_every_round_and_may_stop(void **state)
     optima_trainer *t = host_trainer(&rh.h, OPTIMA_POLICY_ROUND_ROBIN, 2);
     optima_callbacks cb = host_callbacks();
     cb.round_end = record_round;
-    assert_fails_naming(optima_trainer_run(t, &cb, &rh, 10), OPTIMA_ECALLBACK, "round_end");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &rh, 10), OPTIMA_ECALLBACK, "round_end");
     assert_int_equal(rh.count, 2);
     assert_int_equal(rh.seen[0], 0);
     assert_int_equal(rh.seen[1], 1);
@@ -160,7 +160,7 @@ static void evaluation_source_calls_evaluate_for_baseline_and_rounds(void **stat
                                                OPTIMA_REWARD_SOURCE_EVALUATION), OPTIMA_OK);
     optima_callbacks cb = host_callbacks();
     cb.evaluate = NULL;
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 4), OPTIMA_EINVAL, "'callbacks->evaluate'");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 4), OPTIMA_EINVAL, "'callbacks->evaluate'");
     cb = host_callbacks();
     assert_int_equal(optima_trainer_run(t, &cb, &f->h, 4), OPTIMA_OK);
     /* evaluations fall by 10% each call: baseline 9, then 8.1, 7.29 */
@@ -179,22 +179,22 @@ static void bad_callback_tables_are_refused(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 2);
     optima_callbacks cb = host_callbacks();
-    assert_fails_naming(optima_trainer_run(NULL, &cb, &f->h, 1), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_run(t, NULL, &f->h, 1), OPTIMA_EINVAL, "'callbacks'");
+    assert_fails_naming_no_handle(optima_trainer_run(NULL, &cb, &f->h, 1), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_run(t, NULL, &f->h, 1), OPTIMA_EINVAL, "'callbacks'");
     cb.struct_size = 8;
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->struct_size'");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->struct_size'");
     cb = host_callbacks();
     cb.reserved = 1;
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->reserved'");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->reserved'");
     cb = host_callbacks();
     cb.forward = NULL;
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->forward'");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->forward'");
     cb = host_callbacks();
     cb.backward = NULL;
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->backward'");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->backward'");
     cb = host_callbacks();
     cb.next_batch = NULL;
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->next_batch'");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_EINVAL, "'callbacks->next_batch'");
     /* an older, shorter table (up to backward) is accepted: later members count as NULL */
     cb = host_callbacks();
     cb.struct_size = (uint32_t)(offsetof(optima_callbacks, backward) + sizeof cb.backward);
@@ -218,13 +218,13 @@ static void host_projection_optimizer_gets_every_pair(void **state)
     fixture *f = *state;
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
     assert_int_equal(optima_trainer_set_optimizer(t, OPTIMA_OPTIMIZER_HOST, 0.0), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "callback");
+    assert_fails_naming(t, optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "callback");
     int calls = 0;
     assert_int_equal(optima_trainer_set_projection_callback(t, count_projection_updates, &calls), OPTIMA_OK);
     assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
     assert_int_equal(calls, 2);
     assert_int_equal(host_step(&f->h, t, 1, NULL), OPTIMA_OK);
-    assert_fails_naming(host_step(&f->h, t, 2, NULL), OPTIMA_ECALLBACK, "projection callback returned 9");
+    assert_fails_naming(t, host_step(&f->h, t, 2, NULL), OPTIMA_ECALLBACK, "projection callback returned 9");
     optima_trainer_destroy(t);
 }
 

@@ -172,13 +172,13 @@ static void end_step_names_the_first_pair_not_reported(void **state)
     optima_trainer *t = schedule_only_trainer(f);
     assert_int_equal(optima_trainer_set_policy(t, OPTIMA_POLICY_ALL, 0), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_round_length(t, 1), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "begin_step");
+    assert_fails_naming(t, optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "begin_step");
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
     assert_int_equal(optima_trainer_report_pair_loss(t, 0, 0.5), OPTIMA_OK);
     assert_int_equal(optima_trainer_report_pair_loss(t, 2, 0.25), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "pair 1 ('text')");
+    assert_fails_naming(t, optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "pair 1 ('text')");
     assert_int_equal(optima_trainer_report_pair_loss(t, 1, 0.75), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "optima_trainer_report_kl");
+    assert_fails_naming(t, optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "optima_trainer_report_kl");
     assert_int_equal(optima_trainer_report_kl(t, 0.125), OPTIMA_OK);
     assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_OK);
     double loss = 0;
@@ -190,7 +190,7 @@ static void end_step_names_the_first_pair_not_reported(void **state)
     /* the reports of one step do not carry into the next */
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
     assert_int_equal(optima_trainer_report_kl(t, 0.125), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "pair 0 ('vision')");
+    assert_fails_naming(t, optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "pair 0 ('vision')");
     optima_trainer_destroy(t);
 }
 
@@ -205,40 +205,40 @@ static void what_the_mode_does_not_do_is_refused_naming_it(void **state)
     const optima_tensor zs = host_view(f->h.student_z, HOST_CLASSES);
     const uint8_t mask[HOST_ROWS] = {1, 1, 1, 1, 1, 1};
     optima_tensor g;
-    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &s0), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_set_row_mask(t, 0, mask, HOST_ROWS), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_set_logits_mask(t, mask, HOST_ROWS), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_logits_grad(t, &g), OPTIMA_ESTATE, "schedule-only");
-    assert_fails_naming(optima_trainer_set_task_grad(t, 0, 0, &s0), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &s0), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &zs), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_set_row_mask(t, 0, mask, HOST_ROWS), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_set_logits_mask(t, mask, HOST_ROWS), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_logits_grad(t, &g), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_set_task_grad(t, 0, 0, &s0), OPTIMA_ESTATE, "schedule-only");
     optima_callbacks cb = host_callbacks();
-    assert_fails_naming(optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_ESTATE, "schedule-only");
+    assert_fails_naming(t, optima_trainer_run(t, &cb, &f->h, 1), OPTIMA_ESTATE, "schedule-only");
     /* bad reports change nothing */
-    assert_fails_naming(optima_trainer_report_pair_loss(t, 3, 1.0), OPTIMA_ENOTFOUND, "'pair'");
-    assert_fails_naming(optima_trainer_report_pair_loss(t, 0, NAN), OPTIMA_ENONFINITE, "'loss'");
-    assert_fails_naming(optima_trainer_report_pair_loss(t, 0, 1e301), OPTIMA_EINVAL, "'loss'");
-    assert_fails_naming(optima_trainer_report_kl(t, INFINITY), OPTIMA_ENONFINITE, "'kl'");
-    assert_fails_naming(optima_trainer_report_kl(NULL, 1.0), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_report_pair_loss(NULL, 0, 1.0), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "pair 0");
+    assert_fails_naming(t, optima_trainer_report_pair_loss(t, 3, 1.0), OPTIMA_ENOTFOUND, "'pair'");
+    assert_fails_naming(t, optima_trainer_report_pair_loss(t, 0, NAN), OPTIMA_ENONFINITE, "'loss'");
+    assert_fails_naming(t, optima_trainer_report_pair_loss(t, 0, 1e301), OPTIMA_EINVAL, "'loss'");
+    assert_fails_naming(t, optima_trainer_report_kl(t, INFINITY), OPTIMA_ENONFINITE, "'kl'");
+    assert_fails_naming_no_handle(optima_trainer_report_kl(NULL, 1.0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming_no_handle(optima_trainer_report_pair_loss(NULL, 0, 1.0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "pair 0");
     /* the mode is set before freezing */
-    assert_fails_naming(optima_trainer_set_mode(t, OPTIMA_TRAINER_MODE_FULL), OPTIMA_ESTATE, "frozen");
+    assert_fails_naming(t, optima_trainer_set_mode(t, OPTIMA_TRAINER_MODE_FULL), OPTIMA_ESTATE, "frozen");
     optima_trainer_destroy(t);
 
     t = host_trainer(&f->h, OPTIMA_POLICY_OPTIMA, 2);
-    assert_fails_naming(optima_trainer_set_mode(t, 2), OPTIMA_EINVAL, "'mode'");
-    assert_fails_naming(optima_trainer_set_mode(NULL, 0), OPTIMA_EINVAL, "'trainer'");
-    assert_fails_naming(optima_trainer_get_mode(t, NULL), OPTIMA_EINVAL, "'mode'");
+    assert_fails_naming(t, optima_trainer_set_mode(t, 2), OPTIMA_EINVAL, "'mode'");
+    assert_fails_naming_no_handle(optima_trainer_set_mode(NULL, 0), OPTIMA_EINVAL, "'trainer'");
+    assert_fails_naming(t, optima_trainer_get_mode(t, NULL), OPTIMA_EINVAL, "'mode'");
     int32_t mode = -1;
     assert_int_equal(optima_trainer_get_mode(t, &mode), OPTIMA_OK);
     assert_int_equal(mode, OPTIMA_TRAINER_MODE_FULL);
-    assert_fails_naming(optima_trainer_report_kl(t, 1.0), OPTIMA_ESTATE, "full mode");
+    assert_fails_naming(t, optima_trainer_report_kl(t, 1.0), OPTIMA_ESTATE, "full mode");
     assert_int_equal(optima_trainer_set_mode(t, OPTIMA_TRAINER_MODE_SCHEDULE_ONLY), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_report_pair_loss(t, 0, 1.0), OPTIMA_ESTATE, "begin_step");
+    assert_fails_naming(t, optima_trainer_report_pair_loss(t, 0, 1.0), OPTIMA_ESTATE, "begin_step");
     assert_int_equal(optima_trainer_set_reward(t, OPTIMA_REWARD_RELATIVE, OPTIMA_REWARD_SOURCE_ALIGNMENT), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "alignment");
+    assert_fails_naming(t, optima_trainer_begin_step(t, NULL), OPTIMA_ESTATE, "alignment");
     optima_trainer_destroy(t);
 
     /* a pair the arm leaves inactive cannot be reported; without logits no KL is wanted */
@@ -246,8 +246,8 @@ static void what_the_mode_does_not_do_is_refused_naming_it(void **state)
     assert_int_equal(optima_trainer_set_pair_weight(t, 1, 0.0), OPTIMA_OK);
     assert_int_equal(optima_trainer_set_alpha_pred(t, 0.0), OPTIMA_OK);
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_report_pair_loss(t, 1, 1.0), OPTIMA_ENOTFOUND, "not active");
-    assert_fails_naming(optima_trainer_report_kl(t, 1.0), OPTIMA_ESTATE, "alpha_pred");
+    assert_fails_naming(t, optima_trainer_report_pair_loss(t, 1, 1.0), OPTIMA_ENOTFOUND, "not active");
+    assert_fails_naming(t, optima_trainer_report_kl(t, 1.0), OPTIMA_ESTATE, "alpha_pred");
     optima_trainer_destroy(t);
 }
 

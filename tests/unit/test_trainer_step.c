@@ -168,7 +168,7 @@ static void absolute_reward_and_evaluation_source(void **state)
                                                OPTIMA_REWARD_SOURCE_EVALUATION), OPTIMA_OK);
     /* no baseline: the first round cannot end */
     assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
-    assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ESTATE, "baseline");
+    assert_fails_naming(t, host_step(&f->h, t, 1, NULL), OPTIMA_ESTATE, "baseline");
     optima_trainer_destroy(t);
 
     t = host_trainer(&f->h, OPTIMA_POLICY_RANDOM, 2);
@@ -176,8 +176,8 @@ static void absolute_reward_and_evaluation_source(void **state)
                                                OPTIMA_REWARD_SOURCE_EVALUATION), OPTIMA_OK);
     assert_int_equal(optima_trainer_submit_evaluation(t, 5.0), OPTIMA_OK);
     assert_int_equal(host_step(&f->h, t, 0, NULL), OPTIMA_OK);
-    assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ESTATE, "no evaluation");
-    assert_fails_naming(optima_trainer_submit_evaluation(t, NAN), OPTIMA_ENONFINITE, "'loss'");
+    assert_fails_naming(t, host_step(&f->h, t, 1, NULL), OPTIMA_ESTATE, "no evaluation");
+    assert_fails_naming(t, optima_trainer_submit_evaluation(t, NAN), OPTIMA_ENONFINITE, "'loss'");
     assert_int_equal(optima_trainer_submit_evaluation(t, 4.0), OPTIMA_OK);
     assert_int_equal(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_OK); /* the step still computed */
     double reward = 0, mean = 0;
@@ -195,28 +195,28 @@ static void missing_and_misshaped_views_name_module_and_layer(void **state)
     host_next_batch(&f->h, 0);
     host_forward(&f->h);
     optima_tensor wrong = host_view(f->h.student_h[0], 3); /* vision is 4 wide */
-    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &wrong), OPTIMA_ESHAPE,
+    assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &wrong), OPTIMA_ESHAPE,
                         "student module 'vision' layer 0");
     optima_tensor v = host_hidden_view(&f->h, OPTIMA_SIDE_TEACHER, 2, 0);
-    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 2, 0, &v), OPTIMA_ENOTFOUND,
+    assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 2, 0, &v), OPTIMA_ENOTFOUND,
                         "teacher module 2 ('fusion') layer 0");
-    assert_fails_naming(optima_trainer_set_hidden(t, 5, 0, 0, &v), OPTIMA_EINVAL, "'side'");
-    assert_fails_naming(optima_trainer_set_hidden(t, 0, 0, 0, NULL), OPTIMA_EINVAL, "'view'");
+    assert_fails_naming(t, optima_trainer_set_hidden(t, 5, 0, 0, &v), OPTIMA_EINVAL, "'side'");
+    assert_fails_naming(t, optima_trainer_set_hidden(t, 0, 0, 0, NULL), OPTIMA_EINVAL, "'view'");
     optima_tensor s0 = host_hidden_view(&f->h, OPTIMA_SIDE_STUDENT, 0, 0);
     assert_int_equal(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &s0), OPTIMA_OK);
     /* since 1.1 another pair may have other rows; the views of one pair may not */
     optima_tensor t0 = host_hidden_view(&f->h, OPTIMA_SIDE_TEACHER, 0, 1);
     t0.rows = 2;
-    assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 0, 1, &t0), OPTIMA_ESHAPE,
+    assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_TEACHER, 0, 1, &t0), OPTIMA_ESHAPE,
                         "has 2 rows, pair 0 has 6");
     optima_tensor s1 = host_hidden_view(&f->h, OPTIMA_SIDE_STUDENT, 1, 0);
     s1.rows = 2;
     assert_int_equal(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 1, 0, &s1), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 2 ('fusion') layer 0");
-    assert_fails_naming(optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "compute");
+    assert_fails_naming(t, optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 2 ('fusion') layer 0");
+    assert_fails_naming(t, optima_trainer_end_step(t, 1.0, NULL), OPTIMA_ESTATE, "compute");
     optima_tensor g;
-    assert_fails_naming(optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE, "compute");
-    assert_fails_naming(optima_trainer_student_grad(t, 0, 1, &g), OPTIMA_ENOTFOUND, "layer 1");
+    assert_fails_naming(t, optima_trainer_student_grad(t, 0, 0, &g), OPTIMA_ESTATE, "compute");
+    assert_fails_naming(t, optima_trainer_student_grad(t, 0, 1, &g), OPTIMA_ENOTFOUND, "layer 1");
     optima_trainer_destroy(t);
 }
 
@@ -228,7 +228,7 @@ static void non_finite_losses_change_neither_projections_nor_scheduler(void **st
     float before[256], after[256];
     host_projections(t, before);
     f->h.nan_task_at_step = 1;
-    assert_fails_naming(host_step(&f->h, t, 1, NULL), OPTIMA_ENONFINITE, "'task_loss'");
+    assert_fails_naming(t, host_step(&f->h, t, 1, NULL), OPTIMA_ENONFINITE, "'task_loss'");
     host_projections(t, after);
     assert_memory_equal(before, after, sizeof before);
     uint64_t steps = 0, rounds = 0;
@@ -312,7 +312,7 @@ static void a_second_compute_reads_no_view_the_host_may_have_freed(void **state)
     double first = 0, second = 0;
     assert_int_equal(optima_trainer_compute(t, &first), OPTIMA_OK);
     free_copies(copies); /* allowed: compute has returned */
-    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 0 ('vision') layer 0");
+    assert_fails_naming(t, optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "student module 0 ('vision') layer 0");
     /* the views given again: the same step computes the same total and ends */
     copies = give_views_from_copies(&f->h, t);
     assert_int_equal(optima_trainer_compute(t, &second), OPTIMA_OK);
@@ -332,7 +332,7 @@ static void compute_after_a_non_finite_view_retries_with_new_views(void **state)
     float **copies = give_views_from_copies(&f->h, t);
     assert_int_equal(optima_trainer_compute(t, NULL), OPTIMA_ENONFINITE);
     free_copies(copies);
-    assert_fails_naming(optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "was not given");
+    assert_fails_naming(t, optima_trainer_compute(t, NULL), OPTIMA_ESTATE, "was not given");
     f->h.student_h[0][0] = kept;
     copies = give_views_from_copies(&f->h, t);
     double total = 0;
@@ -366,12 +366,12 @@ static void view_faults_get_the_status_the_math_gives_them(void **state)
         double loss = 0;
         assert_int_equal(optima_mse(f->ctx, &faults[i], &ok, NULL, NULL, &loss, NULL, 0, NULL, 0),
                          expected[i]);
-        assert_fails_naming(optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &faults[i]),
+        assert_fails_naming(t, optima_trainer_set_hidden(t, OPTIMA_SIDE_STUDENT, 0, 0, &faults[i]),
                             expected[i], "'view'");
         assert_non_null(strstr(optima_trainer_last_error(t), "student module 'vision' layer 0"));
         const optima_tensor z = {faults[i].data, faults[i].rows, HOST_CLASSES,
                                  faults[i].row_stride == 3 ? 3 : faults[i].row_stride};
-        assert_fails_naming(optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &z), expected[i], "'view'");
+        assert_fails_naming(t, optima_trainer_set_logits(t, OPTIMA_SIDE_STUDENT, &z), expected[i], "'view'");
         assert_non_null(strstr(optima_trainer_last_error(t), "student logits"));
     }
     optima_trainer_destroy(t);

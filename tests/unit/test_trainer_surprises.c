@@ -85,15 +85,15 @@ static void frozen_setters_name_the_call_that_froze(void **state)
     optima_trainer *t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
     optima_scheduler *s = NULL;
     assert_int_equal(optima_trainer_get_scheduler(t, &s), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_round_length(t, 3), OPTIMA_ESTATE,
+    assert_fails_naming(t, optima_trainer_set_round_length(t, 3), OPTIMA_ESTATE,
                         "frozen (by optima_trainer_get_scheduler");
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK); /* already frozen */
-    assert_fails_naming(optima_trainer_set_policy(t, OPTIMA_POLICY_RANDOM, 1), OPTIMA_ESTATE,
+    assert_fails_naming(t, optima_trainer_set_policy(t, OPTIMA_POLICY_RANDOM, 1), OPTIMA_ESTATE,
                         "by optima_trainer_get_scheduler");
     optima_trainer_destroy(t);
     t = host_trainer(&f->h, OPTIMA_POLICY_ALL, 2);
     assert_int_equal(optima_trainer_begin_step(t, NULL), OPTIMA_OK);
-    assert_fails_naming(optima_trainer_set_mode(t, OPTIMA_TRAINER_MODE_SCHEDULE_ONLY), OPTIMA_ESTATE,
+    assert_fails_naming(t, optima_trainer_set_mode(t, OPTIMA_TRAINER_MODE_SCHEDULE_ONLY), OPTIMA_ESTATE,
                         "by optima_trainer_begin_step");
     optima_trainer_destroy(t);
 }

@@ -59,12 +59,39 @@ static inline optima_context *test_context(test_allocator *a)
     return ctx;
 }
 
-/* Assert that @p status failed with @p code and that both error slots name @p needle. */
-#define assert_fails_naming(status, code, needle)                                   \
-    do {                                                                            \
-        assert_int_equal((status), (code));                                         \
-        if (strstr(optima_last_error(), (needle)) == NULL)                          \
-            fail_msg("message '%s' does not name '%s'", optima_last_error(), (needle)); \
+/* The message kept by @p handle, whichever handle type it is. */
+#define test_handle_message(handle)                                                    \
+    _Generic((handle),                                                                 \
+        optima_context *: optima_context_last_error,                                   \
+        const optima_context *: optima_context_last_error,                             \
+        optima_model *: optima_model_last_error,                                       \
+        const optima_model *: optima_model_last_error,                                 \
+        optima_loss *: optima_loss_last_error,                                         \
+        const optima_loss *: optima_loss_last_error,                                   \
+        optima_scheduler *: optima_scheduler_last_error,                               \
+        const optima_scheduler *: optima_scheduler_last_error,                         \
+        optima_trainer *: optima_trainer_last_error,                                   \
+        const optima_trainer *: optima_trainer_last_error)(handle)
+
+/* Assert that @p status, a call without a handle (a create function, a call given a NULL
+ * handle, a stateless or private function), failed with @p code, and that the thread's
+ * message names @p needle: with no handle, it is the only message (status.h's rule). */
+#define assert_fails_naming_no_handle(status, code, needle)                           \
+    do {                                                                               \
+        assert_int_equal((status), (code));                                            \
+        if (strstr(optima_last_error(), (needle)) == NULL)                             \
+            fail_msg("message '%s' does not name '%s'", optima_last_error(), (needle));  \
+    } while (0)
+
+/* Assert that @p status, a call made on @p handle, failed with @p code, that the thread's
+ * message names @p needle and that @p handle keeps the same message (status.h's rule:
+ * const functions included), so a stale handle message fails the test. */
+#define assert_fails_naming(handle, status, code, needle)                              \
+    do {                                                                               \
+        assert_fails_naming_no_handle((status), (code), (needle));                     \
+        if (strcmp(test_handle_message(handle), optima_last_error()) != 0)             \
+            fail_msg("the handle's message '%s' is not the thread's '%s'",              \
+                     test_handle_message(handle), optima_last_error());                \
     } while (0)
 
 /* Run @p attempt with the allocator failing at call 1, 2, ... until an attempt succeeds;

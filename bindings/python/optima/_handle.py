@@ -216,7 +216,12 @@ class Handle:
 
     @property
     def last_error(self):
-        """The message of the last call that failed on this handle ("" if none)."""
+        """The message of the last call that failed on this handle ("" if none).
+
+        A call failing on the same handle in another thread at the same moment may be
+        writing it (the library releases the GIL during calls): read it from the thread
+        that owns the handle, or use the message of the :class:`optima.Error` raised,
+        which is the thread's own."""
         with _lock:
             if not self._ptr:
                 return ""

@@ -31,8 +31,10 @@ impl Context {
         Ok(n)
     }
 
-    /// The message of the last call that failed on this context.
-    pub fn last_error(&self) -> String {
+    /// The message of the last call that failed on this context. `&mut self` for the
+    /// reason [`Model::last_error`](crate::Model::last_error) gives: a failing `&self`
+    /// call on another thread may write it.
+    pub fn last_error(&mut self) -> String {
         unsafe { text(ffi::optima_context_last_error(self.ptr)) }
     }
 }
@@ -41,8 +43,9 @@ impl Context {
 // counts per call), so it may move to another thread (Send). Handles made from it share
 // it from several threads (Sync) under context.h's condition that none of its setters
 // runs meanwhile: the setters take `&mut self`, which the borrow checker refuses while
-// any `&Context` (every handle made from it holds one) is alive. Its own error slot is
-// written only by those setters.
+// any `&Context` (every handle made from it holds one) is alive. Its error slot is also
+// written, under a lock, by a failing const call (status.h's error rule); `last_error`,
+// which reads it without that lock, takes `&mut self` too.
 unsafe impl Send for Context {}
 unsafe impl Sync for Context {}
 

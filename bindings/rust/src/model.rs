@@ -78,17 +78,23 @@ impl<'c> Model<'c> {
             .collect()
     }
 
-    /// The message of the last call that failed on this model.
-    pub fn last_error(&self) -> String {
+    /// The message of the last call that failed on this model. It takes `&mut self`
+    /// because a failing `&self` call on another thread writes that message (status.h's
+    /// error rule): exclusive access is what makes reading it race-free. The [`Error`]
+    /// a failing call returns carries the same message without that.
+    ///
+    /// [`Error`]: crate::Error
+    pub fn last_error(&mut self) -> String {
         unsafe { text(ffi::optima_model_last_error(self.ptr)) }
     }
 }
 
 // SAFETY: a model has no thread affinity (Send). model.h lets its const functions run
-// concurrently on one model and records their failures in the calling thread's slot
-// only; every `&self` method here calls only those, and the functions that change a model
-// take `&mut self`, which excludes any concurrent use (Sync). `Model<'c>` borrows its
-// `Context`, which is `Sync`.
+// concurrently on one model; a failing one records its message in the thread's slot and,
+// under a lock, in the model's (status.h's error rule). Every `&self` method here calls
+// only those; the functions that change a model and `last_error`, which reads the model's
+// slot without that lock, take `&mut self`, which excludes any concurrent use (Sync).
+// `Model<'c>` borrows its `Context`, which is `Sync`.
 unsafe impl Send for Model<'_> {}
 unsafe impl Sync for Model<'_> {}
 

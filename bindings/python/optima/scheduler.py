@@ -119,6 +119,15 @@ class Scheduler(Handle):
         self._call("optima_scheduler_set_module_names", arr if names else None,
                    arg("len(names)", len(names)))
 
+    @property
+    def module_names(self) -> List[str]:
+        """The module names set with :meth:`set_module_names` ([] when none)."""
+        count = ctypes.c_int32()
+        self._call("optima_scheduler_get_module_names", None, 0, ctypes.byref(count))
+        arr = (ctypes.c_char_p * max(count.value, 1))()
+        self._call("optima_scheduler_get_module_names", arr, count.value, ctypes.byref(count))
+        return [arr[i].decode("utf-8") for i in range(count.value)]
+
     def select(self) -> int:
         """The arm for the next round."""
         return self._get("optima_scheduler_select", ctypes.c_uint32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import enum
+import os
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -12,11 +13,11 @@ import numpy as np
 import numpy as np
 
 from ._args import arg, path as as_path
-from ._errors import ArgumentTypeError, Error, Status
+from ._errors import ArgumentTypeError, Error, Status, error_for
 from ._handle import Handle, create
 from ._native import (BACKWARD_FN, EVALUATE_FN, FORWARD_FN, NEXT_BATCH_FN, PROJECTION_FN,
                       READ_FN, REDUCE_FN, ROUND_END_FN, STEP_FN, TASK_GRAD_FN, WRITE_FN,
-                      Callbacks, LayerRef_p, Tensor)
+                      Callbacks, LayerRef_p, Tensor, c_u8_p)
 from ._tensor import as_matrix, library_view, mask_bytes, view
 from ._typing import ArrayLike, FloatArray, ModuleRef, PathArg
 from .context import Context, default_context
@@ -382,6 +383,13 @@ class Trainer(Handle):
         self._call("optima_trainer_set_round_log",
                    None if path is None else as_path(path, "path"), arg("fmt", fmt))
 
+    @property
+    def round_log(self) -> Tuple[Optional[str], LogFormat]:
+        """(path, format) as set with :meth:`set_round_log`; path None when not logging."""
+        path, fmt = ctypes.c_char_p(), ctypes.c_int32()
+        self._call("optima_trainer_get_round_log", ctypes.byref(path), ctypes.byref(fmt))
+        return (None if path.value is None else os.fsdecode(path.value)), LogFormat(fmt.value)
+
     # ---- the step API -------------------------------------------------------------------
 
     def begin_step(self) -> int:
@@ -417,6 +425,53 @@ class Trainer(Handle):
         a = as_matrix(array, "array", strict)
         self._call("optima_trainer_set_logits", arg("side", side), ctypes.byref(view(a)))
         self._views.append(a)
+
+    def hidden(self, side: Side, module: ModuleRef, layer: int) -> FloatArray:
+        """The hidden state handed with :meth:`set_hidden` for this step, as a read-only
+        view of the array the trainer reads (until compute(), which forgets it: ESTATE
+        afterwards, and for a view not handed)."""
+        t = Tensor()
+        self._call("optima_trainer_get_hidden", arg("side", side), arg("module", module),
+                   arg("layer", layer), ctypes.byref(t))
+        return self._held_view(t)
+
+    def logits(self, side: Side) -> FloatArray:
+        """A model's logits handed with :meth:`set_logits`; as :meth:`hidden`."""
+        t = Tensor()
+        self._call("optima_trainer_get_logits", arg("side", side), ctypes.byref(t))
+        return self._held_view(t)
+
+    def _held_view(self, t):
+        """A read-only view of the held array whose memory ``t`` names."""
+        for a in self._views:
+            if isinstance(a, np.ndarray) and a.dtype == np.float32 and \
+                    a.__array_interface__["data"][0] == ctypes.cast(t.data, ctypes.c_void_p).value:
+                v = a.view()
+                v.flags.writeable = False
+                return v
+        raise error_for(Status.ESTATE, "optima: the trainer holds a view this object did not hand")
+
+    def row_mask(self, pair: int) -> Optional[np.ndarray]:
+        """A copy of the pair's row mask for this step (booleans), None when every row
+        counts (none set, the default)."""
+        ptr, rows = c_u8_p(), ctypes.c_size_t()
+        self._call("optima_trainer_get_row_mask", arg("pair", pair), ctypes.byref(ptr),
+                   ctypes.byref(rows))
+        return _mask_copy(ptr, rows.value)
+
+    def logits_mask(self) -> Optional[np.ndarray]:
+        """A copy of the logits' row mask for this step; as :meth:`row_mask`."""
+        ptr, rows = c_u8_p(), ctypes.c_size_t()
+        self._call("optima_trainer_get_logits_mask", ctypes.byref(ptr), ctypes.byref(rows))
+        return _mask_copy(ptr, rows.value)
+
+    def task_grad_given(self, module: ModuleRef, layer: int) -> bool:
+        """Whether the task gradient of a student layer was handed in since the last
+        compute() (the library reads it during :meth:`set_task_grad` and keeps none)."""
+        given = ctypes.c_int32()
+        self._call("optima_trainer_get_task_grad", arg("module", module), arg("layer", layer),
+                   ctypes.byref(given))
+        return bool(given.value)
 
     def set_row_mask(self, pair: int, mask: Optional[ArrayLike]) -> None:
         """Which rows of a pair's views count this step (padding does not): None (every
@@ -734,6 +789,12 @@ def _scalar(value):
     """A float from a number or a one-element tensor/array (``item()``)."""
     item = getattr(value, "item", None)
     return item() if callable(item) else value
+
+
+def _mask_copy(ptr, rows):
+    if not ptr or rows == 0:
+        return None
+    return np.ctypeslib.as_array(ptr, shape=(rows,)).astype(bool)
 
 
 def _layer_refs(refs, count):

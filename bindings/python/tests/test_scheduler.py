@@ -59,7 +59,9 @@ class SchedulerTest(unittest.TestCase):
 
     def test_arm_names_masks_and_explicit_arms(self):
         with optima.Scheduler(3, optima.Policy.ROUND_ROBIN) as s:
+            self.assertEqual(s.module_names, [])
             s.set_module_names(["vision", "text", "fusion"])
+            self.assertEqual(s.module_names, ["vision", "text", "fusion"])
             s.set_arm_masks([1, 5])
             self.assertEqual(s.arm_set, optima.ArmSet.EXPLICIT)
             self.assertEqual(s.arm_name(1), "vision+fusion")

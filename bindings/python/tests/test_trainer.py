@@ -116,6 +116,47 @@ class StepApiTest(unittest.TestCase):
         self.assertEqual(cm.exception.status, optima.Status.ENOTFOUND)
         self.assertIn("'pair'", str(cm.exception))
 
+    def test_round_log_reads_back(self):
+        t = make_trainer(self.host, self.ctx)
+        self.assertEqual(t.round_log, (None, optima.LogFormat.CSV))
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rounds.jsonl")
+            t.set_round_log(path, optima.LogFormat.JSONL)
+            self.assertEqual(t.round_log, (path, optima.LogFormat.JSONL))
+            t.set_round_log(None)
+        self.assertEqual(t.round_log[0], None)
+
+    def test_step_inputs_read_back_until_compute(self):
+        t = make_trainer(self.host, self.ctx)
+        t.begin_step()
+        self.host.x = self.host.batch(0)
+        plan = t.plan()
+        given = {}
+        for ref in plan:
+            given[ref] = self.host.hidden(ref)
+            t.set_hidden(ref.side, ref.module, ref.layer, given[ref])
+        zs = self.host.x @ self.host.sz
+        t.set_logits(optima.Side.STUDENT, zs)
+        t.set_logits(optima.Side.TEACHER, self.host.x @ self.host.tz)
+        t.set_row_mask(0, [1, 1, 0, 1, 0, 1])
+        for ref in plan:
+            v = t.hidden(ref.side, ref.module, ref.layer)
+            np.testing.assert_array_equal(v, given[ref])
+            self.assertFalse(v.flags.writeable)
+        np.testing.assert_array_equal(t.logits(optima.Side.STUDENT), zs)
+        np.testing.assert_array_equal(t.row_mask(0), [True, True, False, True, False, True])
+        self.assertIsNone(t.row_mask(1))
+        self.assertIsNone(t.logits_mask())
+        t.compute()
+        with self.assertRaises(optima.Error) as cm:
+            t.hidden(plan[0].side, plan[0].module, plan[0].layer)
+        self.assertEqual(cm.exception.status, optima.Status.ESTATE)
+        student = [r for r in plan if r.side == optima.Side.STUDENT][0]
+        self.assertFalse(t.task_grad_given(student.module, student.layer))
+        t.set_task_grad(student.module, student.layer,
+                        np.ones((6, student.width), np.float32))
+        self.assertTrue(t.task_grad_given(student.module, student.layer))
+
     def test_optimizer_and_history_read_back(self):
         t = make_trainer(self.host, self.ctx)
         f32 = lambda x: float(np.float32(x))  # noqa: E731

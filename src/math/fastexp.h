@@ -9,12 +9,13 @@
  * operations.) 2^f is a degree-5 polynomial fitted for relative error, 1 + f·(c1 + …)
  * so that 2^0 = 1 exactly, in Horner form. No branches, no library calls, no float→int
  * conversion, no fused multiply-add (so every vector width gives the same bits): k is
- * rounded by adding 1.5·2^23, after which the float's low bits hold k itself, and 2^k is
- * built from them by an integer add and shift. The lower clamp sends NaN and −∞ there
- * too, so every lane stays defined: below −126 the result is 2^−126 ≈ 1.2e−38 instead of
- * a denormal or 0, which no softmax sum notices (the callers' sums see a NaN input).
+ * rounded by adding 1.5·2^23, after which the float's low bits hold k itself, and k is
+ * added to the exponent field of 2^f's bits. The lower clamp keeps that exponent normal
+ * (2^f ≥ 2^−1/2 has exponent −1 or 0, so k ≥ −125) and sends NaN and −∞ there too, so
+ * every lane stays defined: below −125 the result is 2^−125 ≈ 2.4e−38 instead of a
+ * denormal or 0, which no softmax sum notices (the callers' sums see a NaN input).
  *
- * Relative error against 2^x in float64: below 2e-7 for every x in [−126, 0] (1.93e-7
+ * Relative error against 2^x in float64: below 2e-7 for every x in [−125, 0] (1.93e-7
  * at worst, near −1/2; tests/unit/test_fastexp.c sweeps the range densely and every
  * float of [−1, −1/4]).
  * Domain: x ≤ 127; there is deliberately no upper clamp (a compare and a blend per
@@ -27,7 +28,7 @@
 
 #include "vec16.h"
 
-#define OPT_EXP2_LO (-126.0f)
+#define OPT_EXP2_LO (-125.0f)
 #define OPT_EXP2_ROUND 12582912.0f   /* 1.5·2^23 */
 #define OPT_EXP2_C5 1.326472731e-3f
 #define OPT_EXP2_C4 9.671512991e-3f
@@ -52,12 +53,14 @@ OPT_INLINE void opt_v16_exp2(opt_v16f *x)
     p = p * f + OPT_EXP2_C2;
     p = p * f + OPT_EXP2_C1;
     p = p * f + 1.0f;
-    opt_v16u scale_bits;
-    memcpy(&scale_bits, &kb, sizeof scale_bits);
-    scale_bits = (scale_bits + 127u) << 23;
-    opt_v16f scale;
-    memcpy(&scale, &scale_bits, sizeof scale);
-    *x = p * scale;
+    /* 2^k · p by adding k to p's exponent field: exact, as a multiplication by 2^k
+     * would be, and one operation fewer. The low bits of kb hold k, so kb's bits shifted
+     * by 23 are k << 23 (the rounding constant's bits shift out). */
+    opt_v16u kbits, pbits;
+    memcpy(&kbits, &kb, sizeof kbits);
+    memcpy(&pbits, &p, sizeof pbits);
+    pbits += kbits << 23;
+    memcpy(x, &pbits, sizeof pbits);
 }
 
 /* out[i] = 2^{x[i]} for i < n ≤ OPT_V16 (the other lanes compute 2^0 and are dropped). */

@@ -24,7 +24,7 @@ static double opt_rows_kernel(const optima_context *ctx, int32_t kind, const opt
                               const optima_tensor *t, const uint8_t *mask, float coef, float *g,
                               size_t gs)
 {
-    const opt_row_job job = {kind, y, t, mask, coef, g, gs, 0.0, NULL};
+    const opt_row_job job = {kind, y, t, mask, coef, g, gs, 0.0, NULL, NULL};
     return opt_row_loss(&job, ctx->threads);
 }
 

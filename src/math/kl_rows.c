@@ -137,9 +137,42 @@ OPT_INLINE double opt_grad_cross_row(const float *et, const float *es, const flo
     return total;
 }
 
+/* NaN when some t_i or s_i is not finite or some |t_i − s_i| exceeds FLT_MAX/32, else 0:
+ * the cross term's float lanes then add at most 16 terms below FLT_MAX/32 each. */
+OPT_INLINE float opt_diff_flag(const float *t, const float *s, size_t n)
+{
+    opt_v16f acc = {0};
+    size_t i = 0;
+    for (; i + OPT_V16 <= n; i += OPT_V16) {
+        opt_v16f x, y;
+        opt_v16_load(&x, t + i);
+        opt_v16_load(&y, s + i);
+        acc += (x - y) * 32.0f * 0.0f;
+    }
+    float flag = 0.0f;
+    for (int j = 0; j < OPT_V16; ++j) flag += acc[j];
+    for (; i < n; ++i) flag += (t[i] - s[i]) * 32.0f * 0.0f;
+    return flag;
+}
+
+OPT_VECTOR_CLONES
+double opt_kl_scan_rows(const optima_tensor *zs, const optima_tensor *zt, float *maxima)
+{
+    const size_t n = zs->cols;
+    double flag = 0.0;
+    for (size_t r = 0; r < zs->rows; ++r) {
+        const float *s = zs->data + r * zs->row_stride;
+        const float *t = zt->data + r * zt->row_stride;
+        opt_row_maxima(t, s, n, &maxima[2 * r], &maxima[2 * r + 1]);
+        flag += opt_diff_flag(t, s, n);
+    }
+    return flag;
+}
+
 OPT_VECTOR_CLONES
 double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8_t *mask,
-                   double temperature, float coef, float *g, size_t gs, float *scratch)
+                   double temperature, float coef, float *g, size_t gs, float *scratch,
+                   const float *maxima)
 {
     const size_t n = zs->cols;
     const double inv_t = 1.0 / temperature;
@@ -151,7 +184,12 @@ double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8
         const float *s = zs->data + r * zs->row_stride;
         const float *t = zt->data + r * zt->row_stride;
         float mt, ms;
-        opt_row_maxima(t, s, n, &mt, &ms);
+        if (maxima != NULL) {
+            mt = maxima[2 * r];
+            ms = maxima[2 * r + 1];
+        } else {
+            opt_row_maxima(t, s, n, &mt, &ms);
+        }
         const size_t next = r + 1 < zs->rows ? 1 : 0;
         const double st = opt_exp_row(t, mt, k, n, et, t + next * zt->row_stride);
         const double ss = opt_exp_row(s, ms, k, n, es, s + next * zs->row_stride);

@@ -34,12 +34,16 @@ double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8
  * (the caller then takes the value first, without writing). */
 double opt_kl_scan_rows(const optima_tensor *zs, const optima_tensor *zt, float *maxima);
 
-/* opt_row_job's kind for opt_kl_scan_rows (the loss kinds are positive). */
-#define OPT_ROW_KL_SCAN (-1)
+/* 0 when every element of @p a and @p b (the same shape) is finite, else NaN. */
+double opt_finite_rows(const optima_tensor *a, const optima_tensor *b);
+
+/* opt_row_job's kinds for the scans (the loss kinds are positive). */
+#define OPT_ROW_KL_SCAN (-1)     /* opt_kl_scan_rows */
+#define OPT_ROW_FINITE_SCAN (-2) /* opt_finite_rows */
 
 /* One of the kernels above over every row of its views, on the context's threads. */
 typedef struct opt_row_job {
-    int32_t kind;                /* OPTIMA_LOSS_MSE, _COSINE, _KL, or OPT_ROW_KL_SCAN */
+    int32_t kind;                /* OPTIMA_LOSS_MSE, _COSINE, _KL, or OPT_ROW_*_SCAN */
     const optima_tensor *y, *t;  /* student (y, or zs) and teacher (t, or zt) */
     const uint8_t *mask;
     float coef;

@@ -199,7 +199,8 @@ static void kl_gives_the_same_bits_with_or_without_its_guarding_scan(void **stat
     assert_memory_equal(&with, &stepped, sizeof with);
     optima_tensor gv;
     assert_int_equal(optima_loss_student_grad(loss, 0, &gv), OPTIMA_OK);
-    for (size_t r = 0; r < R; ++r) memcpy(h + r * C, gv.data + r * gv.row_stride, C * sizeof(float));
+    for (size_t r = 0; r < R; ++r)
+        memcpy(h + r * C, gv.data + r * gv.row_stride, C * sizeof(float));
     assert_memory_equal(g, h, sizeof g);
     optima_loss_destroy(loss);
     optima_model_destroy(m[0]);

@@ -9,10 +9,10 @@
  * Two exponentials per element make this kernel arithmetic-bound (about 60 vector
  * operations per 16 elements; the exponentials are 2^x with log2 e folded into 1/T, see
  * fastexp.h), so it is written with 16-lane vectors (vec16.h) and its
- * sums are taken in float lanes over blocks of OPT_KL_BLOCK elements, each block's total
- * then added in float64: a lane adds at most 16 terms in float32, so the sums stay as
- * accurate as the float32 exponentials they add, at a third of the cost of float64
- * lanes. Three passes per row (maxima; exponentials and their sums; gradient and the
+ * sums are taken in float lanes over blocks of OPT_KL_BLOCK elements, each block's lanes
+ * then added to float64 lanes, which are summed along a fixed tree once per row: a float
+ * lane adds at most 16 terms, so the sums stay as accurate as the float32 exponentials
+ * they add, at a third of the cost of float64 lanes. Three passes per row (maxima; exponentials and their sums; gradient and the
  * cross term), all but the first on data already in L1. */
 #include "rowloss.h"
 
@@ -57,10 +57,10 @@ OPT_INLINE size_t opt_block_end(size_t i, size_t n)
     return n - i >= OPT_KL_BLOCK ? i + OPT_KL_BLOCK : n - (n - i) % OPT_V16;
 }
 
-/* e_i = 2^{(z_i − m)·k} over n, a multiple of OPT_V16 up to OPT_KL_BLOCK; returns Σ e
- * (next: the same place one row on, fetched into the cache meanwhile). */
-OPT_INLINE double opt_exp_block(const float *z, float m, float k, size_t n, float *e,
-                                const float *next)
+/* e_i = 2^{(z_i − m)·k} over n, a multiple of OPT_V16 up to OPT_KL_BLOCK; adds Σ e to
+ * @p sum's lanes (next: the same place one row on, fetched into the cache meanwhile). */
+OPT_INLINE void opt_exp_block(const float *z, float m, float k, size_t n, float *e,
+                              const float *next, opt_v8d sum[2])
 {
     opt_v16f acc = {0};
     for (size_t i = 0; i < n; i += OPT_V16) {
@@ -72,7 +72,7 @@ OPT_INLINE double opt_exp_block(const float *z, float m, float k, size_t n, floa
         opt_v16_store(e + i, &x);
         acc += x;
     }
-    return opt_v16_sum(&acc);
+    opt_v16_add_wide(sum, &acc);
 }
 
 /* The same for the n < OPT_V16 elements after the last whole vector. */
@@ -87,22 +87,23 @@ OPT_INLINE double opt_exp_tail(const float *z, float m, float k, size_t n, float
 }
 
 /* e_i = 2^{(z_i − m)·k} over a row (k = log2 e/T, so e_i = e^{(z_i − m)/T}); returns Σ e.
- * Sums are float lanes within a block, float64 across blocks. */
+ * Sums are float lanes within a block, float64 lanes across blocks, added along a tree
+ * once per row. */
 OPT_INLINE double opt_exp_row(const float *z, float m, float k, size_t n, float *e,
                               const float *next)
 {
-    double total = 0.0;
+    opt_v8d sum[2] = {{0}};
     size_t i = 0;
     for (size_t end; (end = opt_block_end(i, n)) > i; i = end)
-        total += opt_exp_block(z + i, m, k, end - i, e + i, next + i);
-    return total + opt_exp_tail(z + i, m, k, n - i, e + i);
+        opt_exp_block(z + i, m, k, end - i, e + i, next + i, sum);
+    return opt_wide_sum(sum) + opt_exp_tail(z + i, m, k, n - i, e + i);
 }
 
 /* Over n, a multiple of OPT_V16 up to OPT_KL_BLOCK: g_i = cq·es_i − cp·et_i unless g is
- * NULL; returns Σ et_i·(t_i − s_i). */
-OPT_INLINE double opt_grad_cross_block(const float *et, const float *es, const float *t,
-                                       const float *s, float cq, float cp, size_t n, float *g,
-                                       const float *gnext)
+ * NULL; adds Σ et_i·(t_i − s_i) to @p sum's lanes. */
+OPT_INLINE void opt_grad_cross_block(const float *et, const float *es, const float *t,
+                                     const float *s, float cq, float cp, size_t n, float *g,
+                                     const float *gnext, opt_v8d sum[2])
 {
     opt_v16f acc = {0};
     for (size_t i = 0; i < n; i += OPT_V16) {
@@ -117,7 +118,7 @@ OPT_INLINE double opt_grad_cross_block(const float *et, const float *es, const f
         const opt_v16f gv = b * cq - a * cp;
         opt_v16_store(g + i, &gv);
     }
-    return opt_v16_sum(&acc);
+    opt_v16_add_wide(sum, &acc);
 }
 
 /* The gradient row and the cross term Σ et·(t − s) of a row. */
@@ -125,11 +126,12 @@ OPT_INLINE double opt_grad_cross_row(const float *et, const float *es, const flo
                                      const float *s, float cq, float cp, size_t n, float *g,
                                      const float *gnext)
 {
-    double total = 0.0;
+    opt_v8d sum[2] = {{0}};
     size_t i = 0;
     for (size_t end; (end = opt_block_end(i, n)) > i; i = end)
-        total += opt_grad_cross_block(et + i, es + i, t + i, s + i, cq, cp, end - i,
-                                      g == NULL ? NULL : g + i, g == NULL ? NULL : gnext + i);
+        opt_grad_cross_block(et + i, es + i, t + i, s + i, cq, cp, end - i,
+                             g == NULL ? NULL : g + i, g == NULL ? NULL : gnext + i, sum);
+    double total = opt_wide_sum(sum);
     for (; i < n; ++i) {
         total += (double)(et[i] * (t[i] - s[i]));
         if (g != NULL) g[i] = cq * es[i] - cp * et[i];

@@ -11,10 +11,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#define OPT_LANES 16
+#include "vec16.h"
 
-typedef float opt_v8f __attribute__((vector_size(32)));
-typedef double opt_v8d __attribute__((vector_size(64)));
+#define OPT_LANES 16
 
 /* Σ a_i·b_i, Σ a_i² and Σ b_i² in float64, in one pass over a and b: each sum keeps its
  * own OPT_LANES lanes (lane j adds the elements i ≡ j mod OPT_LANES), combined in lane

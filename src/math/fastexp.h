@@ -11,9 +11,10 @@
  * conversion, no fused multiply-add (so every vector width gives the same bits): k is
  * rounded by adding 1.5·2^23, after which the float's low bits hold k itself, and k is
  * added to the exponent field of 2^f's bits. The lower clamp keeps that exponent normal
- * (2^f ≥ 2^−1/2 has exponent −1 or 0, so k ≥ −125) and sends NaN and −∞ there too, so
- * every lane stays defined: below −125 the result is 2^−125 ≈ 2.4e−38 instead of a
- * denormal or 0, which no softmax sum notices (the callers' sums see a NaN input).
+ * (2^f ≥ 2^−1/2 has exponent −1 or 0, so k ≥ −125) and sends −∞ there too: below −125
+ * the result is 2^−125 ≈ 2.4e−38 instead of a denormal or 0, which no softmax sum
+ * notices. A NaN gives a NaN or 2^−125 (by its sign bit); the callers' sums see the NaN
+ * input either way.
  *
  * Relative error against 2^x in float64: below 2e-7 for every x in [−125, 0] (1.93e-7
  * at worst, near −1/2; tests/unit/test_fastexp.c sweeps the range densely and every
@@ -28,7 +29,7 @@
 
 #include "vec16.h"
 
-#define OPT_EXP2_LO (-125.0f)
+#define OPT_EXP2_LO_BITS 0xc2fa0000u /* −125.0f */
 #define OPT_EXP2_ROUND 12582912.0f   /* 1.5·2^23 */
 #define OPT_EXP2_C5 1.326472731e-3f
 #define OPT_EXP2_C4 9.671512991e-3f
@@ -42,10 +43,16 @@
 /* *x = 2^(*x) lane-wise. */
 OPT_INLINE void opt_v16_exp2(opt_v16f *x)
 {
-    const opt_v16i keep = *x >= OPT_EXP2_LO;
-    const opt_v16f zero = {0}, lo = zero + OPT_EXP2_LO;
+    /* The clamp as an unsigned minimum of the bit patterns, one instruction where the
+     * ISA has it: a float ≤ 0 has the sign bit set and a larger pattern the larger its
+     * magnitude, so every x below −125, −∞ and a NaN with the sign bit set become −125;
+     * +0 (pattern 0) and a NaN without the sign bit are kept. */
+    opt_v16u bits;
+    memcpy(&bits, x, sizeof bits);
+    for (int j = 0; j < OPT_V16; ++j)
+        bits[j] = bits[j] < OPT_EXP2_LO_BITS ? bits[j] : OPT_EXP2_LO_BITS;
     opt_v16f v;
-    opt_v16_select(&v, &keep, x, &lo);
+    memcpy(&v, &bits, sizeof v);
     const opt_v16f kb = v + OPT_EXP2_ROUND;
     const opt_v16f f = v - (kb - OPT_EXP2_ROUND);
     opt_v16f p = f * OPT_EXP2_C5 + OPT_EXP2_C4;

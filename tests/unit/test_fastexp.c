@@ -78,7 +78,7 @@ static void fast_exp2_is_exact_at_integers_and_clamps_below(void **state)
     assert_true(opt_exp2f(-1000.0f) == ldexpf(1.0f, -125));
     assert_true(opt_exp2f(-INFINITY) == ldexpf(1.0f, -125));
     assert_true(opt_exp2f(-NAN) == ldexpf(1.0f, -125));
-    assert_true(opt_exp2f(NAN) == ldexpf(1.0f, -125)); /* the callers' sums see the NaN */
+    assert_true(isnan(opt_exp2f(NAN))); /* the callers' sums see the NaN */
     assert_true(fabs(opt_exp2f(100.25f) - exp2(100.25)) / exp2(100.25) < EXP2_BOUND);
 }
 

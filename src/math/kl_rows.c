@@ -6,14 +6,15 @@
  * which needs no log per element and never forms 0·log 0. The exponentials are kept in
  * @p scratch for the gradient q − p, so each is computed once.
  *
- * Two exponentials per element make this kernel arithmetic-bound (about 60 vector
- * operations per 16 elements; the exponentials are 2^x with log2 e folded into 1/T, see
- * fastexp.h), so it is written with 16-lane vectors (vec16.h) and its
- * sums are taken in float lanes over blocks of OPT_KL_BLOCK elements, each block's lanes
- * then added to float64 lanes, which are summed along a fixed tree once per row: a float
- * lane adds at most 16 terms, so the sums stay as accurate as the float32 exponentials
- * they add, at a third of the cost of float64 lanes. Three passes per row (maxima; exponentials and their sums; gradient and the
- * cross term), all but the first on data already in L1. */
+ * Two exponentials per element make this kernel arithmetic-bound (about 50 vector
+ * operations per 16 elements, 20 per exponential: 2^x with log2 e folded into 1/T, see
+ * fastexp.h), so it is written with 16-lane vectors (vec16.h) and its sums are taken in
+ * float lanes over blocks of OPT_KL_BLOCK elements, each block's lanes then added to
+ * float64 lanes, which are summed along a fixed tree once per row: a float lane adds at
+ * most 16 terms, so the sums stay as accurate as the float32 exponentials they add, at a
+ * third of the cost of float64 lanes. Three passes per row (maxima, unless the stateless
+ * function's scan took them; exponentials and their sums; gradient and the cross term),
+ * the later ones on data already in L1. */
 #include "rowloss.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
-/* The cosine row kernel: a pass per dot product and one for the gradient, all over a row
- * that is still in L1. */
+/* The cosine row kernel: one pass for the three dot products, one for the gradient over a
+ * row that is still in L1. */
 #include "rowloss.h"
 
 #include <math.h>
@@ -18,9 +18,9 @@ double opt_cosine_rows(const optima_tensor *y, const optima_tensor *t, const uin
         const double w = mask == NULL || mask[r] != 0 ? 1.0 : 0.0;
         const float *yr = y->data + r * y->row_stride;
         const float *tr = t->data + r * t->row_stride;
-        const double yt = opt_lanes_dot(yr, tr, y->cols);
-        const double ny = sqrt(opt_lanes_dot(yr, yr, y->cols));
-        const double nt = sqrt(opt_lanes_dot(tr, tr, y->cols));
+        double yt, yy, tt;
+        opt_lanes_dot3(yr, tr, y->cols, &yt, &yy, &tt);
+        const double ny = sqrt(yy), nt = sqrt(tt);
         const double cy = ny > OPTIMA_COSINE_EPSILON ? ny : OPTIMA_COSINE_EPSILON;
         const double ct = nt > OPTIMA_COSINE_EPSILON ? nt : OPTIMA_COSINE_EPSILON;
         const double cosine = yt / (cy * ct);

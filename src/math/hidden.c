@@ -24,7 +24,7 @@ static double opt_rows_kernel(const optima_context *ctx, int32_t kind, const opt
                               const optima_tensor *t, const uint8_t *mask, float coef, float *g,
                               size_t gs)
 {
-    const opt_row_job job = {kind, y, t, mask, coef, g, gs, 0.0, NULL};
+    const opt_row_job job = {kind, y, t, mask, coef, g, gs, 0.0, NULL, NULL};
     return opt_row_loss(&job, ctx->threads);
 }
 
@@ -32,8 +32,11 @@ static double opt_rows_kernel(const optima_context *ctx, int32_t kind, const opt
 static int opt_precheck_rows(const optima_context *ctx, const opt_hidden_job *job, float coef)
 {
     if (!job->untouched || job->grad_student == NULL) return 0;
-    if (job->kind == OPTIMA_LOSS_COSINE)
-        return opt_view_finite(job->student) && opt_view_finite(job->teacher) ? 0 : -1;
+    if (job->kind == OPTIMA_LOSS_COSINE) {
+        const opt_row_job scan = {OPT_ROW_FINITE_SCAN, job->student, job->teacher, NULL, 0.0f,
+                                  NULL, 0, 0.0, NULL, NULL};
+        return isfinite(opt_row_loss(&scan, ctx->threads)) ? 0 : -1;
+    }
     const double sum = opt_rows_kernel(ctx, OPTIMA_LOSS_MSE, job->student, job->teacher,
                                        job->mask, 0.0f, NULL, 0);
     return opt_gradient_fits(coef, sum) ? 0 : -1;

@@ -6,13 +6,15 @@
  * which needs no log per element and never forms 0·log 0. The exponentials are kept in
  * @p scratch for the gradient q − p, so each is computed once.
  *
- * Two exponentials per element make this kernel arithmetic-bound (about 70 vector
- * operations per 16 elements), so it is written with 16-lane vectors (vec16.h) and its
- * sums are taken in float lanes over blocks of OPT_KL_BLOCK elements, each block's total
- * then added in float64: a lane adds at most 16 terms in float32, so the sums stay as
- * accurate as the float32 exponentials they add, at a third of the cost of float64
- * lanes. Three passes per row (maxima; exponentials and their sums; gradient and the
- * cross term), all but the first on data already in L1. */
+ * Two exponentials per element make this kernel arithmetic-bound (about 50 vector
+ * operations per 16 elements, 20 per exponential: 2^x with log2 e folded into 1/T, see
+ * fastexp.h), so it is written with 16-lane vectors (vec16.h) and its sums are taken in
+ * float lanes over blocks of OPT_KL_BLOCK elements, each block's lanes then added to
+ * float64 lanes, which are summed along a fixed tree once per row: a float lane adds at
+ * most 16 terms, so the sums stay as accurate as the float32 exponentials they add, at a
+ * third of the cost of float64 lanes. Three passes per row (maxima, unless the stateless
+ * function's scan took them; exponentials and their sums; gradient and the cross term),
+ * the later ones on data already in L1. */
 #include "rowloss.h"
 
 #include <math.h>
@@ -56,10 +58,10 @@ OPT_INLINE size_t opt_block_end(size_t i, size_t n)
     return n - i >= OPT_KL_BLOCK ? i + OPT_KL_BLOCK : n - (n - i) % OPT_V16;
 }
 
-/* e_i = e^{(z_i − m)·k} over n, a multiple of OPT_V16 up to OPT_KL_BLOCK; returns Σ e
- * (next: the same place one row on, fetched into the cache meanwhile). */
-OPT_INLINE double opt_exp_block(const float *z, float m, float k, size_t n, float *e,
-                                const float *next)
+/* e_i = 2^{(z_i − m)·k} over n, a multiple of OPT_V16 up to OPT_KL_BLOCK; adds Σ e to
+ * @p sum's lanes (next: the same place one row on, fetched into the cache meanwhile). */
+OPT_INLINE void opt_exp_block(const float *z, float m, float k, size_t n, float *e,
+                              const float *next, opt_v8d sum[2])
 {
     opt_v16f acc = {0};
     for (size_t i = 0; i < n; i += OPT_V16) {
@@ -67,11 +69,11 @@ OPT_INLINE double opt_exp_block(const float *z, float m, float k, size_t n, floa
         opt_v16f x;
         opt_v16_load(&x, z + i);
         x = (x - m) * k;
-        opt_v16_exp(&x);
+        opt_v16_exp2(&x);
         opt_v16_store(e + i, &x);
         acc += x;
     }
-    return opt_v16_sum(&acc);
+    opt_v16_add_wide(sum, &acc);
 }
 
 /* The same for the n < OPT_V16 elements after the last whole vector. */
@@ -79,29 +81,30 @@ OPT_INLINE double opt_exp_tail(const float *z, float m, float k, size_t n, float
 {
     float x[OPT_V16];
     for (size_t i = 0; i < n; ++i) x[i] = (z[i] - m) * k;
-    opt_expf_lanes(x, n, e);
+    opt_exp2_lanes(x, n, e);
     double total = 0.0;
     for (size_t i = 0; i < n; ++i) total += (double)e[i];
     return total;
 }
 
-/* e_i = e^{(z_i − m)·k} over a row; returns Σ e. Sums are float lanes within a block,
- * float64 across blocks. */
+/* e_i = 2^{(z_i − m)·k} over a row (k = log2 e/T, so e_i = e^{(z_i − m)/T}); returns Σ e.
+ * Sums are float lanes within a block, float64 lanes across blocks, added along a tree
+ * once per row. */
 OPT_INLINE double opt_exp_row(const float *z, float m, float k, size_t n, float *e,
                               const float *next)
 {
-    double total = 0.0;
+    opt_v8d sum[2] = {{0}};
     size_t i = 0;
     for (size_t end; (end = opt_block_end(i, n)) > i; i = end)
-        total += opt_exp_block(z + i, m, k, end - i, e + i, next + i);
-    return total + opt_exp_tail(z + i, m, k, n - i, e + i);
+        opt_exp_block(z + i, m, k, end - i, e + i, next + i, sum);
+    return opt_wide_sum(sum) + opt_exp_tail(z + i, m, k, n - i, e + i);
 }
 
 /* Over n, a multiple of OPT_V16 up to OPT_KL_BLOCK: g_i = cq·es_i − cp·et_i unless g is
- * NULL; returns Σ et_i·(t_i − s_i). */
-OPT_INLINE double opt_grad_cross_block(const float *et, const float *es, const float *t,
-                                       const float *s, float cq, float cp, size_t n, float *g,
-                                       const float *gnext)
+ * NULL; adds Σ et_i·(t_i − s_i) to @p sum's lanes. */
+OPT_INLINE void opt_grad_cross_block(const float *et, const float *es, const float *t,
+                                     const float *s, float cq, float cp, size_t n, float *g,
+                                     const float *gnext, opt_v8d sum[2])
 {
     opt_v16f acc = {0};
     for (size_t i = 0; i < n; i += OPT_V16) {
@@ -116,7 +119,7 @@ OPT_INLINE double opt_grad_cross_block(const float *et, const float *es, const f
         const opt_v16f gv = b * cq - a * cp;
         opt_v16_store(g + i, &gv);
     }
-    return opt_v16_sum(&acc);
+    opt_v16_add_wide(sum, &acc);
 }
 
 /* The gradient row and the cross term Σ et·(t − s) of a row. */
@@ -124,11 +127,12 @@ OPT_INLINE double opt_grad_cross_row(const float *et, const float *es, const flo
                                      const float *s, float cq, float cp, size_t n, float *g,
                                      const float *gnext)
 {
-    double total = 0.0;
+    opt_v8d sum[2] = {{0}};
     size_t i = 0;
     for (size_t end; (end = opt_block_end(i, n)) > i; i = end)
-        total += opt_grad_cross_block(et + i, es + i, t + i, s + i, cq, cp, end - i,
-                                      g == NULL ? NULL : g + i, g == NULL ? NULL : gnext + i);
+        opt_grad_cross_block(et + i, es + i, t + i, s + i, cq, cp, end - i,
+                             g == NULL ? NULL : g + i, g == NULL ? NULL : gnext + i, sum);
+    double total = opt_wide_sum(sum);
     for (; i < n; ++i) {
         total += (double)(et[i] * (t[i] - s[i]));
         if (g != NULL) g[i] = cq * es[i] - cp * et[i];
@@ -136,12 +140,46 @@ OPT_INLINE double opt_grad_cross_row(const float *et, const float *es, const flo
     return total;
 }
 
+/* NaN when some t_i or s_i is not finite or some |t_i − s_i| exceeds FLT_MAX/32, else 0:
+ * the cross term's float lanes then add at most 16 terms below FLT_MAX/32 each. */
+OPT_INLINE float opt_diff_flag(const float *t, const float *s, size_t n)
+{
+    opt_v16f acc = {0};
+    size_t i = 0;
+    for (; i + OPT_V16 <= n; i += OPT_V16) {
+        opt_v16f x, y;
+        opt_v16_load(&x, t + i);
+        opt_v16_load(&y, s + i);
+        acc += (x - y) * 32.0f * 0.0f;
+    }
+    float flag = 0.0f;
+    for (int j = 0; j < OPT_V16; ++j) flag += acc[j];
+    for (; i < n; ++i) flag += (t[i] - s[i]) * 32.0f * 0.0f;
+    return flag;
+}
+
+OPT_VECTOR_CLONES
+double opt_kl_scan_rows(const optima_tensor *zs, const optima_tensor *zt, float *maxima)
+{
+    const size_t n = zs->cols;
+    double flag = 0.0;
+    for (size_t r = 0; r < zs->rows; ++r) {
+        const float *s = zs->data + r * zs->row_stride;
+        const float *t = zt->data + r * zt->row_stride;
+        opt_row_maxima(t, s, n, &maxima[2 * r], &maxima[2 * r + 1]);
+        flag += opt_diff_flag(t, s, n);
+    }
+    return flag;
+}
+
 OPT_VECTOR_CLONES
 double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8_t *mask,
-                   double temperature, float coef, float *g, size_t gs, float *scratch)
+                   double temperature, float coef, float *g, size_t gs, float *scratch,
+                   const float *maxima)
 {
     const size_t n = zs->cols;
     const double inv_t = 1.0 / temperature;
+    const float k = (float)(OPT_LOG2E / temperature); /* e^{x/T} = 2^{x·k} */
     float *et = scratch, *es = scratch + n;
     double total = 0.0;
     for (size_t r = 0; r < zs->rows; ++r) {
@@ -149,10 +187,15 @@ double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8
         const float *s = zs->data + r * zs->row_stride;
         const float *t = zt->data + r * zt->row_stride;
         float mt, ms;
-        opt_row_maxima(t, s, n, &mt, &ms);
+        if (maxima != NULL) {
+            mt = maxima[2 * r];
+            ms = maxima[2 * r + 1];
+        } else {
+            opt_row_maxima(t, s, n, &mt, &ms);
+        }
         const size_t next = r + 1 < zs->rows ? 1 : 0;
-        const double st = opt_exp_row(t, mt, (float)inv_t, n, et, t + next * zt->row_stride);
-        const double ss = opt_exp_row(s, ms, (float)inv_t, n, es, s + next * zs->row_stride);
+        const double st = opt_exp_row(t, mt, k, n, et, t + next * zt->row_stride);
+        const double ss = opt_exp_row(s, ms, k, n, es, s + next * zs->row_stride);
         const float cq = (float)((double)coef * w / ss), cp = (float)((double)coef * w / st);
         float *gr = g == NULL ? NULL : g + r * gs;
         const double cross = opt_grad_cross_row(et, es, t, s, cq, cp, n, gr,

@@ -21,9 +21,12 @@ static double opt_row_loss_block(const void *arg, size_t begin, size_t end, size
     switch (j->kind) {
     case OPTIMA_LOSS_MSE: return opt_mse_rows(&y, &t, mask, j->coef, g, j->gs);
     case OPTIMA_LOSS_COSINE: return opt_cosine_rows(&y, &t, mask, j->coef, g, j->gs);
+    case OPT_ROW_FINITE_SCAN: return opt_finite_rows(&y, &t);
+    case OPT_ROW_KL_SCAN: return opt_kl_scan_rows(&y, &t, j->maxima + 2 * begin);
     default:
         return opt_kl_rows(&y, &t, mask, j->temperature, j->coef, g, j->gs,
-                           j->scratch + worker * 2 * y.cols);
+                           j->scratch + worker * 2 * y.cols,
+                           j->maxima != NULL ? j->maxima + 2 * begin : NULL);
     }
 }
 

@@ -22,13 +22,28 @@ double opt_cosine_rows(const optima_tensor *y, const optima_tensor *t, const uin
                        float coef, float *g, size_t gs);
 
 /* ℓ_r = KL(softmax(zt/T) ‖ softmax(zs/T)); g = coef · w · (softmax(zs/T) − softmax(zt/T)).
- * @p scratch holds 2 × cols floats. */
+ * @p scratch holds 2 × cols floats. @p maxima: NULL, or the rows' maxima as
+ * opt_kl_scan_rows wrote them (then the kernel does not take them again). */
 double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8_t *mask,
-                   double temperature, float coef, float *g, size_t gs, float *scratch);
+                   double temperature, float coef, float *g, size_t gs, float *scratch,
+                   const float *maxima);
+
+/* The read-only pass before a stateless KL writes: each row's maxima of zt and zs into
+ * maxima[2r], maxima[2r + 1], the same opt_kl_rows would take; returns 0 when every
+ * element is finite and no |zt − zs| can overflow opt_kl_rows's float sums, else NaN
+ * (the caller then takes the value first, without writing). */
+double opt_kl_scan_rows(const optima_tensor *zs, const optima_tensor *zt, float *maxima);
+
+/* 0 when every element of @p a and @p b (the same shape) is finite, else NaN. */
+double opt_finite_rows(const optima_tensor *a, const optima_tensor *b);
+
+/* opt_row_job's kinds for the scans (the loss kinds are positive). */
+#define OPT_ROW_KL_SCAN (-1)     /* opt_kl_scan_rows */
+#define OPT_ROW_FINITE_SCAN (-2) /* opt_finite_rows */
 
 /* One of the kernels above over every row of its views, on the context's threads. */
 typedef struct opt_row_job {
-    int32_t kind;                /* OPTIMA_LOSS_MSE, OPTIMA_LOSS_COSINE or OPTIMA_LOSS_KL */
+    int32_t kind;                /* OPTIMA_LOSS_MSE, _COSINE, _KL, or OPT_ROW_*_SCAN */
     const optima_tensor *y, *t;  /* student (y, or zs) and teacher (t, or zt) */
     const uint8_t *mask;
     float coef;
@@ -36,6 +51,7 @@ typedef struct opt_row_job {
     size_t gs;
     double temperature;          /* KL only */
     float *scratch;              /* KL only: opt_row_loss_scratch floats */
+    float *maxima;               /* KL only: NULL, or 2 × rows floats (opt_kl_scan_rows) */
 } opt_row_job;
 
 /* Σ_r w_r ℓ_r, the same bits for every thread count (row_blocks.h). */

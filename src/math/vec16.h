@@ -47,13 +47,25 @@ OPT_INLINE void opt_v16_max_into(opt_v16f *m, const float *p)
     opt_v16_select(m, &greater, &v, m);
 }
 
-/* Σ of the lanes in float64 along a fixed tree (lane j with lane j + 8, then halves
- * again): the same bits in every clone, and a dependency chain 4 adds deep instead of
- * 16, which matters since KL reduces three sums per block of 256 elements. */
-OPT_INLINE double opt_v16_sum(const opt_v16f *v)
+typedef float opt_v8f __attribute__((vector_size(32)));
+typedef double opt_v8d __attribute__((vector_size(64)));
+
+/* 16 float64 lanes (lane j in wide[j / 8], element j % 8) += the 16 lanes of *v. */
+OPT_INLINE void opt_v16_add_wide(opt_v8d wide[2], const opt_v16f *v)
 {
-    double h[OPT_V16 / 2];
-    for (int j = 0; j < OPT_V16 / 2; ++j) h[j] = (double)(*v)[j] + (double)(*v)[j + OPT_V16 / 2];
+    opt_v8f lo, hi;
+    memcpy(&lo, v, sizeof lo);
+    memcpy(&hi, (const char *)v + sizeof lo, sizeof hi);
+    wide[0] += __builtin_convertvector(lo, opt_v8d);
+    wide[1] += __builtin_convertvector(hi, opt_v8d);
+}
+
+/* Σ of 16 float64 lanes along a fixed tree (lane j with lane j + 8, then halves again):
+ * the same bits in every clone, and a dependency chain 4 adds deep instead of 16. */
+OPT_INLINE double opt_wide_sum(const opt_v8d wide[2])
+{
+    double h[8];
+    for (int j = 0; j < 8; ++j) h[j] = wide[0][j] + wide[1][j];
     for (int j = 0; j < 4; ++j) h[j] += h[j + 4];
     h[0] += h[2];
     h[1] += h[3];

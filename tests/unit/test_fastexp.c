@@ -1,5 +1,7 @@
-/* The vectorised expf against the C library's, over the range softmax uses (x ≤ 0), and
- * its padded form for a row's last elements. */
+/* The vectorised 2^x against float64 over the range softmax uses (x ≤ 0): a dense sweep
+ * of [−125, 0], and every float of [−1, −1/4] (reduced arguments f = x − round(x) of both
+ * signs: [0, 1/2] from x < −1/2, [−1/2, −1/4] from the others), then its edges and its
+ * padded form for a row's last elements. */
 #include <math.h>
 #include <string.h>
 
@@ -7,50 +9,94 @@
 
 #include "math/fastexp.h"
 
-static float opt_expf(float x)
+/* The documented bound (fastexp.h, docs/losses.md). */
+#define EXP2_BOUND 2.0e-7
+
+/* Worst relative error of 2^x over x = from, from + step, … < to, 16 lanes at a time. */
+static double worst_over(double from, double to, double step)
 {
-    float y;
-    opt_expf_lanes(&x, 1, &y);
-    return y;
+    double worst = 0.0;
+    float x[OPT_V16];
+    size_t n = 0;
+    for (double t = from; t < to; t += step) {
+        x[n++] = (float)t;
+        if (n < OPT_V16 && t + step < to) continue;
+        float y[OPT_V16];
+        opt_exp2_lanes(x, n, y);
+        for (size_t j = 0; j < n; ++j) {
+            const double want = exp2((double)x[j]);
+            const double rel = fabs((double)y[j] - want) / want;
+            if (rel > worst) worst = rel;
+        }
+        n = 0;
+    }
+    return worst;
 }
 
-static void fast_exp_is_within_two_ulp_of_expf(void **state)
+static void fast_exp2_is_within_its_bound_on_a_dense_sweep(void **state)
+{
+    (void)state;
+    /* 4.5 million points, off any grid aligned with the reduction's integers */
+    assert_true(worst_over(-125.0, 0.0, 2.828427e-5) < EXP2_BOUND);
+}
+
+static void fast_exp2_is_within_its_bound_on_every_float_of_minus_one_to_a_quarter(void **state)
 {
     (void)state;
     double worst = 0.0;
-    for (float x = -87.0f; x <= 0.0f; x += 0.00731f) {
-        const double want = exp((double)x);
-        const double rel = fabs(opt_expf(x) - want) / want;
-        if (rel > worst) worst = rel;
+    float x[OPT_V16], y[OPT_V16];
+    size_t n = 0;
+    /* bit patterns from −1/4 (0xbe800000) to −1 (0xbf800000) */
+    for (uint32_t bits = 0xbe800000u; bits <= 0xbf800000u; ++bits) {
+        memcpy(&x[n++], &bits, sizeof bits);
+        if (n < OPT_V16 && bits < 0xbf800000u) continue;
+        opt_exp2_lanes(x, n, y);
+        for (size_t j = 0; j < n; ++j) {
+            const double want = exp2((double)x[j]);
+            const double rel = fabs((double)y[j] - want) / want;
+            if (rel > worst) worst = rel;
+        }
+        n = 0;
     }
-    assert_true(worst < 2.5e-7);
-    assert_true(opt_expf(0.0f) == 1.0f);
+    assert_true(worst < EXP2_BOUND);
 }
 
-static void fast_exp_saturates_instead_of_misbehaving(void **state)
+static float opt_exp2f(float x)
+{
+    float y;
+    opt_exp2_lanes(&x, 1, &y);
+    return y;
+}
+
+static void fast_exp2_is_exact_at_integers_and_clamps_below(void **state)
 {
     (void)state;
-    assert_true(opt_expf(-1000.0f) < 1.3e-38f && opt_expf(-1000.0f) >= 0.0f);
-    assert_true(opt_expf(-INFINITY) < 1.3e-38f);
-    assert_true(fabs(opt_expf(80.0f) - exp(80.0)) / exp(80.0) < 2.5e-7); /* still right above 0 */
-    assert_true(isfinite(opt_expf(NAN))); /* NaN is caught by the callers' sums instead */
+    assert_true(opt_exp2f(0.0f) == 1.0f);
+    assert_true(opt_exp2f(-0.0f) == 1.0f);
+    for (int k = -125; k <= 0; ++k) assert_true(opt_exp2f((float)k) == ldexpf(1.0f, k));
+    assert_true(opt_exp2f(-125.5f) == ldexpf(1.0f, -125));
+    assert_true(opt_exp2f(-1000.0f) == ldexpf(1.0f, -125));
+    assert_true(opt_exp2f(-INFINITY) == ldexpf(1.0f, -125));
+    assert_true(opt_exp2f(-NAN) == ldexpf(1.0f, -125));
+    assert_true(isnan(opt_exp2f(NAN))); /* the callers' sums see the NaN */
+    assert_true(fabs(opt_exp2f(100.25f) - exp2(100.25)) / exp2(100.25) < EXP2_BOUND);
 }
 
-/* A row's last elements go through opt_expf_lanes: every length from 1 to 16 must give
+/* A row's last elements go through opt_exp2_lanes: every length from 1 to 16 must give
  * what whole vectors give, and write nothing past the length. */
 static void tail_lanes_match_whole_vectors_and_stay_in_bounds(void **state)
 {
     (void)state;
-    const float in[OPT_V16] = {0.0f, -0.0f, -1e-30f, -87.3f, -87.4f, -1000.0f, -INFINITY, NAN,
-                               88.0f, 1.0f, -0.34657359f, -0.34657360f, -20.79441541f, -3.5f,
-                               -60.25f, -0.125f};
+    const float in[OPT_V16] = {0.0f, -0.0f, -1e-30f, -124.9f, -125.1f, -1000.0f, -INFINITY,
+                               -0.5f, 100.0f, 1.0f, -0.49999997f, -0.50000006f, -30.000002f,
+                               -3.5f, -60.25f, -0.125f};
     opt_v16f whole;
     opt_v16_load(&whole, in);
-    opt_v16_exp(&whole);
+    opt_v16_exp2(&whole);
     for (size_t n = 1; n <= OPT_V16; ++n) {
         float out[OPT_V16 + 1];
         memset(out, 0x55, sizeof out);
-        opt_expf_lanes(in, n, out);
+        opt_exp2_lanes(in, n, out);
         for (size_t j = 0; j < n; ++j) {
             const float want = whole[j]; /* clang takes no address of a vector element */
             assert_memory_equal(&out[j], &want, sizeof want);
@@ -62,8 +108,9 @@ static void tail_lanes_match_whole_vectors_and_stay_in_bounds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fast_exp_is_within_two_ulp_of_expf),
-        cmocka_unit_test(fast_exp_saturates_instead_of_misbehaving),
+        cmocka_unit_test(fast_exp2_is_within_its_bound_on_a_dense_sweep),
+        cmocka_unit_test(fast_exp2_is_within_its_bound_on_every_float_of_minus_one_to_a_quarter),
+        cmocka_unit_test(fast_exp2_is_exact_at_integers_and_clamps_below),
         cmocka_unit_test(tail_lanes_match_whole_vectors_and_stay_in_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

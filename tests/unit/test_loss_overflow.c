@@ -171,6 +171,25 @@ static void kl_difference_overflow_writes_nothing(void **state)
     optima_context_destroy(ctx);
 }
 
+/* Differences that fit float32 one by one (0.4·FLT_MAX) but whose sum over a wide row does
+ * not: KL's float lanes add 16 of them. The guarding scan sends this to the value-first
+ * path, which refuses before writing (it used to write the gradient, then fail). */
+static void kl_cross_sum_overflow_in_a_wide_row_writes_nothing(void **state)
+{
+    (void)state;
+    optima_context *ctx = plain_context();
+    enum { C = 512 };
+    static float a[C], b[C], g[C];
+    const optima_tensor s = filled(a, 1, C, -0.2f * FLT_MAX), t = filled(b, 1, C, 0.2f * FLT_MAX);
+    memset(g, POISON, sizeof g);
+    double value = 42.0;
+    assert_fails_naming_no_handle(optima_kl(ctx, &s, &t, 2.0, NULL, &value, g, C), OPTIMA_ENONFINITE,
+                                  "nothing was written");
+    assert_true(value == 42.0);
+    for (size_t i = 0; i < sizeof g; ++i) assert_int_equal(((const uint8_t *)g)[i], POISON);
+    optima_context_destroy(ctx);
+}
+
 /* Attention takes the difference in float64 (finite), but its float32 gradient is not. */
 static void attention_gradient_overflow_writes_nothing(void **state)
 {
@@ -198,6 +217,7 @@ int main(void)
         cmocka_unit_test(gradient_product_overflow_writes_nothing),
         cmocka_unit_test(cosine_of_extreme_inputs_is_computed),
         cmocka_unit_test(kl_difference_overflow_writes_nothing),
+        cmocka_unit_test(kl_cross_sum_overflow_in_a_wide_row_writes_nothing),
         cmocka_unit_test(attention_gradient_overflow_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

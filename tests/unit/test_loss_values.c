@@ -160,6 +160,56 @@ static void results_are_identical_at_one_and_two_threads(void **state)
     optima_context_destroy(ctx);
 }
 
+/* The stateless KL with a gradient reuses the row maxima of its guarding scan; without a
+ * gradient, with differences large enough that it takes the value first (|zt − zs| above
+ * FLT_MAX/32), and through a loss handle the kernel takes them itself: the same bits. */
+static void kl_gives_the_same_bits_with_or_without_its_guarding_scan(void **state)
+{
+    (void)state;
+    optima_context *ctx = plain_context();
+    enum { R = 9, C = 300 }; /* a whole block of 256, then vectors and a tail */
+    host_matrix a = host_random(R, C, 3, 7, 3.0), b = host_random(R, C, 5, 8, 3.0);
+    const optima_tensor s = host_view(&a), t = host_view(&b);
+    static float g[R * C], h[R * C];
+    double with = 0.0, without = 0.0;
+    assert_int_equal(optima_kl(ctx, &s, &t, 1.5, NULL, &with, g, C), OPTIMA_OK);
+    assert_int_equal(optima_kl(ctx, &s, &t, 1.5, NULL, &without, NULL, 0), OPTIMA_OK);
+    assert_memory_equal(&with, &without, sizeof with);
+    assert_true(fabs(with - ref_kl(&a, &b, 1.5, NULL)) <= 1e-5 * fabs(with));
+    /* one huge logit per row: its difference takes the value-first path, same numbers
+     * as the kernel taking its own maxima */
+    for (size_t r = 0; r < R; ++r) a.data[r * a.stride + 17] = -2.0e37f;
+    assert_int_equal(optima_kl(ctx, &s, &t, 1.5, NULL, &with, g, C), OPTIMA_OK);
+    assert_int_equal(optima_kl(ctx, &s, &t, 1.5, NULL, &without, NULL, 0), OPTIMA_OK);
+    assert_memory_equal(&with, &without, sizeof with);
+    for (size_t r = 0; r < R; ++r) a.data[r * a.stride + 17] = 0.5f;
+    assert_int_equal(optima_kl(ctx, &s, &t, 1.5, NULL, &with, g, C), OPTIMA_OK);
+    optima_model *m[2] = {NULL, NULL};
+    for (int i = 0; i < 2; ++i) {
+        assert_int_equal(optima_model_create(ctx, i ? "teacher" : "student", &m[i]), OPTIMA_OK);
+        assert_int_equal(optima_model_add_module(m[i], "all", NULL), OPTIMA_OK);
+        assert_int_equal(optima_model_add_layer(m[i], 0, C, NULL), OPTIMA_OK);
+        assert_int_equal(optima_model_set_logits_width(m[i], C), OPTIMA_OK);
+    }
+    optima_loss *loss = NULL;
+    assert_int_equal(optima_loss_create_prediction(ctx, m[0], m[1], &loss), OPTIMA_OK);
+    assert_int_equal(optima_loss_set_temperature(loss, 1.5), OPTIMA_OK);
+    double stepped = 0.0;
+    assert_int_equal(optima_loss_compute(loss, &s, &t, 1, NULL, &stepped), OPTIMA_OK);
+    assert_memory_equal(&with, &stepped, sizeof with);
+    optima_tensor gv;
+    assert_int_equal(optima_loss_student_grad(loss, 0, &gv), OPTIMA_OK);
+    for (size_t r = 0; r < R; ++r)
+        memcpy(h + r * C, gv.data + r * gv.row_stride, C * sizeof(float));
+    assert_memory_equal(g, h, sizeof g);
+    optima_loss_destroy(loss);
+    optima_model_destroy(m[0]);
+    optima_model_destroy(m[1]);
+    free(a.data);
+    free(b.data);
+    optima_context_destroy(ctx);
+}
+
 /* The scan that guards the gradients works on 32-float chunks with a tail per row: a NaN
  * or ∞ anywhere in a wide, strided view, chunk or tail, must be found before anything is
  * written. */
@@ -209,6 +259,7 @@ int main(void)
         cmocka_unit_test(nonfinite_inputs_are_refused_and_nothing_is_written),
         cmocka_unit_test(nonfinite_anywhere_in_a_wide_view_is_found_first),
         cmocka_unit_test(results_are_identical_at_one_and_two_threads),
+        cmocka_unit_test(kl_gives_the_same_bits_with_or_without_its_guarding_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

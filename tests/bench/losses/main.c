@@ -2,7 +2,8 @@
  * has on this machine, measured in the same run:
  *   - GEMM-bound cases: the median time of the bare BLIS products the case needs;
  *   - memory-bound cases: the bytes that must move divided by the bandwidth of a large
- *     memcpy (bytes read + bytes written per second).
+ *     memcpy (bytes read + bytes written per second) on as many threads as the case
+ *     runs on (each copying a contiguous part).
  * One JSON line per case and thread count:
  *   {"case": NAME, "threads": N, "ms": MEDIAN_MS, "limit_ms": LIMIT_MS, "ratio": LIMIT/MS}
  * Every line also names the BLIS configuration in use ("blis"); the GEMM-bound cases add
@@ -16,6 +17,7 @@
  * Cases are a table: add a row to add a case. The trainer's case (trainer_overhead.c)
  * prints an extra field, "overhead". */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,20 +186,45 @@ static const bench_case cases[] = {
 typedef struct copy_buffers {
     char *src, *dst;
     size_t size;
+    int threads; /* the copy is cut into this many contiguous parts, one per thread */
 } copy_buffers;
 
 static copy_buffers *g_copy; /* only for the memcpy timing below; main owns it */
 
+typedef struct copy_part {
+    char *dst;
+    const char *src;
+    size_t size;
+} copy_part;
+
+static void *copy_part_run(void *arg)
+{
+    const copy_part *p = arg;
+    memcpy(p->dst, p->src, p->size);
+    return NULL;
+}
+
 static void run_copy(bench_data *d)
 {
     (void)d;
-    memcpy(g_copy->dst, g_copy->src, g_copy->size);
+    enum { MAX_PARTS = 8 };
+    copy_part parts[MAX_PARTS] = {{NULL, NULL, 0}};
+    pthread_t ids[MAX_PARTS];
+    const size_t n = (size_t)g_copy->threads, piece = g_copy->size / n;
+    for (size_t t = 0; t < n; ++t)
+        parts[t] = (copy_part){g_copy->dst + t * piece, g_copy->src + t * piece,
+                               t + 1 < n ? piece : g_copy->size - t * piece};
+    for (size_t t = 1; t < n; ++t)
+        if (pthread_create(&ids[t], NULL, copy_part_run, &parts[t]) != 0) exit(1);
+    copy_part_run(&parts[0]);
+    for (size_t t = 1; t < n; ++t) pthread_join(ids[t], NULL);
 }
 
-/* Bytes moved (read + written) per ms by memcpy of a buffer far larger than the caches. */
-static double copy_bandwidth(int repeat)
+/* Bytes moved (read + written) per ms by memcpy of a buffer far larger than the caches,
+ * on @p threads threads (1 to 8): the memory limit of a case at that thread count. */
+static double copy_bandwidth(int repeat, int threads)
 {
-    copy_buffers b = {NULL, NULL, (size_t)128 << 20};
+    copy_buffers b = {NULL, NULL, (size_t)128 << 20, threads};
     b.src = malloc(b.size);
     b.dst = malloc(b.size);
     if (b.src == NULL || b.dst == NULL) exit(1);
@@ -296,12 +323,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: --limit-only needs --case and --threads\n", argv[0]);
         return 2;
     }
-    const double bandwidth = limit_only ? 1.0 : copy_bandwidth(repeat);
+    double bandwidth[3] = {1.0, 1.0, 1.0}; /* by thread count */
+    for (int threads = 1; threads <= 2 && !limit_only; ++threads)
+        if (only_threads == 0 || only_threads == threads)
+            bandwidth[threads] = copy_bandwidth(repeat, threads);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         if (only != NULL && strcmp(only, cases[i].name) != 0) continue;
         for (int threads = 1; threads <= 2; ++threads)
             if (only_threads == 0 || only_threads == threads)
-                run_case(&cases[i], ctx, threads, repeat, bandwidth, limit_only);
+                run_case(&cases[i], ctx, threads, repeat, bandwidth[threads], limit_only);
     }
     for (int threads = 1; threads <= 2 && !limit_only; ++threads)
         if ((only == NULL || strcmp(only, "trainer_overhead") == 0) &&

@@ -33,6 +33,9 @@
 
 pub mod ffi;
 
+#[macro_use]
+mod enums;
+
 mod context;
 mod error;
 mod math;
@@ -45,11 +48,12 @@ pub use context::Context;
 pub use error::{Error, Result, Status};
 pub use math::{cosine, kl, mse, HiddenLoss, KlLoss};
 pub use model::Model;
-pub use scheduler::{ArmSet, Policy, Scheduler};
+pub use scheduler::{ArmSet, History, Policy, Scheduler};
 pub use tensor::Matrix;
 pub use trainer::{
-    CallbackResult, Forward, LayerRef, LossKind, Mapping, Optimizer, RewardKind, RewardSource,
-    RoundRecord, RunCallbacks, Side, Trainer,
+    CallbackResult, Forward, LayerRef, LogFormat, LossKind, Losses, Mapping, Optimizer,
+    OptimizerParams, RewardKind, RewardSource, RewardTrend, RoundRecord, RunCallbacks, Side, Step,
+    Trainer, TrainerMode,
 };
 
 /// The library version this crate was written for, as OPTIMA_VERSION_NUMBER computes it:

@@ -329,6 +329,19 @@ extern "C" {
         grad_stride: usize,
     ) -> optima_status;
 
+    pub fn optima_attention_mse(
+        ctx: *const optima_context,
+        student: *const optima_tensor,
+        teacher: *const optima_tensor,
+        heads: usize,
+        queries: usize,
+        query_mask: *const u8,
+        key_mask: *const u8,
+        loss: *mut f64,
+        grad: *mut f32,
+        grad_stride: usize,
+    ) -> optima_status;
+
     pub fn optima_loss_set_mapping(
         loss: *mut optima_loss,
         style: i32,

@@ -46,7 +46,7 @@ mod trainer;
 
 pub use context::Context;
 pub use error::{Error, Result, Status};
-pub use math::{cosine, kl, mse, HiddenLoss, KlLoss};
+pub use math::{attention_mse, cosine, kl, mse, HiddenLoss, KlLoss};
 pub use model::Model;
 pub use scheduler::{ArmSet, History, Policy, Scheduler};
 pub use tensor::Matrix;

@@ -42,7 +42,7 @@ BINDINGS = {
     "optima_log_format": ("trainer.py", "LogFormat", "trainer.rs", "LogFormat"),
     "optima_trainer_mode": ("trainer.py", "TrainerMode", "trainer.rs", "TrainerMode"),
     "optima_dtype": ("trainer.py", "DType", None, None),
-    "optima_reduce_what": ("trainer.py", "Reduce", None, None),
+    "optima_reduce_what": ("trainer.py", "Reduce", "trainer.rs", "Reduce"),
 }
 
 

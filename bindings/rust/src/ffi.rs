@@ -181,6 +181,10 @@ pub type optima_projection_fn = Option<
     ) -> c_int,
 >;
 
+pub type optima_reduce_fn = Option<
+    unsafe extern "C" fn(user: *mut c_void, what: i32, dtype: i32, data: *mut c_void, count: usize) -> c_int,
+>;
+
 /// `optima_callbacks`: the run loop's table. Frozen, size-prefixed.
 #[repr(C)]
 pub struct optima_callbacks {
@@ -650,6 +654,8 @@ extern "C" {
     ) -> optima_status;
     pub fn optima_trainer_save_file(t: *mut optima_trainer, path: *const c_char) -> optima_status;
     pub fn optima_trainer_load_file(t: *mut optima_trainer, path: *const c_char) -> optima_status;
+    pub fn optima_trainer_set_reduction(t: *mut optima_trainer, f: optima_reduce_fn, user: *mut c_void)
+        -> optima_status;
     pub fn optima_trainer_set_agreement_interval(t: *mut optima_trainer, rounds: u32) -> optima_status;
     pub fn optima_trainer_get_agreement_interval(t: *const optima_trainer, rounds: *mut u32) -> optima_status;
 }

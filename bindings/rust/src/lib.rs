@@ -52,8 +52,8 @@ pub use scheduler::{ArmSet, History, Policy, Scheduler};
 pub use tensor::Matrix;
 pub use trainer::{
     CallbackResult, Forward, LayerRef, LogFormat, LossKind, Losses, Mapping, Optimizer,
-    OptimizerParams, RewardKind, RewardSource, RewardTrend, RoundRecord, RunCallbacks, Side, Step,
-    Trainer, TrainerMode,
+    OptimizerParams, Reduce, ReduceData, RewardKind, RewardSource, RewardTrend, RoundRecord,
+    RunCallbacks, Side, Step, Trainer, TrainerMode,
 };
 
 /// The library version this crate was written for, as OPTIMA_VERSION_NUMBER computes it:

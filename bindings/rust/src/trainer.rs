@@ -137,6 +137,30 @@ c_enum! {
     }
 }
 
+c_enum! {
+    /// What a reduction carries (`enum optima_reduce_what`, since 1.1): informative, every
+    /// reduction is the same sum across ranks.
+    #[non_exhaustive]
+    pub enum Reduce {
+        /// Float64, every step: the step's statistics weighted by the rank's row count.
+        StepStats = ffi::OPTIMA_REDUCE_STEP_STATS,
+        /// Float32: the active pairs' projection gradients.
+        ProjectionGrads = ffi::OPTIMA_REDUCE_PROJECTION_GRADS,
+        /// Float64, every agreement interval: the ranks' arm and scheduler checksum.
+        Agreement = ffi::OPTIMA_REDUCE_AGREEMENT,
+    }
+}
+
+/// The buffer a reduction sums across ranks in place, in its element type (`enum
+/// optima_dtype`).
+#[derive(Debug)]
+pub enum ReduceData<'d> {
+    /// `OPTIMA_DTYPE_F32`.
+    F32(&'d mut [f32]),
+    /// `OPTIMA_DTYPE_F64`.
+    F64(&'d mut [f64]),
+}
+
 /// The built-in projection optimizers' hyperparameters ([`Trainer::set_optimizer_params`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OptimizerParams {
@@ -198,10 +222,18 @@ struct ProjectionState<'a> {
     error: Option<String>,
 }
 
+type ReductionFn<'a> = dyn FnMut(Reduce, ReduceData<'_>) -> CallbackResult + Send + 'a;
+
+struct ReductionState<'a> {
+    f: Box<ReductionFn<'a>>,
+    error: Option<String>,
+}
+
 /// A trainer distilling `teacher` into `student`; borrows the context and both models.
 pub struct Trainer<'a> {
     ptr: *mut ffi::optima_trainer,
     projection: Option<Box<ProjectionState<'a>>>,
+    reduction: Option<Box<ReductionState<'a>>>,
     _borrows: PhantomData<(&'a Context, &'a Model<'a>)>,
 }
 
@@ -210,7 +242,7 @@ impl<'a> Trainer<'a> {
     pub fn new(ctx: &'a Context, teacher: &'a Model<'a>, student: &'a Model<'a>) -> Result<Trainer<'a>> {
         let mut ptr = ptr::null_mut();
         check(unsafe { ffi::optima_trainer_create(ctx.ptr, teacher.ptr, student.ptr, &mut ptr) })?;
-        Ok(Trainer { ptr, projection: None, _borrows: PhantomData })
+        Ok(Trainer { ptr, projection: None, reduction: None, _borrows: PhantomData })
     }
 
     /// Distils student module `student_module` from teacher module `teacher_module`.
@@ -427,6 +459,25 @@ impl<'a> Trainer<'a> {
         check(unsafe { ffi::optima_trainer_submit_evaluation(self.ptr, loss) })
     }
 
+    /// Trains data-parallel (before freezing): `f(what, data)` must sum `data` across all
+    /// ranks in place (an all-reduce with the sum, e.g. MPI's), `None` for a single process
+    /// (the default). An error or a panic in `f` stops `end_step` (or the run) with
+    /// `ECALLBACK`, nothing of the step applied. `f` must be `Send`, as the projection
+    /// closure.
+    pub fn set_reduction<F>(&mut self, f: Option<F>) -> Result<()>
+    where
+        F: FnMut(Reduce, ReduceData<'_>) -> CallbackResult + Send + 'a,
+    {
+        let mut state = f.map(|f| Box::new(ReductionState { f: Box::new(f), error: None }));
+        let (callback, user): (ffi::optima_reduce_fn, *mut c_void) = match state.as_mut() {
+            Some(s) => (Some(reduction_trampoline), &mut **s as *mut ReductionState<'a> as *mut c_void),
+            None => (None, ptr::null_mut()),
+        };
+        check(unsafe { ffi::optima_trainer_set_reduction(self.ptr, callback, user) })?;
+        self.reduction = state; // the old closure is dropped once the library no longer has it
+        Ok(())
+    }
+
     /// The trainer's scheduler (freezes the configuration); borrows the trainer.
     pub fn scheduler(&mut self) -> Result<Scheduler<'_>> {
         let mut s = ptr::null_mut();
@@ -519,7 +570,9 @@ impl<'a> Trainer<'a> {
     }
 
     fn attach_projection_error(&mut self, r: Result<()>) -> Result<()> {
-        let pending = self.projection.as_mut().and_then(|p| p.error.take());
+        let reduction = self.reduction.as_mut().and_then(|p| p.error.take());
+        let projection = self.projection.as_mut().and_then(|p| p.error.take());
+        let pending = reduction.or(projection);
         match r {
             Err(mut e) if e.status == Status::ECALLBACK => {
                 e.callback = pending;
@@ -617,9 +670,9 @@ impl<'a> Trainer<'a> {
 
 // SAFETY: one trainer may be used from any thread, but not from two at once (trainer.h):
 // moving it is sound (Send), sharing it is not (not Sync: even the `&self` getters read
-// buffers a concurrent step writes). What it keeps is Send too: the projection closure is
-// required to be, and the context and models it borrows are Sync. Run-loop callbacks are
-// borrowed for one `run` call only and run on the calling thread.
+// buffers a concurrent step writes). What it keeps is Send too: the projection and
+// reduction closures are required to be, and the context and models it borrows are Sync.
+// Run-loop callbacks are borrowed for one `run` call only and run on the calling thread.
 unsafe impl Send for Trainer<'_> {}
 
 impl Drop for Trainer<'_> {
@@ -982,6 +1035,28 @@ unsafe extern "C" fn projection_trampoline(
         let p = std::slice::from_raw_parts_mut(param, rows * cols);
         let g = std::slice::from_raw_parts(grad, rows * cols);
         f(pair, layer_pair, p, g)
+    }));
+    let error = match outcome {
+        Ok(Ok(())) => return 0,
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => format!("callback panicked: {}", panic_text(&*panic)),
+    };
+    state.error = Some(error);
+    1
+}
+
+unsafe extern "C" fn reduction_trampoline(user: *mut c_void, what: i32, dtype: i32, data: *mut c_void,
+                                           count: usize) -> c_int {
+    let state = &mut *(user as *mut ReductionState);
+    let f = &mut state.f;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let what = Reduce::from_raw(what).map_err(|e| e.message)?;
+        let data = match dtype {
+            ffi::OPTIMA_DTYPE_F32 => ReduceData::F32(std::slice::from_raw_parts_mut(data as *mut f32, count)),
+            ffi::OPTIMA_DTYPE_F64 => ReduceData::F64(std::slice::from_raw_parts_mut(data as *mut f64, count)),
+            other => return Err(format!("the library asked to reduce dtype {}, unknown to this crate", other).into()),
+        };
+        f(what, data)
     }));
     let error = match outcome {
         Ok(Ok(())) => return 0,

@@ -518,3 +518,62 @@ fn context_model_and_attention_mse_of_1_1() {
     assert_fails_naming(optima::attention_mse(&ctx, &sm, &tm, 3, 1, None, None), Status::ESHAPE, "");
     let _ = LossKind::Mse;
 }
+
+/// Two identical ranks, as one rank sees them: every reduction doubles what it is given.
+fn doubling(calls: &mut Vec<optima::Reduce>) -> impl FnMut(optima::Reduce, optima::ReduceData<'_>) -> optima::CallbackResult + Send + '_ {
+    move |what, data| {
+        calls.push(what);
+        match data {
+            optima::ReduceData::F32(d) => d.iter_mut().for_each(|v| *v *= 2.0),
+            optima::ReduceData::F64(d) => d.iter_mut().for_each(|v| *v *= 2.0),
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_reduction_over_identical_ranks_takes_the_single_process_decisions() {
+    let ctx = Context::new().unwrap();
+    let (teacher, student) = models(&ctx);
+    let mut alone = trainer(&ctx, &teacher, &student);
+    let mut host_alone = Host::new();
+    let mut calls = Vec::new();
+    {
+        let mut ranked = trainer(&ctx, &teacher, &student);
+        ranked.set_reduction(Some(doubling(&mut calls))).unwrap();
+        ranked.set_agreement_interval(1).unwrap();
+        let mut host = Host::new();
+        for step in 0..8 {
+            host_alone.step(&mut alone, step);
+            host.step(&mut ranked, step);
+        }
+        for round in 0..4 {
+            assert_eq!(alone.round_record(round).unwrap(), ranked.round_record(round).unwrap());
+        }
+        assert_eq!(host.student_w, host_alone.student_w);
+        assert_fails_naming(ranked.set_reduction(None::<fn(optima::Reduce, optima::ReduceData<'_>) -> optima::CallbackResult>),
+                            Status::ESTATE, "optima_trainer_set_reduction");
+    }
+    use optima::Reduce::*;
+    for what in [StepStats, ProjectionGrads, Agreement] {
+        assert!(calls.contains(&what), "{:?} never reduced: {:?}", what, calls);
+    }
+
+    // A failing reduction stops end_step, its text in the error; nothing of the step applies.
+    let mut t = trainer(&ctx, &teacher, &student);
+    t.set_reduction(Some(|_: optima::Reduce, _: optima::ReduceData<'_>| -> optima::CallbackResult {
+        Err("rank 3 is gone".into())
+    })).unwrap();
+    let mut host = Host::new();
+    host.batch(0);
+    let mut s = t.begin_step().unwrap();
+    for r in s.plan().unwrap() {
+        s.set_hidden(r.side, r.module, r.layer, host.hidden(&r)).unwrap();
+    }
+    s.set_logits(Side::Student, Matrix::new(&host.zs, ROWS, CLASSES).unwrap()).unwrap();
+    s.set_logits(Side::Teacher, Matrix::new(&host.zt, ROWS, CLASSES).unwrap()).unwrap();
+    s.compute().unwrap();
+    let e = assert_fails_naming(t.end_step(1.0), Status::ECALLBACK, "optima_trainer_end_step");
+    assert!(e.callback.unwrap().contains("rank 3 is gone"));
+    assert_eq!(t.progress().unwrap(), (0, 0));
+}

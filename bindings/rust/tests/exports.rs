@@ -17,9 +17,6 @@ const NOT_BOUND: &[&str] = &[
     "optima_context_get_log",
     "optima_trainer_get_projection_callback",
     "optima_trainer_get_reduction",
-    // Data-parallel reduction callback: not bound yet (it needs a closure summing f32/f64
-    // buffers across ranks); the agreement interval is bound and has no effect without it.
-    "optima_trainer_set_reduction",
     // The stateful loss handle (loss.h): Rust hosts use the stateless losses (`mse`,
     // `cosine`, `kl`, math.h) and configure a trainer's pair losses through the trainer
     // (`Trainer::set_pair_mapping`, `set_pair_weight`); `optima_loss_set_mapping` and

@@ -80,8 +80,8 @@ fn schedule_only_trainer_fed_the_full_modes_values_takes_the_same_decisions() {
             }
         }
         if step == 0 {
-            drop(s);
-            // The KL is still missing (α_pred = 1): the step cannot end.
+            // The KL is still missing (α_pred = 1): the step cannot end. (The step's borrow
+            // of the trainer ended with its last use above.)
             assert_fails_naming(sched.end_step(r.task_loss), Status::ESTATE, "optima_trainer_report_kl");
             s = sched.begin_step().unwrap(); // discards the step begun: report again
             for (pair, loss) in r.pair_losses.iter().enumerate() {

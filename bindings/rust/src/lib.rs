@@ -20,7 +20,7 @@
 //! | [`Context`] | yes | yes | shared read-only by its handles; its setters take `&mut self` |
 //! | [`Model`] | yes | yes | `&self` methods are the C const functions; changes take `&mut self` |
 //! | [`Scheduler`] | yes | no | one thread at a time; a trainer's scheduler borrows the trainer mutably |
-//! | [`Trainer`] | yes | no | one thread at a time; its projection closure must be `Send` |
+//! | [`Trainer`] | yes | no | one thread at a time; its projection and reduction closures must be `Send` |
 //!
 //! A `Model`, `Scheduler` or `Trainer` borrows the `Context` (and a trainer its models) it
 //! was made from, so it can move to another thread only within their lifetime, e.g. with

@@ -444,17 +444,7 @@ pub(crate) unsafe extern "C" fn write_to_stream(user: *mut c_void, data: *const 
     let stream = &mut *(user as *mut Stream<dyn Write>);
     let bytes = std::slice::from_raw_parts(data as *const u8, size);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stream.io.write_all(bytes)));
-    match outcome {
-        Ok(Ok(())) => 0,
-        Ok(Err(e)) => {
-            stream.error = Some(e.to_string());
-            1
-        }
-        Err(_) => {
-            stream.error = Some("the writer panicked".to_string());
-            1
-        }
-    }
+    settle_io(outcome, &mut stream.error).map_or(1, |()| 0)
 }
 
 /// optima_read_fn reading from the `Stream<dyn Read>` behind `user` (0 bytes at its end).
@@ -463,20 +453,20 @@ pub(crate) unsafe extern "C" fn read_from_stream(user: *mut c_void, data: *mut c
     let stream = &mut *(user as *mut Stream<dyn Read>);
     let buffer = std::slice::from_raw_parts_mut(data as *mut u8, size);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_some(stream.io, buffer)));
+    settle_io(outcome, &mut stream.error).map_or(1, |n| {
+        *got = n;
+        0
+    })
+}
+
+/// An I/O call's value, or `None` with its error (or a panic) kept in `slot`.
+fn settle_io<T>(outcome: std::thread::Result<std::io::Result<T>>, slot: &mut Option<String>) -> Option<T> {
     match outcome {
-        Ok(Ok(n)) => {
-            *got = n;
-            0
-        }
-        Ok(Err(e)) => {
-            stream.error = Some(e.to_string());
-            1
-        }
-        Err(_) => {
-            stream.error = Some("the reader panicked".to_string());
-            1
-        }
+        Ok(Ok(value)) => return Some(value),
+        Ok(Err(e)) => *slot = Some(e.to_string()),
+        Err(_) => *slot = Some("the stream panicked".to_string()),
     }
+    None
 }
 
 /// One `read`, retried when interrupted.

@@ -539,7 +539,7 @@ impl<'a> Trainer<'a> {
     pub fn end_step(&mut self, task_loss: f64) -> Result<bool> {
         let mut ended = 0;
         let status = unsafe { ffi::optima_trainer_end_step(self.ptr, task_loss, &mut ended) };
-        self.attach_projection_error(check(status))?;
+        self.attach_callback_error(check(status), None)?;
         Ok(ended != 0)
     }
 
@@ -560,19 +560,17 @@ impl<'a> Trainer<'a> {
         };
         let user = &mut state as *mut RunState as *mut c_void;
         let status = unsafe { ffi::optima_trainer_run(self.ptr, &table, user, steps) };
-        match check(status) {
-            Err(mut e) if e.status == Status::ECALLBACK && state.error.is_some() => {
-                e.callback = state.error.take();
-                Err(e)
-            }
-            other => self.attach_projection_error(other),
-        }
+        let run_error = state.error.take();
+        self.attach_callback_error(check(status), run_error)
     }
 
-    fn attach_projection_error(&mut self, r: Result<()>) -> Result<()> {
+    /// An `ECALLBACK` gets the text of the callback that stopped the call: `first`'s (the
+    /// run loop's host), else the reduction's or the projection optimizer's, whose pending
+    /// texts are cleared whatever the result.
+    fn attach_callback_error(&mut self, r: Result<()>, first: Option<String>) -> Result<()> {
         let reduction = self.reduction.as_mut().and_then(|p| p.error.take());
         let projection = self.projection.as_mut().and_then(|p| p.error.take());
-        let pending = reduction.or(projection);
+        let pending = first.or(reduction).or(projection);
         match r {
             Err(mut e) if e.status == Status::ECALLBACK => {
                 e.callback = pending;
@@ -895,14 +893,19 @@ where
 {
     let state = &mut *(user as *mut RunState);
     let host = &mut *state.host;
-    let outcome = catch_unwind(AssertUnwindSafe(|| f(host)));
+    settle(catch_unwind(AssertUnwindSafe(|| f(host))), &mut state.error)
+}
+
+/// A callback's outcome as the library wants it: 0 to go on; otherwise 1, the error's or the
+/// panic's text kept in `slot` (the first one: what stopped the call) for the `Error`.
+fn settle(outcome: std::thread::Result<CallbackResult>, slot: &mut Option<String>) -> c_int {
     let error = match outcome {
         Ok(Ok(())) => return 0,
         Ok(Err(e)) => e.to_string(),
         Err(panic) => format!("callback panicked: {}", panic_text(&*panic)),
     };
-    if state.error.is_none() {
-        state.error = Some(error);
+    if slot.is_none() {
+        *slot = Some(error);
     }
     1
 }
@@ -1036,13 +1039,7 @@ unsafe extern "C" fn projection_trampoline(
         let g = std::slice::from_raw_parts(grad, rows * cols);
         f(pair, layer_pair, p, g)
     }));
-    let error = match outcome {
-        Ok(Ok(())) => return 0,
-        Ok(Err(e)) => e.to_string(),
-        Err(panic) => format!("callback panicked: {}", panic_text(&*panic)),
-    };
-    state.error = Some(error);
-    1
+    settle(outcome, &mut state.error)
 }
 
 unsafe extern "C" fn reduction_trampoline(user: *mut c_void, what: i32, dtype: i32, data: *mut c_void,
@@ -1058,13 +1055,7 @@ unsafe extern "C" fn reduction_trampoline(user: *mut c_void, what: i32, dtype: i
         };
         f(what, data)
     }));
-    let error = match outcome {
-        Ok(Ok(())) => return 0,
-        Ok(Err(e)) => e.to_string(),
-        Err(panic) => format!("callback panicked: {}", panic_text(&*panic)),
-    };
-    state.error = Some(error);
-    1
+    settle(outcome, &mut state.error)
 }
 
 /// A path as the C string the library takes (NUL bytes refused, naming `arg`).

@@ -25,26 +25,14 @@ struct Reported {
 }
 
 fn full_step(host: &mut Host, t: &mut Trainer, step: u64) -> Reported {
-    host.batch(step);
-    let mut s = t.begin_step().unwrap();
-    let plan = s.plan().unwrap();
-    for r in &plan {
-        s.set_hidden(r.side, r.module, r.layer, host.hidden(r)).unwrap();
-    }
-    s.set_logits(Side::Student, Matrix::new(&host.zs, ROWS, CLASSES).unwrap()).unwrap();
-    s.set_logits(Side::Teacher, Matrix::new(&host.zt, ROWS, CLASSES).unwrap()).unwrap();
-    let total = s.compute().unwrap();
+    let plan = host.begin_and_compute(t, step);
     let losses = t.losses().unwrap();
     let pair_losses: Vec<_> = (0..t.pair_count().unwrap()).map(|p| t.pair_loss_value(p).unwrap()).collect();
     let active: Vec<f64> = pair_losses.iter().flatten().copied().collect();
     let layer_term = if active.is_empty() { 0.0 } else { active.iter().sum::<f64>() / active.len() as f64 };
     assert!((losses.layer_term - layer_term).abs() <= 1e-12 * layer_term.abs().max(1.0));
-    assert!((total - (losses.kl + losses.layer_term)).abs() <= 1e-9 * total.abs().max(1.0)); // α = 1
-    let grads: Vec<Vec<f32>> = plan.iter()
-        .map(|r| if r.side == Side::Student { t.student_grad(r.module, r.layer).unwrap() } else { Vec::new() })
-        .collect();
-    let z = t.logits_grad().unwrap();
-    let task_loss = host.learn(&plan, &grads, &z);
+    assert!(losses.kl > 0.0);
+    let task_loss = host.backward_with(t, &plan);
     t.end_step(task_loss).unwrap();
     Reported { pair_losses, kl: losses.kl, task_loss }
 }
@@ -189,20 +177,8 @@ fn task_gradients_of_the_step_api_reward_the_alignment_as_the_run_loop_does() {
     configure(&mut stepped);
     let mut host = Host::new();
     for step in 0..8 {
-        host.batch(step);
-        let mut s = stepped.begin_step().unwrap();
-        let plan = s.plan().unwrap();
-        for r in &plan {
-            s.set_hidden(r.side, r.module, r.layer, host.hidden(r)).unwrap();
-        }
-        s.set_logits(Side::Student, Matrix::new(&host.zs, ROWS, CLASSES).unwrap()).unwrap();
-        s.set_logits(Side::Teacher, Matrix::new(&host.zt, ROWS, CLASSES).unwrap()).unwrap();
-        s.compute().unwrap();
-        let grads: Vec<Vec<f32>> = plan.iter()
-            .map(|r| if r.side == Side::Student { stepped.student_grad(r.module, r.layer).unwrap() } else { Vec::new() })
-            .collect();
-        let z = stepped.logits_grad().unwrap();
-        let loss = host.learn(&plan, &grads, &z);
+        let plan = host.begin_and_compute(&mut stepped, step);
+        let loss = host.backward_with(&stepped, &plan);
         for r in plan.iter().filter(|r| r.side == Side::Student) {
             if step == 0 {
                 assert!(!stepped.task_grad_given(r.module, r.layer).unwrap());
@@ -225,41 +201,11 @@ fn task_gradients_of_the_step_api_reward_the_alignment_as_the_run_loop_does() {
     }
     let mut looped = trainer(&ctx, &teacher, &student);
     configure(&mut looped);
-    looped.run(&mut AlignedHost { host: Host::new(), sign: 1.0 }, 8).unwrap();
+    looped.run(&mut AlignedHost { host: Host::new(), sign: 1.0, gives: true }, 8).unwrap();
     for round in 0..4 {
         let (a, b) = (stepped.round_record(round).unwrap(), looped.round_record(round).unwrap());
         assert_eq!(a, b);
         assert!(a.reward != 0.0 && a.reward.abs() <= 1.0);
-    }
-}
-
-/// The run-loop host handing `sign` × its student hidden states as task gradients.
-struct AlignedHost {
-    host: Host,
-    sign: f32,
-}
-
-impl optima::RunCallbacks for AlignedHost {
-    fn next_batch(&mut self, step: u64) -> optima::CallbackResult {
-        self.host.next_batch(step)
-    }
-    fn forward<'h>(&'h mut self, step: u64, needed: &[optima::LayerRef], out: &mut optima::Forward<'h>)
-        -> optima::CallbackResult {
-        self.host.forward(step, needed, out)
-    }
-    fn backward(&mut self, step: u64, needed: &[optima::LayerRef], grads: &[Vec<f32>], logits_grad: &[f32])
-        -> std::result::Result<f64, Box<dyn std::error::Error>> {
-        self.host.backward(step, needed, grads, logits_grad)
-    }
-    fn gives_task_grads(&self) -> bool {
-        true
-    }
-    fn task_grad(&mut self, _step: u64, needed: &[optima::LayerRef])
-        -> std::result::Result<Vec<Vec<f32>>, Box<dyn std::error::Error>> {
-        Ok(needed.iter().map(|r| match r.side {
-            Side::Student => self.host.student_h[r.module].iter().map(|v| self.sign * v).collect(),
-            Side::Teacher => Vec::new(),
-        }).collect())
     }
 }
 
@@ -564,15 +510,7 @@ fn a_reduction_over_identical_ranks_takes_the_single_process_decisions() {
     t.set_reduction(Some(|_: optima::Reduce, _: optima::ReduceData<'_>| -> optima::CallbackResult {
         Err("rank 3 is gone".into())
     })).unwrap();
-    let mut host = Host::new();
-    host.batch(0);
-    let mut s = t.begin_step().unwrap();
-    for r in s.plan().unwrap() {
-        s.set_hidden(r.side, r.module, r.layer, host.hidden(&r)).unwrap();
-    }
-    s.set_logits(Side::Student, Matrix::new(&host.zs, ROWS, CLASSES).unwrap()).unwrap();
-    s.set_logits(Side::Teacher, Matrix::new(&host.zt, ROWS, CLASSES).unwrap()).unwrap();
-    s.compute().unwrap();
+    Host::new().begin_and_compute(&mut t, 0);
     let e = assert_fails_naming(t.end_step(1.0), Status::ECALLBACK, "optima_trainer_end_step");
     assert!(e.callback.unwrap().contains("rank 3 is gone"));
     assert_eq!(t.progress().unwrap(), (0, 0));

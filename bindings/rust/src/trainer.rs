@@ -679,7 +679,33 @@ impl Drop for Trainer<'_> {
     }
 }
 
-/// A step in progress: hand over views (they stay borrowed for `'v`), then `compute`.
+/// A step in progress: hand over views and masks (they stay borrowed for `'v`, since the
+/// library reads them in `compute`), then `compute`, which consumes the step; the
+/// trainer's gradients, `set_task_grad` and `end_step` come after it.
+///
+/// ```no_run
+/// # fn step(t: &mut optima::Trainer, h: &[f32], mask: &[u8]) -> optima::Result<()> {
+/// let mut s = t.begin_step()?;
+/// s.set_hidden(optima::Side::Student, 0, 0, optima::Matrix::new(h, mask.len(), 4)?)?;
+/// s.set_row_mask(0, Some(mask))?;
+/// s.compute()?;
+/// t.end_step(0.5)?;
+/// # Ok(()) }
+/// ```
+///
+/// A mask (or view) that does not outlive the step is refused by the compiler:
+///
+/// ```compile_fail
+/// # fn step(t: &mut optima::Trainer, h: &[f32]) -> optima::Result<()> {
+/// let mut s = t.begin_step()?;
+/// s.set_hidden(optima::Side::Student, 0, 0, optima::Matrix::new(h, 2, 4)?)?;
+/// {
+///     let mask = vec![1u8, 0];
+///     s.set_row_mask(0, Some(&mask))?; // `mask` does not live long enough
+/// }
+/// s.compute()?;
+/// # Ok(()) }
+/// ```
 pub struct Step<'t, 'a, 'v> {
     trainer: &'t mut Trainer<'a>,
     arm: u32,

@@ -1,6 +1,7 @@
 //! The 1.1 safe API: schedule-only trainers, masked steps and view getters, the task
-//! gradient of the step API, settings read back, round logs and checkpoint files, the
-//! scheduler's change-point memory and its streams, the BLIS arch, attention MSE.
+//! gradient of the step API, submitted evaluations, settings read back, round logs,
+//! checkpoint files and streams, the reduction of data-parallel training, the scheduler's
+//! change-point memory and its streams, the BLIS arch, attention MSE.
 mod common;
 
 use common::*;
@@ -380,6 +381,8 @@ fn change_point_scheduler_restarts_and_resumes_from_its_saved_state() {
     let mut streamed = Vec::new();
     a.save_to(&mut streamed).unwrap();
     assert_eq!(saved, streamed);
+    let e = assert_fails_naming(a.save_to(&mut Full), Status::ECALLBACK, "optima_scheduler_save");
+    assert!(e.callback.unwrap().contains("disk full"));
     let mut b = change_point_scheduler(&ctx);
     b.load(&saved).unwrap();
     let mut c = change_point_scheduler(&ctx);
@@ -514,4 +517,32 @@ fn a_reduction_over_identical_ranks_takes_the_single_process_decisions() {
     let e = assert_fails_naming(t.end_step(1.0), Status::ECALLBACK, "optima_trainer_end_step");
     assert!(e.callback.unwrap().contains("rank 3 is gone"));
     assert_eq!(t.progress().unwrap(), (0, 0));
+}
+
+#[test]
+fn submitted_evaluations_are_the_rounds_reference_losses() {
+    let ctx = Context::new().unwrap();
+    let (teacher, student) = models(&ctx);
+    let mut t = trainer(&ctx, &teacher, &student);
+    t.set_reward(RewardKind::Absolute, RewardSource::Evaluation).unwrap();
+    t.submit_evaluation(10.0).unwrap(); // the baseline, before the first step
+    let mut host = Host::new();
+    let evaluations = [9.0, 7.5, 8.0];
+    for (round, eval) in evaluations.iter().enumerate() {
+        let step = 2 * round as u64;
+        host.step(&mut t, step);
+        let plan = host.begin_and_compute(&mut t, step + 1);
+        let loss = host.backward_with(&t, &plan);
+        if round == 0 {
+            assert_fails_naming(t.end_step(loss), Status::ESTATE, "optima_trainer_submit_evaluation");
+        }
+        t.submit_evaluation(*eval).unwrap();
+        assert!(t.end_step(loss).unwrap());
+    }
+    let previous = [10.0, 9.0, 7.5];
+    for round in 0..3 {
+        let r = t.round_record(round as u64).unwrap();
+        assert_eq!(r.mean_reference, evaluations[round]);
+        assert_eq!(r.reward, previous[round] - evaluations[round]);
+    }
 }

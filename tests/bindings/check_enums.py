@@ -33,16 +33,16 @@ BINDINGS = {
     "optima_mapping_style": ("loss.py", "Mapping", "trainer.rs", "Mapping"),
     "optima_policy": ("scheduler.py", "Policy", "scheduler.rs", "Policy"),
     "optima_arm_set": ("scheduler.py", "ArmSet", "scheduler.rs", "ArmSet"),
-    "optima_history": ("scheduler.py", "History", None, None),
+    "optima_history": ("scheduler.py", "History", "scheduler.rs", "History"),
     "optima_side": ("trainer.py", "Side", "trainer.rs", "Side"),
     "optima_reward_kind": ("trainer.py", "RewardKind", "trainer.rs", "RewardKind"),
-    "optima_reward_trend": ("trainer.py", "RewardTrend", None, None),
+    "optima_reward_trend": ("trainer.py", "RewardTrend", "trainer.rs", "RewardTrend"),
     "optima_reward_source": ("trainer.py", "RewardSource", "trainer.rs", "RewardSource"),
     "optima_optimizer_kind": ("trainer.py", "Optimizer", "trainer.rs", "Optimizer"),
-    "optima_log_format": ("trainer.py", "LogFormat", None, None),
-    "optima_trainer_mode": ("trainer.py", "TrainerMode", None, None),
+    "optima_log_format": ("trainer.py", "LogFormat", "trainer.rs", "LogFormat"),
+    "optima_trainer_mode": ("trainer.py", "TrainerMode", "trainer.rs", "TrainerMode"),
     "optima_dtype": ("trainer.py", "DType", None, None),
-    "optima_reduce_what": ("trainer.py", "Reduce", None, None),
+    "optima_reduce_what": ("trainer.py", "Reduce", "trainer.rs", "Reduce"),
 }
 
 

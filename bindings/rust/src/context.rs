@@ -31,6 +31,15 @@ impl Context {
         Ok(n)
     }
 
+    /// The name of the BLIS configuration running this context's matrix products, as BLIS
+    /// names it (`"skx"`, `"zen3"`, `"haswell"`, `"generic"`, ...): chosen once per process
+    /// from the CPU or `BLIS_ARCH_TYPE`.
+    pub fn blis_arch(&self) -> Result<String> {
+        let mut name = ptr::null();
+        check(unsafe { ffi::optima_context_get_blis_arch(self.ptr, &mut name) })?;
+        Ok(unsafe { text(name) })
+    }
+
     /// The message of the last call that failed on this context. `&mut self` for the
     /// reason [`Model::last_error`](crate::Model::last_error) gives: a failing `&self`
     /// call on another thread may write it.

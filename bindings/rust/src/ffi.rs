@@ -181,6 +181,10 @@ pub type optima_projection_fn = Option<
     ) -> c_int,
 >;
 
+pub type optima_reduce_fn = Option<
+    unsafe extern "C" fn(user: *mut c_void, what: i32, dtype: i32, data: *mut c_void, count: usize) -> c_int,
+>;
+
 /// `optima_callbacks`: the run loop's table. Frozen, size-prefixed.
 #[repr(C)]
 pub struct optima_callbacks {
@@ -248,6 +252,7 @@ extern "C" {
         level: i32,
     ) -> optima_status;
     pub fn optima_context_last_error(ctx: *const optima_context) -> *const c_char;
+    pub fn optima_context_get_blis_arch(ctx: *const optima_context, name: *mut *const c_char) -> optima_status;
 
     pub fn optima_model_create(
         ctx: *mut optima_context,
@@ -270,6 +275,11 @@ extern "C" {
     pub fn optima_model_set_logits_width(model: *mut optima_model, classes: usize) -> optima_status;
     pub fn optima_model_get_logits_width(model: *const optima_model, classes: *mut usize) -> optima_status;
     pub fn optima_model_module_count(model: *const optima_model, count: *mut usize) -> optima_status;
+    pub fn optima_model_module_name(
+        model: *const optima_model,
+        module: usize,
+        name: *mut *const c_char,
+    ) -> optima_status;
     pub fn optima_model_find_module(
         model: *const optima_model,
         name: *const c_char,
@@ -318,6 +328,19 @@ extern "C" {
         teacher_logits: *const optima_tensor,
         temperature: f64,
         mask: *const u8,
+        loss: *mut f64,
+        grad: *mut f32,
+        grad_stride: usize,
+    ) -> optima_status;
+
+    pub fn optima_attention_mse(
+        ctx: *const optima_context,
+        student: *const optima_tensor,
+        teacher: *const optima_tensor,
+        heads: usize,
+        queries: usize,
+        query_mask: *const u8,
+        key_mask: *const u8,
         loss: *mut f64,
         grad: *mut f32,
         grad_stride: usize,
@@ -386,6 +409,55 @@ extern "C" {
         s: *const optima_scheduler,
         write: optima_write_fn,
         user: *mut c_void,
+    ) -> optima_status;
+    pub fn optima_scheduler_get_arm_set(s: *const optima_scheduler, arm_set: *mut i32) -> optima_status;
+    pub fn optima_scheduler_get_arm_masks(
+        s: *const optima_scheduler,
+        masks: *mut u32,
+        capacity: u32,
+        count: *mut u32,
+    ) -> optima_status;
+    pub fn optima_scheduler_get_module_names(
+        s: *const optima_scheduler,
+        names: *mut *const c_char,
+        capacity: i32,
+        count: *mut i32,
+    ) -> optima_status;
+    pub fn optima_scheduler_set_history(s: *mut optima_scheduler, history: i32) -> optima_status;
+    pub fn optima_scheduler_get_history(s: *const optima_scheduler, history: *mut i32) -> optima_status;
+    pub fn optima_scheduler_get_discount(s: *const optima_scheduler, gamma: *mut f64) -> optima_status;
+    pub fn optima_scheduler_set_variance_floor(s: *mut optima_scheduler, floor: f64) -> optima_status;
+    pub fn optima_scheduler_get_variance_floor(s: *const optima_scheduler, floor: *mut f64) -> optima_status;
+    pub fn optima_scheduler_set_fixed_variance(s: *mut optima_scheduler, variance: f64) -> optima_status;
+    pub fn optima_scheduler_get_fixed_variance(s: *const optima_scheduler, variance: *mut f64) -> optima_status;
+    pub fn optima_scheduler_set_exploration(s: *mut optima_scheduler, c: f64) -> optima_status;
+    pub fn optima_scheduler_get_exploration(s: *const optima_scheduler, c: *mut f64) -> optima_status;
+    pub fn optima_scheduler_set_exp3_gamma(s: *mut optima_scheduler, gamma: f64) -> optima_status;
+    pub fn optima_scheduler_get_exp3_gamma(s: *const optima_scheduler, gamma: *mut f64) -> optima_status;
+    pub fn optima_scheduler_set_fixed_arm(s: *mut optima_scheduler, arm: u32) -> optima_status;
+    pub fn optima_scheduler_get_fixed_arm(s: *const optima_scheduler, arm: *mut u32) -> optima_status;
+    pub fn optima_scheduler_set_forced_exploration(s: *mut optima_scheduler, alpha: f64) -> optima_status;
+    pub fn optima_scheduler_get_forced_exploration(s: *const optima_scheduler, alpha: *mut f64) -> optima_status;
+    pub fn optima_scheduler_set_detector_confidence(s: *mut optima_scheduler, delta: f64) -> optima_status;
+    pub fn optima_scheduler_get_detector_confidence(s: *const optima_scheduler, delta: *mut f64)
+        -> optima_status;
+    pub fn optima_scheduler_set_detector_stride(s: *mut optima_scheduler, stride: u32) -> optima_status;
+    pub fn optima_scheduler_get_detector_stride(s: *const optima_scheduler, stride: *mut u32) -> optima_status;
+    pub fn optima_scheduler_get_num_modules(s: *const optima_scheduler, num_modules: *mut i32) -> optima_status;
+    pub fn optima_scheduler_get_policy(s: *const optima_scheduler, policy: *mut i32) -> optima_status;
+    pub fn optima_scheduler_get_restarts(s: *const optima_scheduler, restarts: *mut u64) -> optima_status;
+    pub fn optima_scheduler_find_arm(s: *const optima_scheduler, mask: u32, arm: *mut u32) -> optima_status;
+    pub fn optima_scheduler_get_arm_count(s: *const optima_scheduler, arm: u32, count: *mut f64)
+        -> optima_status;
+    pub fn optima_scheduler_get_arm_sample(s: *const optima_scheduler, arm: u32, theta: *mut f64)
+        -> optima_status;
+    pub fn optima_scheduler_load(s: *mut optima_scheduler, read: optima_read_fn, user: *mut c_void)
+        -> optima_status;
+    pub fn optima_scheduler_save_to_buffer(
+        s: *const optima_scheduler,
+        buffer: *mut c_void,
+        capacity: usize,
+        size: *mut usize,
     ) -> optima_status;
     pub fn optima_scheduler_load_from_buffer(
         s: *mut optima_scheduler,
@@ -494,4 +566,96 @@ extern "C" {
         read: optima_read_fn,
         user: *mut c_void,
     ) -> optima_status;
+    pub fn optima_trainer_pair_count(t: *const optima_trainer, count: *mut usize) -> optima_status;
+    pub fn optima_trainer_set_pair_weight(t: *mut optima_trainer, pair: usize, weight: f64) -> optima_status;
+    pub fn optima_trainer_get_pair_weight(t: *const optima_trainer, pair: usize, weight: *mut f64)
+        -> optima_status;
+    pub fn optima_trainer_get_alpha_pred(t: *const optima_trainer, alpha: *mut f64) -> optima_status;
+    pub fn optima_trainer_set_temperature(t: *mut optima_trainer, temperature: f64) -> optima_status;
+    pub fn optima_trainer_get_temperature(t: *const optima_trainer, temperature: *mut f64) -> optima_status;
+    pub fn optima_trainer_get_alpha_layer(t: *const optima_trainer, alpha: *mut f64) -> optima_status;
+    pub fn optima_trainer_get_round_length(t: *const optima_trainer, steps: *mut u32) -> optima_status;
+    pub fn optima_trainer_get_policy(t: *const optima_trainer, policy: *mut i32, seed: *mut u64)
+        -> optima_status;
+    pub fn optima_trainer_set_mode(t: *mut optima_trainer, mode: i32) -> optima_status;
+    pub fn optima_trainer_get_mode(t: *const optima_trainer, mode: *mut i32) -> optima_status;
+    pub fn optima_trainer_get_reward(t: *const optima_trainer, kind: *mut i32, source: *mut i32)
+        -> optima_status;
+    pub fn optima_trainer_set_reward_trend(t: *mut optima_trainer, window: u32, model: i32) -> optima_status;
+    pub fn optima_trainer_get_reward_trend(t: *const optima_trainer, window: *mut u32, model: *mut i32)
+        -> optima_status;
+    pub fn optima_trainer_get_optimizer(t: *const optima_trainer, kind: *mut i32, learning_rate: *mut f64)
+        -> optima_status;
+    pub fn optima_trainer_set_optimizer_params(
+        t: *mut optima_trainer,
+        momentum: f64,
+        beta1: f64,
+        beta2: f64,
+        weight_decay: f64,
+    ) -> optima_status;
+    pub fn optima_trainer_get_optimizer_params(
+        t: *const optima_trainer,
+        momentum: *mut f64,
+        beta1: *mut f64,
+        beta2: *mut f64,
+        weight_decay: *mut f64,
+    ) -> optima_status;
+    pub fn optima_trainer_set_history(t: *mut optima_trainer, rounds: u32) -> optima_status;
+    pub fn optima_trainer_get_history(t: *const optima_trainer, rounds: *mut u32) -> optima_status;
+    pub fn optima_trainer_set_round_log(t: *mut optima_trainer, path: *const c_char, format: i32)
+        -> optima_status;
+    pub fn optima_trainer_get_round_log(t: *const optima_trainer, path: *mut *const c_char, format: *mut i32)
+        -> optima_status;
+    pub fn optima_trainer_get_hidden(
+        t: *const optima_trainer,
+        side: i32,
+        module: usize,
+        layer: usize,
+        view: *mut optima_tensor,
+    ) -> optima_status;
+    pub fn optima_trainer_get_logits(t: *const optima_trainer, side: i32, view: *mut optima_tensor)
+        -> optima_status;
+    pub fn optima_trainer_set_row_mask(t: *mut optima_trainer, pair: usize, mask: *const u8, rows: usize)
+        -> optima_status;
+    pub fn optima_trainer_get_row_mask(
+        t: *const optima_trainer,
+        pair: usize,
+        mask: *mut *const u8,
+        rows: *mut usize,
+    ) -> optima_status;
+    pub fn optima_trainer_set_logits_mask(t: *mut optima_trainer, mask: *const u8, rows: usize)
+        -> optima_status;
+    pub fn optima_trainer_get_logits_mask(t: *const optima_trainer, mask: *mut *const u8, rows: *mut usize)
+        -> optima_status;
+    pub fn optima_trainer_losses(t: *const optima_trainer, kl: *mut f64, layer_term: *mut f64) -> optima_status;
+    pub fn optima_trainer_pair_loss_value(
+        t: *const optima_trainer,
+        pair: usize,
+        loss: *mut f64,
+        active: *mut i32,
+    ) -> optima_status;
+    pub fn optima_trainer_submit_evaluation(t: *mut optima_trainer, loss: f64) -> optima_status;
+    pub fn optima_trainer_set_task_grad(
+        t: *mut optima_trainer,
+        module: usize,
+        layer: usize,
+        view: *const optima_tensor,
+    ) -> optima_status;
+    pub fn optima_trainer_get_task_grad(t: *const optima_trainer, module: usize, layer: usize, given: *mut i32)
+        -> optima_status;
+    pub fn optima_trainer_report_pair_loss(t: *mut optima_trainer, pair: usize, loss: f64) -> optima_status;
+    pub fn optima_trainer_report_kl(t: *mut optima_trainer, kl: f64) -> optima_status;
+    pub fn optima_trainer_round_pair_loss(
+        t: *const optima_trainer,
+        round: u64,
+        pair: usize,
+        loss: *mut f64,
+        active: *mut i32,
+    ) -> optima_status;
+    pub fn optima_trainer_save_file(t: *mut optima_trainer, path: *const c_char) -> optima_status;
+    pub fn optima_trainer_load_file(t: *mut optima_trainer, path: *const c_char) -> optima_status;
+    pub fn optima_trainer_set_reduction(t: *mut optima_trainer, f: optima_reduce_fn, user: *mut c_void)
+        -> optima_status;
+    pub fn optima_trainer_set_agreement_interval(t: *mut optima_trainer, rounds: u32) -> optima_status;
+    pub fn optima_trainer_get_agreement_interval(t: *const optima_trainer, rounds: *mut u32) -> optima_status;
 }

@@ -20,7 +20,7 @@
 //! | [`Context`] | yes | yes | shared read-only by its handles; its setters take `&mut self` |
 //! | [`Model`] | yes | yes | `&self` methods are the C const functions; changes take `&mut self` |
 //! | [`Scheduler`] | yes | no | one thread at a time; a trainer's scheduler borrows the trainer mutably |
-//! | [`Trainer`] | yes | no | one thread at a time; its projection closure must be `Send` |
+//! | [`Trainer`] | yes | no | one thread at a time; its projection and reduction closures must be `Send` |
 //!
 //! A `Model`, `Scheduler` or `Trainer` borrows the `Context` (and a trainer its models) it
 //! was made from, so it can move to another thread only within their lifetime, e.g. with
@@ -33,6 +33,9 @@
 
 pub mod ffi;
 
+#[macro_use]
+mod enums;
+
 mod context;
 mod error;
 mod math;
@@ -43,13 +46,14 @@ mod trainer;
 
 pub use context::Context;
 pub use error::{Error, Result, Status};
-pub use math::{cosine, kl, mse, HiddenLoss, KlLoss};
+pub use math::{attention_mse, cosine, kl, mse, HiddenLoss, KlLoss};
 pub use model::Model;
-pub use scheduler::{ArmSet, Policy, Scheduler};
+pub use scheduler::{ArmSet, History, Policy, Scheduler};
 pub use tensor::Matrix;
 pub use trainer::{
-    CallbackResult, Forward, LayerRef, LossKind, Mapping, Optimizer, RewardKind, RewardSource,
-    RoundRecord, RunCallbacks, Side, Trainer,
+    CallbackResult, Forward, LayerRef, LogFormat, LossKind, Losses, Mapping, Optimizer,
+    OptimizerParams, Reduce, ReduceData, RewardKind, RewardSource, RewardTrend, RoundRecord,
+    RunCallbacks, Side, Step, Trainer, TrainerMode,
 };
 
 /// The library version this crate was written for, as OPTIMA_VERSION_NUMBER computes it:

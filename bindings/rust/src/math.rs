@@ -39,12 +39,17 @@ type HiddenFn = unsafe extern "C" fn(
 ) -> ffi::optima_status;
 
 fn mask_ptr(mask: Option<&[u8]>, rows: usize) -> Result<*const u8> {
+    sized_mask(mask, rows, "mask", "one per row")
+}
+
+/// The pointer of a mask that must hold `len` bytes (the library cannot check a length).
+fn sized_mask(mask: Option<&[u8]>, len: usize, arg: &str, what: &str) -> Result<*const u8> {
     match mask {
         None => Ok(ptr::null()),
-        Some(m) if m.len() == rows => Ok(m.as_ptr()),
+        Some(m) if m.len() == len => Ok(m.as_ptr()),
         Some(m) => Err(Error::binding(
             Status::ESHAPE,
-            format!("argument 'mask' must have {} entries (one per row), got {}", rows, m.len()),
+            format!("argument '{}' must have {} entries ({}), got {}", arg, len, what, m.len()),
         )),
     }
 }
@@ -95,6 +100,26 @@ pub fn kl(ctx: &Context, student_logits: &Matrix, teacher_logits: &Matrix, tempe
     check(unsafe {
         ffi::optima_kl(ctx.ptr, &student_logits.raw(), &teacher_logits.raw(), temperature, mask,
                        &mut loss, grad.as_mut_ptr(), student_logits.cols())
+    })?;
+    Ok(KlLoss { loss, grad })
+}
+
+/// Mean squared error between attention-score maps (TinyBERT style): each matrix holds
+/// examples × `heads` × `queries` rows of keys; `query_mask` (examples × queries bytes) and
+/// `key_mask` (examples × keys bytes) say which elements count. The value and the
+/// gradient wrt `student` ([`KlLoss`]'s shape: rows × keys).
+pub fn attention_mse(ctx: &Context, student: &Matrix, teacher: &Matrix, heads: usize, queries: usize,
+                     query_mask: Option<&[u8]>, key_mask: Option<&[u8]>) -> Result<KlLoss> {
+    // The library refuses zero heads or queries and rows that are no multiple of their
+    // product; the masks' lengths are checked here, where the slices are known.
+    let examples = heads.checked_mul(queries).filter(|&n| n > 0).map_or(0, |n| student.rows() / n);
+    let query_mask = sized_mask(query_mask, examples * queries, "query_mask", "examples x queries")?;
+    let key_mask = sized_mask(key_mask, examples * student.cols(), "key_mask", "examples x keys")?;
+    let mut grad = vec![0.0f32; student.rows() * student.cols()];
+    let mut loss = 0.0;
+    check(unsafe {
+        ffi::optima_attention_mse(ctx.ptr, &student.raw(), &teacher.raw(), heads, queries, query_mask, key_mask,
+                                  &mut loss, grad.as_mut_ptr(), student.cols().max(1))
     })?;
     Ok(KlLoss { loss, grad })
 }

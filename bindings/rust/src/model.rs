@@ -57,6 +57,13 @@ impl<'c> Model<'c> {
         Ok(n)
     }
 
+    /// The name of module `module`.
+    pub fn module_name(&self, module: usize) -> Result<String> {
+        let mut name = std::ptr::null();
+        check(unsafe { ffi::optima_model_module_name(self.ptr, module, &mut name) })?;
+        Ok(unsafe { text(name) })
+    }
+
     /// Index of the module called `name`.
     pub fn find_module(&self, name: &str) -> Result<usize> {
         let name = c_name(name, "name")?;

@@ -52,6 +52,14 @@ impl<'a> Matrix<'a> {
         self.cols
     }
 
+    /// The matrix a library view describes. The caller vouches that the data lives, unchanged,
+    /// for `'a` (a view it handed over as a `Matrix<'a>`).
+    pub(crate) unsafe fn from_raw(t: &ffi::optima_tensor) -> Matrix<'a> {
+        let len = if t.rows == 0 { 0 } else { (t.rows - 1) * t.row_stride + t.cols };
+        let data = if len == 0 { &[][..] } else { std::slice::from_raw_parts(t.data, len) };
+        Matrix { data, rows: t.rows, cols: t.cols, row_stride: t.row_stride }
+    }
+
     pub(crate) fn raw(&self) -> ffi::optima_tensor {
         ffi::optima_tensor {
             data: self.data.as_ptr(),

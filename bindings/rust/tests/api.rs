@@ -297,38 +297,6 @@ fn typed_enums_carry_the_c_values() {
                Status::EINVAL);
 }
 
-/// The host of the run-loop tests, handing `sign` × its student hidden states as the task
-/// gradients of the alignment reward.
-struct AlignedHost {
-    host: Host,
-    sign: f32,
-    gives: bool,
-}
-
-impl optima::RunCallbacks for AlignedHost {
-    fn next_batch(&mut self, step: u64) -> optima::CallbackResult {
-        self.host.next_batch(step)
-    }
-    fn forward<'h>(&'h mut self, step: u64, needed: &[optima::LayerRef], out: &mut optima::Forward<'h>)
-        -> optima::CallbackResult {
-        self.host.forward(step, needed, out)
-    }
-    fn backward(&mut self, step: u64, needed: &[optima::LayerRef], grads: &[Vec<f32>], logits_grad: &[f32])
-        -> std::result::Result<f64, Box<dyn std::error::Error>> {
-        self.host.backward(step, needed, grads, logits_grad)
-    }
-    fn gives_task_grads(&self) -> bool {
-        self.gives
-    }
-    fn task_grad(&mut self, _step: u64, needed: &[optima::LayerRef])
-        -> std::result::Result<Vec<Vec<f32>>, Box<dyn std::error::Error>> {
-        Ok(needed.iter().map(|r| match r.side {
-            optima::Side::Student => self.host.student_h[r.module].iter().map(|v| self.sign * v).collect(),
-            optima::Side::Teacher => Vec::new(),
-        }).collect())
-    }
-}
-
 #[test]
 fn run_loop_rewards_the_alignment_through_task_grad() {
     use optima::{RewardKind, RewardSource};

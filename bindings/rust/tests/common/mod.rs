@@ -156,8 +156,9 @@ impl Host {
         loss
     }
 
-    /// One step through the step API.
-    pub fn step(&mut self, t: &mut Trainer, step: u64) -> bool {
+    /// Begins step `step`, hands every planned view (and the logits when needed) over and
+    /// computes; returns the plan.
+    pub fn begin_and_compute(&mut self, t: &mut Trainer, step: u64) -> Vec<LayerRef> {
         self.batch(step);
         let mut s = t.begin_step().unwrap();
         let plan = s.plan().unwrap();
@@ -169,11 +170,22 @@ impl Host {
             s.set_logits(Side::Teacher, Matrix::new(&self.zt, ROWS, CLASSES).unwrap()).unwrap();
         }
         s.compute().unwrap();
+        plan
+    }
+
+    /// The host's backward pass with the trainer's gradients; returns the task loss.
+    pub fn backward_with(&mut self, t: &Trainer, plan: &[LayerRef]) -> f64 {
         let grads: Vec<Vec<f32>> = plan.iter()
             .map(|r| if r.side == Side::Student { t.student_grad(r.module, r.layer).unwrap() } else { Vec::new() })
             .collect();
         let z = t.logits_grad().unwrap();
-        let loss = self.learn(&plan, &grads, &z);
+        self.learn(plan, &grads, &z)
+    }
+
+    /// One step through the step API.
+    pub fn step(&mut self, t: &mut Trainer, step: u64) -> bool {
+        let plan = self.begin_and_compute(t, step);
+        let loss = self.backward_with(t, &plan);
         t.end_step(loss).unwrap()
     }
 }
@@ -214,5 +226,35 @@ impl RunCallbacks for Host {
 
     fn round_end(&mut self, round: u64, _arm: u32, _reward: f64) -> CallbackResult {
         self.trip("round_end", round)
+    }
+}
+
+/// The run-loop host handing `sign` × its student hidden states as the task gradients of
+/// the alignment reward (when `gives`).
+pub struct AlignedHost {
+    pub host: Host,
+    pub sign: f32,
+    pub gives: bool,
+}
+
+impl RunCallbacks for AlignedHost {
+    fn next_batch(&mut self, step: u64) -> CallbackResult {
+        self.host.next_batch(step)
+    }
+    fn forward<'h>(&'h mut self, step: u64, needed: &[LayerRef], out: &mut Forward<'h>) -> CallbackResult {
+        self.host.forward(step, needed, out)
+    }
+    fn backward(&mut self, step: u64, needed: &[LayerRef], grads: &[Vec<f32>], logits_grad: &[f32])
+        -> Result<f64, Box<dyn std::error::Error>> {
+        self.host.backward(step, needed, grads, logits_grad)
+    }
+    fn gives_task_grads(&self) -> bool {
+        self.gives
+    }
+    fn task_grad(&mut self, _step: u64, needed: &[LayerRef]) -> Result<Vec<Vec<f32>>, Box<dyn std::error::Error>> {
+        Ok(needed.iter().map(|r| match r.side {
+            Side::Student => self.host.student_h[r.module].iter().map(|v| self.sign * v).collect(),
+            Side::Teacher => Vec::new(),
+        }).collect())
     }
 }

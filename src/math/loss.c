@@ -16,6 +16,7 @@
 
 #include "../core/checked.h"
 #include "../core/context_impl.h"
+#include "../core/weight.h"
 #include "loss_impl.h"
 #include "loss_lock.h"
 #include "projection_init.h"
@@ -208,16 +209,11 @@ optima_status optima_loss_get_kind(const optima_loss *loss, int32_t *kind)
     return OPTIMA_OK;
 }
 
-static int opt_weight_ok(double w)
-{
-    return isfinite(w) && w >= 0.0;
-}
-
 optima_status optima_loss_set_weight(optima_loss *loss, double weight)
 {
     static const char fn[] = "optima_loss_set_weight";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
-    OPT_RETURN_ERROR_IF(!opt_weight_ok(weight), &loss->error, OPTIMA_EINVAL,
+    OPT_RETURN_ERROR_IF(!opt_is_weight(weight), &loss->error, OPTIMA_EINVAL,
                         "%s: argument 'weight' must be finite and >= 0, got %g", fn, weight);
     loss->weight = weight;
     return OPTIMA_OK;
@@ -242,7 +238,7 @@ optima_status optima_loss_set_layer_weight(optima_loss *loss, size_t pair, doubl
     static const char fn[] = "optima_loss_set_layer_weight";
     OPT_CHECK_NOT_NULL(NULL, fn, loss);
     OPT_CHECK_PAIR(&loss->error, fn, loss, pair);
-    OPT_RETURN_ERROR_IF(!opt_weight_ok(weight), &loss->error, OPTIMA_EINVAL,
+    OPT_RETURN_ERROR_IF(!opt_is_weight(weight), &loss->error, OPTIMA_EINVAL,
                         "%s: argument 'weight' must be finite and >= 0, got %g", fn, weight);
     loss->pairs[pair].layer_weight = weight;
     return OPTIMA_OK;

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../core/weight.h"
 #include "../math/loss_lock.h"
 #include "trainer_impl.h"
 
@@ -307,11 +308,6 @@ optima_status optima_trainer_pair_loss(optima_trainer *t, size_t pair, optima_lo
     OPT_FORWARD_IF_ERROR(opt_check_pair(t, pair, fn));
     *loss = t->pairs[pair].loss;
     return OPTIMA_OK;
-}
-
-static int opt_is_weight(double w)
-{
-    return isfinite(w) && w >= 0.0;
 }
 
 optima_status optima_trainer_set_pair_weight(optima_trainer *t, size_t pair, double weight)

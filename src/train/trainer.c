@@ -292,11 +292,18 @@ optima_status optima_trainer_pair_count(const optima_trainer *t, size_t *count)
     return OPTIMA_OK;
 }
 
-static optima_status opt_check_pair(optima_trainer *t, size_t pair, const char *fn)
+optima_status opt_trainer_check_pair(const optima_trainer *t, size_t pair, const char *fn)
 {
     OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
                         t->pair_count);
+    return OPTIMA_OK;
+}
+
+optima_status opt_trainer_check_side(const optima_trainer *t, int32_t side, const char *fn)
+{
+    OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
+                        OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
     return OPTIMA_OK;
 }
 
@@ -305,7 +312,7 @@ optima_status optima_trainer_pair_loss(optima_trainer *t, size_t pair, optima_lo
     static const char fn[] = "optima_trainer_pair_loss";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, loss);
-    OPT_FORWARD_IF_ERROR(opt_check_pair(t, pair, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     *loss = t->pairs[pair].loss;
     return OPTIMA_OK;
 }
@@ -316,7 +323,7 @@ optima_status optima_trainer_set_pair_weight(optima_trainer *t, size_t pair, dou
     OPT_CHECK_TRAINER(fn, t);
     OPT_RETURN_ERROR_IF(!opt_is_weight(weight), &t->error, OPTIMA_EINVAL,
                         "%s: argument 'weight' must be finite and >= 0, got %g", fn, weight);
-    OPT_FORWARD_IF_ERROR(opt_check_pair(t, pair, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     t->pairs[pair].weight = weight;
     return OPTIMA_OK;
 }
@@ -326,9 +333,7 @@ optima_status optima_trainer_get_pair_weight(const optima_trainer *t, size_t pai
     static const char fn[] = "optima_trainer_get_pair_weight";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, weight);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
-                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
-                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     *weight = t->pairs[pair].weight;
     return OPTIMA_OK;
 }

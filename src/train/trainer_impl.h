@@ -141,6 +141,10 @@ optima_status opt_trainer_freeze(optima_trainer *t, const char *fn);
 optima_status opt_trainer_require_configuring(optima_trainer *t, const char *fn);
 /* ESTATE in schedule-only mode, for the calls that hand views or read gradients. */
 optima_status opt_trainer_require_full(const optima_trainer *t, const char *fn);
+/* ENOTFOUND naming 'pair' unless the trainer has pair @p pair. */
+optima_status opt_trainer_check_pair(const optima_trainer *t, size_t pair, const char *fn);
+/* EINVAL naming 'side' unless @p side is OPTIMA_SIDE_STUDENT or OPTIMA_SIDE_TEACHER. */
+optima_status opt_trainer_check_side(const optima_trainer *t, int32_t side, const char *fn);
 
 /* trainer_step.c */
 /* ESTATE when no step has begun. */

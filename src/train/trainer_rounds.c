@@ -176,9 +176,7 @@ optima_status optima_trainer_round_pair_loss(const optima_trainer *t, uint64_t r
     static const char fn[] = "optima_trainer_round_pair_loss";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, loss);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
-                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
-                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     const opt_round_record *r = NULL;
     OPT_FORWARD_IF_ERROR(opt_record_or_fail(t, round, &r, fn));
     *loss = r->pair_loss[pair];

@@ -33,9 +33,7 @@ optima_status optima_trainer_report_pair_loss(optima_trainer *t, size_t pair, do
     static const char fn[] = "optima_trainer_report_pair_loss";
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_require_schedule_only(t, fn));
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
-                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
-                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     OPT_RETURN_ERROR_IF(!opt_trainer_pair_active(t, pair), &t->error, OPTIMA_ENOTFOUND,
                         "%s: argument 'pair' is %zu, a pair not active this step (see "
                         "optima_trainer_plan)", fn, pair);

@@ -195,8 +195,7 @@ optima_status optima_trainer_set_hidden(optima_trainer *t, int32_t side, size_t 
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
-    OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
-                        OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_side(t, side, fn));
     OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     const optima_model *model = side == OPTIMA_SIDE_STUDENT ? t->student : t->teacher;
     const char *module_name = "";
@@ -222,8 +221,7 @@ optima_status optima_trainer_set_logits(optima_trainer *t, int32_t side, const o
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
-    OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
-                        OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_side(t, side, fn));
     OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
                         "%s: no logits are needed (alpha_pred is 0)", fn);
@@ -267,9 +265,7 @@ optima_status optima_trainer_set_row_mask(optima_trainer *t, size_t pair, const 
     static const char fn[] = "optima_trainer_set_row_mask";
     OPT_CHECK_TRAINER(fn, t);
     OPT_FORWARD_IF_ERROR(opt_trainer_require_full(t, fn));
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
-                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
-                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     OPT_FORWARD_IF_ERROR(opt_trainer_require_step(t, fn));
     char whose[32];
     snprintf(whose, sizeof whose, "pair %zu", pair);
@@ -432,9 +428,7 @@ optima_status optima_trainer_pair_loss_value(const optima_trainer *t, size_t pai
     static const char fn[] = "optima_trainer_pair_loss_value";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, loss);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
-                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
-                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     OPT_FORWARD_IF_ERROR(opt_require_computed(t, fn));
     *loss = t->step_pair_loss[pair];
     if (active != NULL) *active = opt_trainer_pair_active(t, pair);

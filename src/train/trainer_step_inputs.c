@@ -11,13 +11,6 @@ static optima_status opt_require_inputs(const optima_trainer *t, const char *fn)
     return opt_trainer_require_step(t, fn);
 }
 
-static optima_status opt_check_side(const optima_trainer *t, int32_t side, const char *fn)
-{
-    OPT_RETURN_ERROR_IF(side != OPTIMA_SIDE_STUDENT && side != OPTIMA_SIDE_TEACHER, &t->error,
-                        OPTIMA_EINVAL, "%s: argument 'side' is %d, not a side", fn, (int)side);
-    return OPTIMA_OK;
-}
-
 static optima_status opt_require_logits(const optima_trainer *t, const char *fn)
 {
     OPT_RETURN_ERROR_IF(t->alpha_pred <= 0.0, &t->error, OPTIMA_ESTATE,
@@ -31,7 +24,7 @@ optima_status optima_trainer_get_hidden(const optima_trainer *t, int32_t side, s
     static const char fn[] = "optima_trainer_get_hidden";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
-    OPT_FORWARD_IF_ERROR(opt_check_side(t, side, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_side(t, side, fn));
     OPT_FORWARD_IF_ERROR(opt_require_inputs(t, fn));
     const size_t i = opt_trainer_plan_find(t, (uint32_t)side, module, layer);
     OPT_RETURN_ERROR_IF(i == t->plan_count, &t->error, OPTIMA_ENOTFOUND,
@@ -51,7 +44,7 @@ optima_status optima_trainer_get_logits(const optima_trainer *t, int32_t side, o
     static const char fn[] = "optima_trainer_get_logits";
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, view);
-    OPT_FORWARD_IF_ERROR(opt_check_side(t, side, fn));
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_side(t, side, fn));
     OPT_FORWARD_IF_ERROR(opt_require_inputs(t, fn));
     OPT_FORWARD_IF_ERROR(opt_require_logits(t, fn));
     OPT_RETURN_ERROR_IF(!t->logits_given[side], &t->error, OPTIMA_ESTATE,
@@ -77,9 +70,7 @@ optima_status optima_trainer_get_row_mask(const optima_trainer *t, size_t pair,
     OPT_CHECK_TRAINER(fn, t);
     OPT_CHECK_NOT_NULL(&t->error, fn, mask);
     OPT_CHECK_NOT_NULL(&t->error, fn, rows);
-    OPT_RETURN_ERROR_IF(pair >= t->pair_count, &t->error, OPTIMA_ENOTFOUND,
-                        "%s: argument 'pair' is %zu, the trainer has %zu pairs", fn, pair,
-                        t->pair_count);
+    OPT_FORWARD_IF_ERROR(opt_trainer_check_pair(t, pair, fn));
     OPT_FORWARD_IF_ERROR(opt_require_inputs(t, fn));
     opt_mask_out(t->pair_mask[pair], t->pair_rows[pair], mask, rows);
     return OPTIMA_OK;

@@ -29,7 +29,7 @@
  *   does not fit in memory; `OPTIMA_ENOMEM` when scratch memory cannot be had. The
  *   message names the function and the argument.
  * - Memory: the functions that need scratch memory (those with a projection, and
- *   optima_kl(): 2 × classes floats per thread) allocate it through the context and free
+ *   optima_kl(): 4 × classes floats per thread) allocate it through the context and free
  *   it before returning; use an
  *   ::optima_loss handle (loss.h) for steps that never allocate.
  * - Thread safety: reentrant. The context is only read (its allocator and thread count)
@@ -119,7 +119,7 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_cosine(
  *
  * value = T² · 1/n · Σ_{rows that count} KL(softmax(zt/T) ‖ softmax(zs/T)), computed
  * with stable log-softmax; gradient dvalue/dzs = T/n · (softmax(zs/T) − softmax(zt/T)).
- * Allocates 2 × classes floats of scratch per thread through the context.
+ * Allocates 4 × classes floats of scratch per thread (two rows of exponentials) through the context.
  *
  * @param ctx the context; only read.
  * @param student_logits zs, rows × classes.

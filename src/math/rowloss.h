@@ -22,8 +22,8 @@ double opt_cosine_rows(const optima_tensor *y, const optima_tensor *t, const uin
                        float coef, float *g, size_t gs);
 
 /* ℓ_r = KL(softmax(zt/T) ‖ softmax(zs/T)); g = coef · w · (softmax(zs/T) − softmax(zt/T)).
- * @p scratch holds 2 × cols floats. @p maxima: NULL, or the rows' maxima as
- * opt_kl_scan_rows wrote them (then the kernel does not take them again). */
+ * @p scratch holds 4 × cols floats (two rows of exponentials). @p maxima: NULL, or the
+ * rows' maxima as opt_kl_scan_rows wrote them (then the kernel does not take them again). */
 double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8_t *mask,
                    double temperature, float coef, float *g, size_t gs, float *scratch,
                    const float *maxima);

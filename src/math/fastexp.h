@@ -1,6 +1,7 @@
-/* Private header: a 2^x on 16 lanes (vec16.h, any native width) for x ≤ 0 (softmax arguments, (z − max z)·log2 e/T).
- * There is no scalar twin: a row's last few elements go through it padded
- * (opt_exp2_lanes), so every element gets the same operations wherever it sits.
+/* Private header: a 2^x on 16 lanes held in native vectors (vec16.h) for x ≤ 0 (softmax
+ * arguments, (z − max z)·log2 e/T). Not installed. There is no scalar twin: a row's last
+ * few elements go through it padded (opt_exp2_lanes), so every element gets the same
+ * operations wherever it sits.
  *
  * Why base 2: the caller folds log2 e into the factor it multiplies by anyway (1/T), so
  * the argument costs the same one rounding as an e^x argument would, and the reduction
@@ -8,8 +9,8 @@
  * in float. (e^x needs x·log2 e or a two-constant Cody–Waite step with ln 2: four more
  * operations.) 2^f is a degree-5 polynomial fitted for relative error, 1 + f·(c1 + …)
  * so that 2^0 = 1 exactly, in Horner form. No branches, no library calls, no float→int
- * conversion, no fused multiply-add (so every vector width gives the same bits; the
- * arithmetic is lane-wise, so OPT_W only sets how many lanes one instruction takes): k is
+ * conversion, no fused multiply-add (so every vector width gives the same bits: the
+ * arithmetic is lane-wise, and OPT_W only sets how many lanes one instruction takes): k is
  * rounded by adding 1.5·2^23, after which the float's low bits hold k itself, and k is
  * added to the exponent field of 2^f's bits. The lower clamp keeps that exponent normal
  * (2^f ≥ 2^−1/2 has exponent −1 or 0, so k ≥ −125) and sends −∞ there too: below −125

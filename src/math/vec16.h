@@ -63,6 +63,15 @@ typedef double opt_vd __attribute__((vector_size(4 * OPT_W)));   /* OPT_W / 2 do
 #define OPT_HI_HALF 2, 3
 #endif
 
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define OPT_HAS_SHUFFLEVECTOR 1
+#endif
+#endif
+#ifndef OPT_HAS_SHUFFLEVECTOR
+#define OPT_HAS_SHUFFLEVECTOR 0
+#endif
+
 /* 16 float32 lanes. */
 typedef struct opt_v16f {
     opt_vf v[OPT_NV];
@@ -114,12 +123,26 @@ OPT_INLINE void opt_v16_max_into(opt_v16f *m, const float *p)
     }
 }
 
+/* The low and high halves of x. Through __builtin_shufflevector where the compiler has it
+ * (GCC 12, clang): copied out through memory instead, GCC 12 keeps the accumulator that
+ * x comes from on the stack. */
+OPT_INLINE void opt_vf_halves(opt_vf x, opt_vhf *lo, opt_vhf *hi)
+{
+#if OPT_HAS_SHUFFLEVECTOR
+    *lo = __builtin_shufflevector(x, x, OPT_LO_HALF);
+    *hi = __builtin_shufflevector(x, x, OPT_HI_HALF);
+#else
+    memcpy(lo, &x, sizeof *lo);
+    memcpy(hi, (const char *)&x + sizeof *lo, sizeof *hi);
+#endif
+}
+
 /* The 16 float64 lanes of *wide += the 16 lanes of *v (lane j to lane j). */
 OPT_INLINE void opt_v16_add_wide(opt_v16d *wide, const opt_v16f *v)
 {
     OPT_EACH(h, OPT_NV) {
-        const opt_vhf lo = __builtin_shufflevector(v->v[h], v->v[h], OPT_LO_HALF);
-        const opt_vhf hi = __builtin_shufflevector(v->v[h], v->v[h], OPT_HI_HALF);
+        opt_vhf lo, hi;
+        opt_vf_halves(v->v[h], &lo, &hi);
         wide->v[2 * h] += __builtin_convertvector(lo, opt_vd);
         wide->v[2 * h + 1] += __builtin_convertvector(hi, opt_vd);
     }

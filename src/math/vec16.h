@@ -21,9 +21,8 @@
  *
  * The helpers loop over the native vectors in loops fully unrolled at compile time
  * (OPT_EACH), so every array index is a constant and GCC keeps the vectors in registers.
- * The helpers are always inlined, so no vector crosses a real call and no vector ABI is
- * involved. Loads and stores go through memcpy: rows
- * need no alignment. */
+ * They are always inlined, so no vector crosses a real call and no vector ABI is
+ * involved. Loads and stores go through memcpy: rows need no alignment. */
 #ifndef OPT_MATH_VEC16_H
 #define OPT_MATH_VEC16_H
 

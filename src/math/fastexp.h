@@ -1,6 +1,7 @@
-/* Private header: a 16-lane 2^x (vec16.h) for x ≤ 0 (softmax arguments, (z − max z)·log2 e/T).
- * There is no scalar twin: a row's last few elements go through it padded
- * (opt_exp2_lanes), so every element gets the same operations wherever it sits.
+/* Private header: a 2^x on 16 lanes held in native vectors (vec16.h) for x ≤ 0 (softmax
+ * arguments, (z − max z)·log2 e/T). Not installed. There is no scalar twin: a row's last
+ * few elements go through it padded (opt_exp2_lanes), so every element gets the same
+ * operations wherever it sits.
  *
  * Why base 2: the caller folds log2 e into the factor it multiplies by anyway (1/T), so
  * the argument costs the same one rounding as an e^x argument would, and the reduction
@@ -8,7 +9,8 @@
  * in float. (e^x needs x·log2 e or a two-constant Cody–Waite step with ln 2: four more
  * operations.) 2^f is a degree-5 polynomial fitted for relative error, 1 + f·(c1 + …)
  * so that 2^0 = 1 exactly, in Horner form. No branches, no library calls, no float→int
- * conversion, no fused multiply-add (so every vector width gives the same bits): k is
+ * conversion, no fused multiply-add (so every vector width gives the same bits: the
+ * arithmetic is lane-wise, and OPT_W only sets how many lanes one instruction takes): k is
  * rounded by adding 1.5·2^23, after which the float's low bits hold k itself, and k is
  * added to the exponent field of 2^f's bits. The lower clamp keeps that exponent normal
  * (2^f ≥ 2^−1/2 has exponent −1 or 0, so k ≥ −125) and sends −∞ there too: below −125
@@ -40,22 +42,22 @@
 /* log2 e, by which a caller multiplies an e^x argument to use 2^x. */
 #define OPT_LOG2E 1.4426950408889634
 
-/* *x = 2^(*x) lane-wise. */
-OPT_INLINE void opt_v16_exp2(opt_v16f *x)
+/* 2^x lane-wise on one native vector. */
+OPT_INLINE opt_vf opt_vf_exp2(opt_vf x)
 {
     /* The clamp as an unsigned minimum of the bit patterns, one instruction where the
      * ISA has it: a float ≤ 0 has the sign bit set and a larger pattern the larger its
      * magnitude, so every x below −125, −∞ and a NaN with the sign bit set become −125;
      * +0 (pattern 0) and a NaN without the sign bit are kept. */
-    opt_v16u bits;
-    memcpy(&bits, x, sizeof bits);
-    for (int j = 0; j < OPT_V16; ++j)
+    opt_vu bits;
+    memcpy(&bits, &x, sizeof bits);
+    for (int j = 0; j < OPT_W; ++j)
         bits[j] = bits[j] < OPT_EXP2_LO_BITS ? bits[j] : OPT_EXP2_LO_BITS;
-    opt_v16f v;
+    opt_vf v;
     memcpy(&v, &bits, sizeof v);
-    const opt_v16f kb = v + OPT_EXP2_ROUND;
-    const opt_v16f f = v - (kb - OPT_EXP2_ROUND);
-    opt_v16f p = f * OPT_EXP2_C5 + OPT_EXP2_C4;
+    const opt_vf kb = v + OPT_EXP2_ROUND;
+    const opt_vf f = v - (kb - OPT_EXP2_ROUND);
+    opt_vf p = f * OPT_EXP2_C5 + OPT_EXP2_C4;
     p = p * f + OPT_EXP2_C3;
     p = p * f + OPT_EXP2_C2;
     p = p * f + OPT_EXP2_C1;
@@ -63,11 +65,19 @@ OPT_INLINE void opt_v16_exp2(opt_v16f *x)
     /* 2^k · p by adding k to p's exponent field: exact, as a multiplication by 2^k
      * would be, and one operation fewer. The low bits of kb hold k, so kb's bits shifted
      * by 23 are k << 23 (the rounding constant's bits shift out). */
-    opt_v16u kbits, pbits;
+    opt_vu kbits, pbits;
     memcpy(&kbits, &kb, sizeof kbits);
     memcpy(&pbits, &p, sizeof pbits);
     pbits += kbits << 23;
-    memcpy(x, &pbits, sizeof pbits);
+    opt_vf out;
+    memcpy(&out, &pbits, sizeof out);
+    return out;
+}
+
+/* *x = 2^(*x) lane-wise. */
+OPT_INLINE void opt_v16_exp2(opt_v16f *x)
+{
+    OPT_EACH(h, OPT_NV) x->v[h] = opt_vf_exp2(x->v[h]);
 }
 
 /* out[i] = 2^{x[i]} for i < n ≤ OPT_V16 (the other lanes compute 2^0 and are dropped). */

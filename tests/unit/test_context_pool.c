@@ -111,8 +111,19 @@ static int threads_are(int expected)
     return 0;
 }
 
+static void *no_op(void *arg)
+{
+    return arg;
+}
+
+/* Skips the test where threads cannot be counted. A sanitizer's runtime may start a
+ * thread of its own with the process's first pthread_create: one is started and joined
+ * here, before the test counts. */
 static int skip_without_proc(void)
 {
+    pthread_t id;
+    assert_int_equal(pthread_create(&id, NULL, no_op, NULL), 0);
+    assert_int_equal(pthread_join(id, NULL), 0);
     if (thread_count() > 0) return 0;
     skip();
     return 1;
@@ -249,6 +260,12 @@ static int child_destroys(optima_context *ctx, const inputs *in, const answer *r
 static void a_forked_child_computes_with_the_parents_context(void **state)
 {
     (void)state;
+#if defined(__SANITIZE_THREAD__)
+    /* ThreadSanitizer does not support starting threads in a child forked from a threaded
+     * process (it dies, or, told not to, finds the new thread's id still registered to
+     * the parent's worker). The default, AddressSanitizer and valgrind runs cover this. */
+    skip();
+#endif
     if (skip_without_proc()) return;
     inputs in = make_inputs();
     answer ref = reference(&in), r = new_answer();

@@ -16,12 +16,14 @@
  * that a pass only wakes them. There are at most the thread count − 1 of them
  * (optima_context_set_threads(); at most 63, the number of row blocks − 1): the first
  * pass that wants more than the caller's thread starts them, fewer when no pass had work
- * enough for more. Between passes they sleep on a condition variable (they never spin),
- * and they block every signal. optima_context_destroy() and a change of the thread count
- * stop and join them; a context whose thread count is 1 starts none. Their memory comes
- * from the context's allocator. One pass at a time uses them: when host threads share a
- * context, a pass that finds the workers busy starts threads of its own for that pass,
- * and the results are the same bits either way. If no thread can be started, the pass runs on the calling thread.
+ * enough for more. Between passes they sleep on a condition variable (they never spin;
+ * the calling thread spins at most 20 µs at the end of a pass, while a worker finishes
+ * its last block), and they block every signal. optima_context_destroy() and a change of
+ * the thread count stop and join them; a context whose thread count is 1 starts none.
+ * Their memory comes from the context's allocator. One pass at a time uses them: when
+ * host threads share a context, a pass that finds the workers busy starts threads of its
+ * own for that pass, and the results are the same bits either way. If no thread can be
+ * started, the pass runs on the calling thread.
  *
  * fork(): a child process may go on using a context whose workers were started by the
  * parent. The child has none of the parent's threads; the context notices that it is in

@@ -5,12 +5,30 @@
  *
  * The workers are counted in /proc/self/task (Linux); elsewhere those tests are skipped. */
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "losstest.h"
+
+/* Every pthread_create of this program, the library's included, comes here (linked with
+ * --wrap=pthread_create): while refuse_threads is set, it fails as when the system has no
+ * thread to give. */
+static atomic_int refuse_threads;
+
+int __real_pthread_create(pthread_t *id, const pthread_attr_t *attr, void *(*run)(void *),
+                          void *arg);
+int __wrap_pthread_create(pthread_t *id, const pthread_attr_t *attr, void *(*run)(void *),
+                          void *arg);
+int __wrap_pthread_create(pthread_t *id, const pthread_attr_t *attr, void *(*run)(void *),
+                          void *arg)
+{
+    if (atomic_load(&refuse_threads)) return EAGAIN;
+    return __real_pthread_create(id, attr, run, arg);
+}
 
 /* Large enough for 3 row-pass threads (a thread gets 2^16 floats or more). */
 enum { ROWS = 517, COLS = 389, ROUNDS = 12 };
@@ -221,6 +239,36 @@ static void two_host_threads_share_one_context_and_its_workers(void **state)
     free_inputs(&in);
 }
 
+/* With no thread to be had, a pass runs on the calling thread and the call succeeds with
+ * the same bits; the next pass, threads allowed again, starts the worker. */
+static void refused_threads_leave_the_pass_to_the_calling_thread(void **state)
+{
+    (void)state;
+    if (skip_without_proc()) return;
+    inputs in = make_inputs();
+    answer ref = reference(&in), r = new_answer();
+    optima_context *ctx = NULL;
+    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    assert_int_equal(optima_context_set_threads(ctx, 2), OPTIMA_OK);
+    const int base = thread_count();
+    atomic_store(&refuse_threads, 1);
+    for (int call = 0; call < 2; ++call) {
+        assert_int_equal(compute(ctx, &in, &r), 0);
+        assert_true(same_bits(&ref, &r));
+        assert_int_equal(thread_count(), base);
+    }
+    atomic_store(&refuse_threads, 0);
+    memset(r.grad_kl, 0, ROWS * COLS * sizeof(float));
+    assert_int_equal(compute(ctx, &in, &r), 0);
+    assert_true(same_bits(&ref, &r));
+    assert_true(threads_are(base + 1));
+    optima_context_destroy(ctx);
+    assert_true(threads_are(base));
+    free_answer(&ref);
+    free_answer(&r);
+    free_inputs(&in);
+}
+
 /* Fork and run @p child (its return value is the child's exit status); the child's
  * status, or -1 when it did not exit normally. */
 static int in_child(int (*child)(optima_context *, const inputs *, const answer *),
@@ -293,6 +341,7 @@ int main(void)
         cmocka_unit_test(workers_live_between_calls_and_destroy_joins_them),
         cmocka_unit_test(set_threads_2_3_1_2_between_calls_resizes_the_workers),
         cmocka_unit_test(two_host_threads_share_one_context_and_its_workers),
+        cmocka_unit_test(refused_threads_leave_the_pass_to_the_calling_thread),
         cmocka_unit_test(a_forked_child_computes_with_the_parents_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,16 +127,16 @@ static opt_pool *opt_pool_ready(optima_context *ctx, size_t workers)
     return pool;
 }
 
-/* Ask workers 1 … @p helpers to run @p fn. Signalled after the unlock, so that a woken
+/* Ask workers 1 … @p wanted to run @p fn. Signalled after the unlock, so that a woken
  * worker does not at once block on the mutex the caller still holds. */
-static void opt_pool_wake(opt_pool *pool, size_t helpers, opt_pool_fn fn, void *arg)
+static void opt_pool_wake(opt_pool *pool, size_t wanted, opt_pool_fn fn, void *arg)
 {
     pthread_mutex_lock(&pool->lock);
     pool->fn = fn;
     pool->arg = arg;
-    for (size_t i = 0; i < helpers; ++i) pool->workers[i].asked = 1;
+    for (size_t i = 0; i < wanted; ++i) pool->workers[i].asked = 1;
     pthread_mutex_unlock(&pool->lock);
-    for (size_t i = 0; i < helpers; ++i) pthread_cond_signal(&pool->workers[i].wake);
+    for (size_t i = 0; i < wanted; ++i) pthread_cond_signal(&pool->workers[i].wake);
 }
 
 /* Whether the workers inside fn have all returned; spins up to OPT_SETTLE_SPIN_NS. */
@@ -158,10 +158,10 @@ static int opt_pool_quiet_soon(opt_pool *pool)
  * (the machine is shared; one may not be scheduled for a while, and the work is done),
  * and wait for those inside fn. They are in their last block (none is left to claim),
  * so the caller first spins a little (see OPT_SETTLE_SPIN_NS) before it sleeps. */
-static void opt_pool_settle(opt_pool *pool, size_t helpers)
+static void opt_pool_settle(opt_pool *pool, size_t wanted)
 {
     pthread_mutex_lock(&pool->lock);
-    for (size_t i = 0; i < helpers; ++i) pool->workers[i].asked = 0;
+    for (size_t i = 0; i < wanted; ++i) pool->workers[i].asked = 0;
     const int busy = atomic_load_explicit(&pool->running, memory_order_relaxed) > 0;
     pthread_mutex_unlock(&pool->lock);
     if (!busy || opt_pool_quiet_soon(pool)) return;
@@ -176,11 +176,11 @@ int opt_pool_run(const optima_context *ctx, size_t threads, opt_pool_fn fn, void
     optima_context *owner = (optima_context *)ctx; /* see pool.h: a heap block, never const */
     if (atomic_flag_test_and_set_explicit(&owner->pool_busy, memory_order_acquire)) return 0;
     opt_pool *pool = threads > 1 ? opt_pool_ready(owner, threads - 1) : NULL;
-    size_t helpers = pool != NULL ? threads - 1 : 0;
-    if (pool != NULL && helpers > pool->started) helpers = pool->started;
-    if (helpers > 0) opt_pool_wake(pool, helpers, fn, arg);
+    size_t wanted = pool != NULL ? threads - 1 : 0;
+    if (pool != NULL && wanted > pool->started) wanted = pool->started;
+    if (wanted > 0) opt_pool_wake(pool, wanted, fn, arg);
     fn(arg, 0);
-    if (helpers > 0) opt_pool_settle(pool, helpers);
+    if (wanted > 0) opt_pool_settle(pool, wanted);
     atomic_flag_clear_explicit(&owner->pool_busy, memory_order_release);
     return 1;
 }

@@ -8,7 +8,29 @@
  *
  * Thread safety: a context may be shared by handles used from several threads only while
  * none of its setters is being called; its setters must not run concurrently with any use
- * of the context or of a handle made from it.
+ * of the context or of a handle made from it. Its getters, optima_context_last_error() and
+ * the stateless functions of math.h may be called from several threads at once.
+ *
+ * Worker threads (since 1.1): the row passes of the losses (math.h, loss.h) run on the
+ * calling thread and on worker threads that the context owns and keeps between calls, so
+ * that a pass only wakes them. There are at most the thread count − 1 of them
+ * (optima_context_set_threads(); at most 63, the number of row blocks − 1): the first
+ * pass that wants more than the caller's thread starts them, fewer when no pass had work
+ * enough for more. Between passes they sleep on a condition variable (they never spin;
+ * the calling thread spins at most 20 µs at the end of a pass, while a worker finishes
+ * its last block), and they block every signal. optima_context_destroy() and a change of
+ * the thread count stop and join them; a context whose thread count is 1 starts none.
+ * Their memory comes from the context's allocator. One pass at a time uses them: when
+ * host threads share a context, a pass that finds the workers busy starts threads of its
+ * own for that pass, and the results are the same bits either way. If no thread can be
+ * started, the pass runs on the calling thread.
+ *
+ * fork(): a child process may go on using a context whose workers were started by the
+ * parent. The child has none of the parent's threads; the context notices that it is in
+ * another process and starts workers of its own there (the parent's are left alone, and
+ * are neither waited for nor signalled by the child, optima_context_destroy() included).
+ * A child forked while another of the parent's threads was inside a pass on the context
+ * finds the workers busy for good and starts threads per pass.
  */
 #ifndef OPTIMA_CONTEXT_H
 #define OPTIMA_CONTEXT_H
@@ -105,6 +127,9 @@ OPTIMA_API OPTIMA_NODISCARD optima_status optima_context_create_with_allocator(
 
 /**
  * @brief Destroy a context. Every handle made from it must be gone first.
+ *
+ * Stops and joins the context's worker threads (see above) before it returns; no call
+ * may be using the context.
  * @param ctx the context, or NULL (then nothing happens).
  */
 OPTIMA_API void optima_context_destroy(optima_context *ctx);
@@ -115,9 +140,10 @@ OPTIMA_API void optima_context_destroy(optima_context *ctx);
  *
  * The count lives in a per-context BLIS runtime object: it never changes another context
  * or the process-wide BLIS setting. The row passes of the losses (math.h) use up to as
- * many threads of their own, started per call, with results bit-identical for every
- * count. Default: `BLIS_NUM_THREADS`, else `OMP_NUM_THREADS`, else 1, read when the
- * context was created (optima_context_create()).
+ * many threads, the caller's and the context's workers (see above), with results
+ * bit-identical for every count. A new count stops and joins the workers at once; the
+ * next pass that wants workers starts the new number. Default: `BLIS_NUM_THREADS`, else
+ * `OMP_NUM_THREADS`, else 1, read when the context was created (optima_context_create()).
  * @param ctx the context.
  * @param threads 1 to 1024.
  * @return `OPTIMA_OK`; `OPTIMA_EINVAL` for a NULL context or a count out of range.

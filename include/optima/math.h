@@ -19,7 +19,7 @@
  *   the value and every gradient buffer untouched.
  * - Matrix products run through BLIS with the context's thread count, and the row passes
  *   (the losses' element-wise work) split their rows over as many threads (fewer for
- *   small inputs; POSIX threads started per call). Results are bit-identical for every
+ *   small inputs; the context's worker threads, see context.h). Results are bit-identical for every
  *   thread count: the rows are cut into blocks that depend only on the row count, and
  *   the blocks' sums are added in a fixed order. (BLIS's products are not covered by this
  *   promise: their summation order may change with the thread count.)
@@ -32,8 +32,9 @@
  *   optima_kl(): 4 × classes floats per thread) allocate it through the context and free
  *   it before returning; use an
  *   ::optima_loss handle (loss.h) for steps that never allocate.
- * - Thread safety: reentrant. The context is only read (its allocator and thread count)
- *   and failures are recorded in the calling thread's slot only (no handle: status.h's
+ * - Thread safety: reentrant. The context is only read (its allocator and thread count;
+ *   its worker threads serve one call at a time and a concurrent call starts threads of
+ *   its own, see context.h) and failures are recorded in the calling thread's slot only (no handle: status.h's
  *   error rule), so several threads may call these functions with one context at once
  *   (its allocator hooks must then be thread-safe, as the C library's are).
  * - Range: Y = Hs·P, the MSE and KL differences Y − Ht and zt − zs, and the gradients

@@ -6,6 +6,7 @@
 
 #include "blis_arch.h"
 #include "context_impl.h"
+#include "pool.h"
 
 #define OPT_MAX_THREADS 1024
 
@@ -124,6 +125,7 @@ optima_status optima_context_create(optima_context **out)
 void optima_context_destroy(optima_context *ctx)
 {
     if (ctx == NULL) return;
+    opt_pool_stop(ctx);
     const optima_context copy = *ctx; /* the hooks must outlive the block they free */
     opt_free(&copy, ctx);
 }
@@ -135,6 +137,7 @@ optima_status optima_context_set_threads(optima_context *ctx, int32_t threads)
     OPT_RETURN_ERROR_IF(threads < 1 || threads > OPT_MAX_THREADS, &ctx->error, OPTIMA_EINVAL,
                         "%s: argument 'threads' must be in [1, %d], got %d", fn,
                         OPT_MAX_THREADS, (int)threads);
+    if (threads != ctx->threads) opt_pool_stop(ctx); /* the next pass starts the new count */
     ctx->threads = threads;
     bli_rntm_set_num_threads((dim_t)threads, &ctx->rntm);
     return OPTIMA_OK;

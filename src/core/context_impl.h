@@ -19,6 +19,11 @@ struct optima_context {
     const char *blis_arch;  /* the configuration BLIS runs (a BLIS-owned string) */
     int blis_advice_value;  /* BLIS_ARCH_TYPE to advise, or -1; see opt_blis_advice */
     const char *blis_advice_name;
+    /* The worker threads of the row passes (pool.h): made by the first pass that wants
+     * one, joined by destroy and by a change of thread count. Reached only by the pass
+     * that holds pool_busy, which starts clear (the context is zeroed). */
+    struct opt_pool *pool;
+    atomic_flag pool_busy;
 };
 
 /* Memory for the library's own use: 64-byte aligned (whole cache lines, what BLIS and

@@ -84,7 +84,7 @@ static double opt_attention_block(const void *arg, size_t begin, size_t end, siz
 /* One pass over the admitted elements on the context's threads (row_blocks.h). */
 static double opt_attention_pass(const optima_context *ctx, const opt_attention_job *job)
 {
-    return opt_row_blocks_sum(ctx->threads, job->s->rows, job->sh.keys, opt_attention_block,
+    return opt_row_blocks_sum(ctx, job->s->rows, job->sh.keys, opt_attention_block,
                               job);
 }
 

@@ -25,7 +25,7 @@ static double opt_rows_kernel(const optima_context *ctx, int32_t kind, const opt
                               size_t gs)
 {
     const opt_row_job job = {kind, y, t, mask, coef, g, gs, 0.0, NULL, NULL};
-    return opt_row_loss(&job, ctx->threads);
+    return opt_row_loss(&job, ctx);
 }
 
 /* Before a stateless pass without projection writes dHs: 0 when it will be finite. */
@@ -35,7 +35,7 @@ static int opt_precheck_rows(const optima_context *ctx, const opt_hidden_job *jo
     if (job->kind == OPTIMA_LOSS_COSINE) {
         const opt_row_job scan = {OPT_ROW_FINITE_SCAN, job->student, job->teacher, NULL, 0.0f,
                                   NULL, 0, 0.0, NULL, NULL};
-        return isfinite(opt_row_loss(&scan, ctx->threads)) ? 0 : -1;
+        return isfinite(opt_row_loss(&scan, ctx)) ? 0 : -1;
     }
     const double sum = opt_rows_kernel(ctx, OPTIMA_LOSS_MSE, job->student, job->teacher,
                                        job->mask, 0.0f, NULL, 0);

@@ -103,7 +103,7 @@ static int opt_run_pair(optima_loss *loss, opt_layer_pair *pr, const optima_tens
         const double inv = n > 0 ? 1.0 / (double)n : 0.0, temp = loss->temperature;
         const opt_row_job job = {OPTIMA_LOSS_KL, s, t, mask, (float)(scale * temp * inv),
                                  pr->grad_student, pr->ds, temp, loss->work, NULL};
-        const double sum = opt_row_loss(&job, loss->ctx->threads);
+        const double sum = opt_row_loss(&job, loss->ctx);
         if (!isfinite(sum)) return -1;
         pr->value = temp * temp * sum * inv;
         return 0;

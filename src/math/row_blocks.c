@@ -1,10 +1,14 @@
-/* See row_blocks.h. POSIX threads, started per call: a thread costs tens of microseconds,
- * against milliseconds for the work that gets one, and keeps no pool alive between
- * calls (no global state, nothing for the host to shut down). */
+/* See row_blocks.h. The threads are the context's workers (src/core/pool.h), woken per
+ * pass; a pass that finds them busy with another host thread's pass on the same context
+ * starts POSIX threads of its own instead (tens of microseconds each), as every pass did
+ * before the context kept workers. */
 #include "row_blocks.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+
+#include "../core/context_impl.h"
+#include "../core/pool.h"
 
 /* Work below this many floats per thread stays on one thread. */
 #define OPT_FLOATS_PER_THREAD ((size_t)1 << 16)
@@ -31,14 +35,36 @@ static size_t opt_block_start(size_t b, size_t rows, size_t blocks)
     return (size_t)((unsigned long long)b * rows / blocks);
 }
 
-static void *opt_run_share(void *arg)
+/* One thread's part of a pass: blocks until none is left (opt_pool_fn). */
+static void opt_run_share(void *arg, size_t worker)
 {
-    const opt_worker *w = arg;
-    opt_share *s = w->share;
+    opt_share *s = arg;
     for (size_t b; (b = atomic_fetch_add(&s->next, 1)) < s->blocks;)
         s->sums[b] = s->fn(s->job, opt_block_start(b, s->rows, s->blocks),
-                           opt_block_start(b + 1, s->rows, s->blocks), w->worker);
+                           opt_block_start(b + 1, s->rows, s->blocks), worker);
+}
+
+static void *opt_run_started(void *arg)
+{
+    const opt_worker *w = arg;
+    opt_run_share(w->share, w->worker);
     return NULL;
+}
+
+/* The pass on @p used threads started for it: when the context's workers are busy. */
+static void opt_run_own_threads(opt_share *share, size_t used)
+{
+    opt_worker workers[OPT_ROW_BLOCKS];
+    pthread_t ids[OPT_ROW_BLOCKS];
+    int started[OPT_ROW_BLOCKS] = {0};
+    for (size_t t = 1; t < used; ++t) {
+        workers[t].share = share;
+        workers[t].worker = t;
+        started[t] = pthread_create(&ids[t], NULL, opt_run_started, &workers[t]) == 0;
+    }
+    opt_run_share(share, 0);
+    for (size_t t = 1; t < used; ++t)
+        if (started[t]) pthread_join(ids[t], NULL);
 }
 
 int32_t opt_row_blocks_threads(int32_t threads, size_t rows, size_t row_floats)
@@ -51,26 +77,16 @@ int32_t opt_row_blocks_threads(int32_t threads, size_t rows, size_t row_floats)
     return threads < 1 ? 1 : (size_t)threads < useful ? threads : (int32_t)useful;
 }
 
-double opt_row_blocks_sum(int32_t threads, size_t rows, size_t row_floats,
+double opt_row_blocks_sum(const optima_context *ctx, size_t rows, size_t row_floats,
                           opt_row_block_fn fn, const void *job)
 {
     const size_t blocks = rows < OPT_ROW_BLOCKS ? rows : OPT_ROW_BLOCKS;
-    const size_t used = (size_t)opt_row_blocks_threads(threads, rows, row_floats);
+    const size_t used = (size_t)opt_row_blocks_threads(ctx->threads, rows, row_floats);
     double sums[OPT_ROW_BLOCKS];
     opt_share share = {fn, job, rows, blocks, 0, sums};
     atomic_init(&share.next, 0);
-    opt_worker workers[OPT_ROW_BLOCKS];
-    pthread_t ids[OPT_ROW_BLOCKS];
-    int started[OPT_ROW_BLOCKS] = {0};
-    for (size_t t = 0; t < used; ++t) {
-        workers[t].share = &share;
-        workers[t].worker = t;
-    }
-    for (size_t t = 1; t < used; ++t)
-        started[t] = pthread_create(&ids[t], NULL, opt_run_share, &workers[t]) == 0;
-    opt_run_share(&workers[0]);
-    for (size_t t = 1; t < used; ++t)
-        if (started[t]) pthread_join(ids[t], NULL);
+    if (used == 1) opt_run_share(&share, 0);
+    else if (!opt_pool_run(ctx, used, opt_run_share, &share)) opt_run_own_threads(&share, used);
     double total = 0.0;
     for (size_t b = 0; b < blocks; ++b) total += sums[b];
     return total;

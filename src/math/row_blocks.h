@@ -11,16 +11,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <optima/context.h>
+
 #define OPT_ROW_BLOCKS 64
 
 /* Σ over rows [begin, end) of the job's kernel, writing what it writes for those rows;
  * @p worker (0 … threads − 1) tells per-thread scratch apart. */
 typedef double (*opt_row_block_fn)(const void *job, size_t begin, size_t end, size_t worker);
 
-/* Σ over all @p rows of @p fn, on up to @p threads threads (the caller's included): fewer
- * when the work, rows × @p row_floats, is too small to pay for a thread. Threads that
- * cannot be started leave their blocks to the caller's thread. */
-double opt_row_blocks_sum(int32_t threads, size_t rows, size_t row_floats,
+/* Σ over all @p rows of @p fn, on up to the context's thread count of threads (the
+ * caller's included: the others are the context's workers, or threads started for the
+ * pass when another pass holds those): fewer when the work, rows × @p row_floats, is too
+ * small to pay for a thread. Threads that cannot be started leave their blocks to the
+ * caller's thread. @p fn never runs a pass of its own (pool.h). */
+double opt_row_blocks_sum(const optima_context *ctx, size_t rows, size_t row_floats,
                           opt_row_block_fn fn, const void *job);
 
 /* The number of threads opt_row_blocks_sum uses for this work: what per-thread scratch

@@ -30,9 +30,9 @@ static double opt_row_loss_block(const void *arg, size_t begin, size_t end, size
     }
 }
 
-double opt_row_loss(const opt_row_job *job, int32_t threads)
+double opt_row_loss(const opt_row_job *job, const optima_context *ctx)
 {
-    return opt_row_blocks_sum(threads, job->y->rows, job->y->cols, opt_row_loss_block, job);
+    return opt_row_blocks_sum(ctx, job->y->rows, job->y->cols, opt_row_loss_block, job);
 }
 
 size_t opt_row_loss_scratch(int32_t threads, size_t rows, size_t cols)

@@ -10,6 +10,7 @@
 #ifndef OPT_MATH_ROWLOSS_H
 #define OPT_MATH_ROWLOSS_H
 
+#include <optima/context.h>
 #include <optima/tensor.h>
 
 /* ℓ_r = Σ_j (y_rj − t_rj)²; dℓ/dy = 2 (y − t), the 2 folded into @p coef by the caller:
@@ -54,8 +55,8 @@ typedef struct opt_row_job {
     float *maxima;               /* KL only: NULL, or 2 × rows floats (opt_kl_scan_rows) */
 } opt_row_job;
 
-/* Σ_r w_r ℓ_r, the same bits for every thread count (row_blocks.h). */
-double opt_row_loss(const opt_row_job *job, int32_t threads);
+/* Σ_r w_r ℓ_r on the context's threads, the same bits for every thread count (row_blocks.h). */
+double opt_row_loss(const opt_row_job *job, const optima_context *ctx);
 
 /* Floats of scratch KL needs for @p rows × @p cols on @p threads threads. */
 size_t opt_row_loss_scratch(int32_t threads, size_t rows, size_t cols);

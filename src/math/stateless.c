@@ -172,12 +172,12 @@ optima_status optima_kl(const optima_context *ctx, const optima_tensor *student_
         opt_row_job scan = job;
         scan.kind = OPT_ROW_KL_SCAN;
         scan.maxima = scratch + work;
-        if (isfinite(opt_row_loss(&scan, ctx->threads))) job.maxima = scan.maxima;
-        else sum = opt_row_loss(&job, ctx->threads);
+        if (isfinite(opt_row_loss(&scan, ctx))) job.maxima = scan.maxima;
+        else sum = opt_row_loss(&job, ctx);
         job.g = grad;
         job.gs = grad_stride;
     }
-    if (isfinite(sum)) sum = opt_row_loss(&job, ctx->threads);
+    if (isfinite(sum)) sum = opt_row_loss(&job, ctx);
     opt_free(ctx, scratch);
     if (!isfinite(sum))
         return opt_fail_nonfinite(fn, student_logits, "student_logits", teacher_logits,

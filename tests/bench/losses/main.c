@@ -181,6 +181,10 @@ static const bench_case cases[] = {
     {"mse_step", 4096, 768, 768, OPTIMA_LOSS_MSE, run_step, stream_limit},
     {"cosine_step", 4096, 768, 768, OPTIMA_LOSS_COSINE, run_step, stream_limit},
     {"kl_step", 4096, 1000, 1000, OPTIMA_LOSS_KL, run_step, stream_limit},
+    /* A small batch, where waking or starting the row passes' threads weighs most. */
+    {"mse_small", 256, 768, 768, 0, run_mse, stream_limit},
+    {"cosine_small", 256, 768, 768, 0, run_cosine, stream_limit},
+    {"kl_small", 256, 1000, 1000, 0, run_kl, stream_limit},
 };
 
 typedef struct copy_buffers {

@@ -43,7 +43,11 @@ static demo_train_config student_recipe(size_t steps, uint64_t seed, int task_gr
 static FILE *open_log(const char *dir, const char *name)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    const int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        fprintf(stderr, "optima-demo: warning: the path of %s in '%s' is too long\n", name, dir);
+        return NULL;
+    }
     FILE *f = fopen(path, "w");
     if (f == NULL) fprintf(stderr, "optima-demo: warning: cannot write %s: %s\n", path, strerror(errno));
     return f;

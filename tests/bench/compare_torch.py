@@ -11,15 +11,24 @@ torch.set_num_threads). One JSON line per case and thread count:
 with medians over --repeat calls each. Not a test and not run by CI: it needs PyTorch
 (Debian: python3-torch) and says so when it is missing.
 
+OMP_WAIT_POLICY defaults to PASSIVE here (set it to override): with OpenMP's default
+policy PyTorch's idle intra-op threads spin after each of its calls and hold the second
+core while the library's next call wants it, which made the library's two-thread times
+20-40 % slower in this one-process comparison, and PyTorch's no faster. It must be set
+before any library in the process loads the OpenMP runtime, hence before the imports.
+
 Run:  OPTIMA_LIBRARY=build/bench/liboptima.so.1 PYTHONPATH=bindings/python \\
       /usr/bin/python3 tests/bench/compare_torch.py [--repeat 9] [--threads 1,2]
 """
 
-import argparse
-import json
 import os
-import sys
-import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see the docstring; before any import
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
@@ -94,6 +103,7 @@ def main(argv):
         print("compare_torch.py: PyTorch is not installed (Debian: apt-get install "
               "python3-torch); nothing measured", file=sys.stderr)
         return 0
+    print(f"compare_torch.py: OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}", file=sys.stderr)
     rng = np.random.default_rng(0)
     flush = np.zeros((96 << 20) // 4, dtype=np.float32)
     for case in [args.case] if args.case else CASES:

@@ -56,9 +56,17 @@ static void free_inputs(inputs *in)
     free(in->b.data);
 }
 
+/* Usable off the test's thread and in a forked child: check the gradients for NULL. */
+static answer alloc_answer(void)
+{
+    const answer r = {-1.0, -1.0, calloc(ROWS * COLS, sizeof(float)),
+                      calloc(ROWS * COLS, sizeof(float))};
+    return r;
+}
+
 static answer new_answer(void)
 {
-    answer r = {-1.0, -1.0, calloc(ROWS * COLS, sizeof(float)), calloc(ROWS * COLS, sizeof(float))};
+    const answer r = alloc_answer();
     assert_non_null(r.grad_mse);
     assert_non_null(r.grad_kl);
     return r;
@@ -101,6 +109,41 @@ static answer reference(const inputs *in)
     assert_true(ref.mse > 0.0 && ref.kl > 0.0);
     optima_context_destroy(ctx);
     return ref;
+}
+
+/* What every test shares, made once: the inputs and their one-thread answer. */
+typedef struct fixture {
+    inputs in;
+    answer ref;
+} fixture;
+
+static int make_fixture(void **state)
+{
+    fixture *f = malloc(sizeof *f);
+    if (f == NULL) return -1;
+    f->in = make_inputs();
+    f->ref = reference(&f->in);
+    *state = f;
+    return 0;
+}
+
+static int free_fixture(void **state)
+{
+    fixture *f = *state;
+    free_answer(&f->ref);
+    free_inputs(&f->in);
+    free(f);
+    return 0;
+}
+
+/* A context with @p threads threads (and a counting allocator when @p a is given). */
+static optima_context *context_of(int32_t threads, test_allocator *a)
+{
+    optima_context *ctx = NULL;
+    if (a != NULL) ctx = test_context(a);
+    else assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    assert_int_equal(optima_context_set_threads(ctx, threads), OPTIMA_OK);
+    return ctx;
 }
 
 /* The threads of this process, or -1 when /proc/self/task cannot be read. */
@@ -149,37 +192,31 @@ static int skip_without_proc(void)
 
 static void workers_live_between_calls_and_destroy_joins_them(void **state)
 {
-    (void)state;
+    const fixture *f = *state;
     if (skip_without_proc()) return;
-    inputs in = make_inputs();
-    answer ref = reference(&in), r = new_answer();
+    answer r = new_answer();
     test_allocator a;
-    optima_context *ctx = test_context(&a);
-    assert_int_equal(optima_context_set_threads(ctx, 2), OPTIMA_OK);
+    optima_context *ctx = context_of(2, &a);
     const int base = thread_count();
     const long live = a.live;
     for (int call = 0; call < 3; ++call) {
-        assert_int_equal(compute(ctx, &in, &r), 0);
-        assert_true(same_bits(&ref, &r));
+        assert_int_equal(compute(ctx, &f->in, &r), 0);
+        assert_true(same_bits(&f->ref, &r));
         assert_true(threads_are(base + 1)); /* one worker, kept between calls */
         assert_int_equal(a.live, live + 1); /* the pool, from the context's allocator */
     }
     optima_context_destroy(ctx);
     assert_int_equal(a.live, 0);
     assert_true(threads_are(base));
-    free_answer(&ref);
     free_answer(&r);
-    free_inputs(&in);
 }
 
 static void set_threads_2_3_1_2_between_calls_resizes_the_workers(void **state)
 {
-    (void)state;
+    const fixture *f = *state;
     if (skip_without_proc()) return;
-    inputs in = make_inputs();
-    answer ref = reference(&in), r = new_answer();
-    optima_context *ctx = NULL;
-    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
+    answer r = new_answer();
+    optima_context *ctx = context_of(1, NULL);
     const int base = thread_count();
     const int32_t order[4] = {2, 3, 1, 2};
     for (int k = 0; k < 4; ++k) {
@@ -188,16 +225,14 @@ static void set_threads_2_3_1_2_between_calls_resizes_the_workers(void **state)
         for (int call = 0; call < 2; ++call) {
             memset(r.grad_mse, 0, ROWS * COLS * sizeof(float));
             memset(r.grad_kl, 0, ROWS * COLS * sizeof(float));
-            assert_int_equal(compute(ctx, &in, &r), 0);
-            assert_true(same_bits(&ref, &r));
+            assert_int_equal(compute(ctx, &f->in, &r), 0);
+            assert_true(same_bits(&f->ref, &r));
             assert_true(threads_are(base + order[k] - 1));
         }
     }
     optima_context_destroy(ctx);
     assert_true(threads_are(base));
-    free_answer(&ref);
     free_answer(&r);
-    free_inputs(&in);
 }
 
 typedef struct host {
@@ -210,7 +245,7 @@ typedef struct host {
 static void *host_main(void *arg)
 {
     host *h = arg;
-    answer r = {-1.0, -1.0, calloc(ROWS * COLS, sizeof(float)), calloc(ROWS * COLS, sizeof(float))};
+    answer r = alloc_answer();
     h->ok = r.grad_mse != NULL && r.grad_kl != NULL;
     for (int i = 0; i < ROUNDS && h->ok; ++i)
         h->ok = compute(h->ctx, h->in, &r) == 0 && same_bits(h->ref, &r);
@@ -222,51 +257,40 @@ static void *host_main(void *arg)
  * and start threads of their own, or find them free: the numbers are the same. */
 static void two_host_threads_share_one_context_and_its_workers(void **state)
 {
-    (void)state;
-    inputs in = make_inputs();
-    answer ref = reference(&in);
-    optima_context *ctx = NULL;
-    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
-    assert_int_equal(optima_context_set_threads(ctx, 2), OPTIMA_OK);
-    host h[2] = {{ctx, &in, &ref, 0}, {ctx, &in, &ref, 0}};
+    const fixture *f = *state;
+    optima_context *ctx = context_of(2, NULL);
+    host h[2] = {{ctx, &f->in, &f->ref, 0}, {ctx, &f->in, &f->ref, 0}};
     pthread_t id[2];
     for (int i = 0; i < 2; ++i) assert_int_equal(pthread_create(&id[i], NULL, host_main, &h[i]), 0);
     for (int i = 0; i < 2; ++i) assert_int_equal(pthread_join(id[i], NULL), 0);
     assert_true(h[0].ok);
     assert_true(h[1].ok);
     optima_context_destroy(ctx);
-    free_answer(&ref);
-    free_inputs(&in);
 }
 
 /* With no thread to be had, a pass runs on the calling thread and the call succeeds with
  * the same bits; the next pass, threads allowed again, starts the worker. */
 static void refused_threads_leave_the_pass_to_the_calling_thread(void **state)
 {
-    (void)state;
+    const fixture *f = *state;
     if (skip_without_proc()) return;
-    inputs in = make_inputs();
-    answer ref = reference(&in), r = new_answer();
-    optima_context *ctx = NULL;
-    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
-    assert_int_equal(optima_context_set_threads(ctx, 2), OPTIMA_OK);
+    answer r = new_answer();
+    optima_context *ctx = context_of(2, NULL);
     const int base = thread_count();
     atomic_store(&refuse_threads, 1);
     for (int call = 0; call < 2; ++call) {
-        assert_int_equal(compute(ctx, &in, &r), 0);
-        assert_true(same_bits(&ref, &r));
+        assert_int_equal(compute(ctx, &f->in, &r), 0);
+        assert_true(same_bits(&f->ref, &r));
         assert_int_equal(thread_count(), base);
     }
     atomic_store(&refuse_threads, 0);
     memset(r.grad_kl, 0, ROWS * COLS * sizeof(float));
-    assert_int_equal(compute(ctx, &in, &r), 0);
-    assert_true(same_bits(&ref, &r));
+    assert_int_equal(compute(ctx, &f->in, &r), 0);
+    assert_true(same_bits(&f->ref, &r));
     assert_true(threads_are(base + 1));
     optima_context_destroy(ctx);
     assert_true(threads_are(base));
-    free_answer(&ref);
     free_answer(&r);
-    free_inputs(&in);
 }
 
 /* Fork and run @p child (its return value is the child's exit status); the child's
@@ -288,7 +312,7 @@ static int in_child(int (*child)(optima_context *, const inputs *, const answer 
 static int child_computes(optima_context *ctx, const inputs *in, const answer *ref)
 {
     const int base = thread_count();
-    answer r = {-1.0, -1.0, calloc(ROWS * COLS, sizeof(float)), calloc(ROWS * COLS, sizeof(float))};
+    answer r = alloc_answer();
     const int ok = r.grad_mse != NULL && r.grad_kl != NULL && compute(ctx, in, &r) == 0 &&
                    same_bits(ref, &r) && thread_count() == base + 1 &&
                    compute(ctx, in, &r) == 0 && same_bits(ref, &r);
@@ -307,7 +331,7 @@ static int child_destroys(optima_context *ctx, const inputs *in, const answer *r
 
 static void a_forked_child_computes_with_the_parents_context(void **state)
 {
-    (void)state;
+    const fixture *f = *state;
 #if defined(__SANITIZE_THREAD__)
     /* ThreadSanitizer does not support starting threads in a child forked from a threaded
      * process (it dies, or, told not to, finds the new thread's id still registered to
@@ -315,24 +339,19 @@ static void a_forked_child_computes_with_the_parents_context(void **state)
     skip();
 #endif
     if (skip_without_proc()) return;
-    inputs in = make_inputs();
-    answer ref = reference(&in), r = new_answer();
-    optima_context *ctx = NULL;
-    assert_int_equal(optima_context_create(&ctx), OPTIMA_OK);
-    assert_int_equal(optima_context_set_threads(ctx, 2), OPTIMA_OK);
+    answer r = new_answer();
+    optima_context *ctx = context_of(2, NULL);
     const int base = thread_count();
-    assert_int_equal(compute(ctx, &in, &r), 0);
+    assert_int_equal(compute(ctx, &f->in, &r), 0);
     assert_true(threads_are(base + 1)); /* the parent's worker is asleep when it forks */
-    assert_int_equal(in_child(child_computes, ctx, &in, &ref), 0);
-    assert_int_equal(in_child(child_destroys, ctx, &in, &ref), 0);
+    assert_int_equal(in_child(child_computes, ctx, &f->in, &f->ref), 0);
+    assert_int_equal(in_child(child_destroys, ctx, &f->in, &f->ref), 0);
     memset(r.grad_mse, 0, ROWS * COLS * sizeof(float));
-    assert_int_equal(compute(ctx, &in, &r), 0); /* the parent's workers are untouched */
-    assert_true(same_bits(&ref, &r));
+    assert_int_equal(compute(ctx, &f->in, &r), 0); /* the parent's workers are untouched */
+    assert_true(same_bits(&f->ref, &r));
     assert_true(threads_are(base + 1));
     optima_context_destroy(ctx);
-    free_answer(&ref);
     free_answer(&r);
-    free_inputs(&in);
 }
 
 int main(void)
@@ -344,5 +363,5 @@ int main(void)
         cmocka_unit_test(refused_threads_leave_the_pass_to_the_calling_thread),
         cmocka_unit_test(a_forked_child_computes_with_the_parents_context),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, make_fixture, free_fixture);
 }

@@ -10,8 +10,11 @@
 #include "../core/context_impl.h"
 #include "../core/pool.h"
 
-/* Work below this many floats per thread stays on one thread. */
-#define OPT_FLOATS_PER_THREAD ((size_t)1 << 16)
+/* Work below this much per thread (row_blocks.h's cost: floats of a memory-bound pass)
+ * stays on one thread. Waking a worker and waiting for its last block costs 10–20 µs on a
+ * busy 2-core virtual machine; a stateless MSE of 256 × 768 (2^17.6 floats, a pass of
+ * about 60 µs) ran slower on two threads than on one with 2^16 here. */
+#define OPT_COST_PER_THREAD ((size_t)1 << 17)
 
 /* What every thread of one call shares: blocks are claimed one at a time from `next`, so
  * a thread the scheduler starts late (the machine may be busy) leaves its blocks to the
@@ -67,21 +70,21 @@ static void opt_run_own_threads(opt_share *share, size_t used)
         if (started[t]) pthread_join(ids[t], NULL);
 }
 
-int32_t opt_row_blocks_threads(int32_t threads, size_t rows, size_t row_floats)
+int32_t opt_row_blocks_threads(int32_t threads, size_t rows, size_t row_cost)
 {
     const size_t blocks = rows < OPT_ROW_BLOCKS ? rows : OPT_ROW_BLOCKS;
-    const size_t work = rows * row_floats;
-    size_t useful = work / OPT_FLOATS_PER_THREAD;
+    const size_t work = rows * row_cost;
+    size_t useful = work / OPT_COST_PER_THREAD;
     if (useful < 1) useful = 1;
     if (useful > blocks) useful = blocks;
     return threads < 1 ? 1 : (size_t)threads < useful ? threads : (int32_t)useful;
 }
 
-double opt_row_blocks_sum(const optima_context *ctx, size_t rows, size_t row_floats,
+double opt_row_blocks_sum(const optima_context *ctx, size_t rows, size_t row_cost,
                           opt_row_block_fn fn, const void *job)
 {
     const size_t blocks = rows < OPT_ROW_BLOCKS ? rows : OPT_ROW_BLOCKS;
-    const size_t used = (size_t)opt_row_blocks_threads(ctx->threads, rows, row_floats);
+    const size_t used = (size_t)opt_row_blocks_threads(ctx->threads, rows, row_cost);
     double sums[OPT_ROW_BLOCKS];
     opt_share share = {fn, job, rows, blocks, 0, sums};
     atomic_init(&share.next, 0);

@@ -30,12 +30,22 @@ static double opt_row_loss_block(const void *arg, size_t begin, size_t end, size
     }
 }
 
+/* A row's cost for row_blocks.h: KL's kernel is arithmetic-bound, the others (its scan
+ * included) memory-bound. */
+static size_t opt_row_cost(int32_t kind, size_t cols)
+{
+    return kind == OPTIMA_LOSS_KL ? cols * OPT_ROW_COST_KL : cols;
+}
+
 double opt_row_loss(const opt_row_job *job, const optima_context *ctx)
 {
-    return opt_row_blocks_sum(ctx, job->y->rows, job->y->cols, opt_row_loss_block, job);
+    return opt_row_blocks_sum(ctx, job->y->rows, opt_row_cost(job->kind, job->y->cols),
+                              opt_row_loss_block, job);
 }
 
 size_t opt_row_loss_scratch(int32_t threads, size_t rows, size_t cols)
 {
-    return (size_t)opt_row_blocks_threads(threads, rows, cols) * 4 * cols;
+    const size_t used = (size_t)opt_row_blocks_threads(
+        threads, rows, opt_row_cost(OPTIMA_LOSS_KL, cols));
+    return used * 4 * cols;
 }

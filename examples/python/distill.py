@@ -60,10 +60,11 @@ class Net:
         self.top = np.concatenate([hs[-1] for hs in self.hidden], axis=1)
         return self.top @ self.head
 
-    def backward(self, logits_grad, extra, lr):
-        """SGD step; ``extra[(m, l)]`` are gradients wrt hidden states to add."""
+    def gradients(self, logits_grad, extra):
+        """(weight, gradient) pairs of the last forward; ``extra[(m, l)]`` are gradients
+        wrt hidden states to add."""
+        grads = [(self.head, self.top.T @ logits_grad)]
         grad_top = logits_grad @ self.head.T
-        self.head -= lr * (self.top.T @ logits_grad)
         start = 0
         for m, (xm, ws, hs) in enumerate(zip(self.inputs, self.modules, self.hidden)):
             width = hs[-1].shape[1]
@@ -74,8 +75,14 @@ class Net:
                     g = g + extra[(m, l)]
                 pre = g * (1 - hs[l] ** 2)
                 below = hs[l - 1] if l else xm
+                grads.append((ws[l], below.T @ pre))
                 g = pre @ ws[l].T
-                ws[l] -= lr * (below.T @ pre)
+        return grads
+
+    def backward(self, logits_grad, extra, lr):
+        """SGD step on gradients()."""
+        for w, g in self.gradients(logits_grad, extra):
+            w -= lr * g
 
 
 def cross_entropy(logits, labels):

@@ -43,29 +43,11 @@ class ShardedNet(distill.Net):
     share = 1.0  # this process's rows / the global batch's rows
 
     def backward(self, logits_grad, extra, lr):
-        grads = self._gradients(logits_grad, extra)
-        for w, g in grads:
+        for w, g in self.gradients(logits_grad, extra):
+            g = g.astype(distill.F32)  # summed in place, in the dtype every process sends
             g *= self.share
             all_reduce_sum(g)
             w -= lr * g
-
-    def _gradients(self, logits_grad, extra):
-        """(weight, gradient) pairs of distill.Net.backward, without the update."""
-        grads = [(self.head, self.top.T @ logits_grad)]
-        grad_top = logits_grad @ self.head.T
-        start = 0
-        for m, (xm, ws, hs) in enumerate(zip(self.inputs, self.modules, self.hidden)):
-            width = hs[-1].shape[1]
-            g = grad_top[:, start:start + width]
-            start += width
-            for l in reversed(range(len(ws))):
-                if (m, l) in extra:
-                    g = g + extra[(m, l)]
-                pre = g * (1 - hs[l] ** 2)
-                below = hs[l - 1] if l else xm
-                grads.append((ws[l], (below.T @ pre).astype(distill.F32)))
-                g = pre @ ws[l].T
-        return grads
 
 
 class ShardedHost(distill.Host):

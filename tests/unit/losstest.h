@@ -129,4 +129,22 @@ static inline double central_difference(ref_fn f, void *state, float *x, double 
     return (up - down) / (hp + hm_);
 }
 
+/* A prediction (KL) loss handle between two models of one module, one layer and logits
+ * @p classes wide; the models are destroyed again (the loss copies what it needs). */
+static inline optima_loss *kl_handle(optima_context *ctx, size_t classes)
+{
+    optima_model *m[2] = {NULL, NULL};
+    for (int i = 0; i < 2; ++i) {
+        assert_int_equal(optima_model_create(ctx, i ? "teacher" : "student", &m[i]), OPTIMA_OK);
+        assert_int_equal(optima_model_add_module(m[i], "all", NULL), OPTIMA_OK);
+        assert_int_equal(optima_model_add_layer(m[i], 0, classes, NULL), OPTIMA_OK);
+        assert_int_equal(optima_model_set_logits_width(m[i], classes), OPTIMA_OK);
+    }
+    optima_loss *loss = NULL;
+    assert_int_equal(optima_loss_create_prediction(ctx, m[0], m[1], &loss), OPTIMA_OK);
+    optima_model_destroy(m[0]);
+    optima_model_destroy(m[1]);
+    return loss;
+}
+
 #endif /* OPTIMA_LOSSTEST_H */

@@ -42,6 +42,19 @@ class LinearHost(optima.RunCallbacks):
             return self.x @ self.sw[ref.module]
         return self.x @ self.tw[ref.module][ref.layer]
 
+    def computed_step(self, trainer):
+        """Begin a step of ``trainer`` on batch 0, hand it the planned hidden states and
+        both logits, and compute; returns the plan."""
+        trainer.begin_step()
+        self.x = self.batch(0)
+        plan = trainer.plan()
+        for ref in plan:
+            trainer.set_hidden(ref.side, ref.module, ref.layer, self.hidden(ref))
+        trainer.set_logits(optima.Side.STUDENT, self.x @ self.sz)
+        trainer.set_logits(optima.Side.TEACHER, self.x @ self.tz)
+        trainer.compute()
+        return plan
+
     def task(self, logits_grad):
         y = self.x @ self.target
         z = self.x @ self.sz

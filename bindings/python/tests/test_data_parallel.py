@@ -68,13 +68,7 @@ class ReductionTest(unittest.TestCase):
                 raise Boom()
 
         t.set_reduction(flaky)
-        t.begin_step()
-        host.x = host.batch(0)
-        for ref in t.plan():
-            t.set_hidden(ref.side, ref.module, ref.layer, host.hidden(ref))
-        t.set_logits(optima.Side.STUDENT, host.x @ host.sz)
-        t.set_logits(optima.Side.TEACHER, host.x @ host.tz)
-        t.compute()
+        host.computed_step(t)
         with self.assertRaises(Boom):
             t.end_step(1.0)
         self.assertEqual(t.progress(), (0, 0))

@@ -58,15 +58,8 @@ class NoBackward:
 
 def end_step(f, task_loss):
     """A computed step of the fixture's trainer, ended with ``task_loss``."""
-    t, host = f.trainer, f.host
-    t.begin_step()
-    host.x = host.batch(0)
-    for ref in t.plan():
-        t.set_hidden(ref.side, ref.module, ref.layer, host.hidden(ref))
-    t.set_logits(optima.Side.STUDENT, host.x @ host.sz)
-    t.set_logits(optima.Side.TEACHER, host.x @ host.tz)
-    t.compute()
-    return t.end_step(task_loss)
+    f.host.computed_step(f.trainer)
+    return f.trainer.end_step(task_loss)
 
 
 NONFINITE = optima.Status.ENONFINITE

@@ -235,14 +235,7 @@ class TrainerViewTest(unittest.TestCase):
         with optima.Context() as ctx:
             host = LinearHost(ctx)
             t = make_trainer(host, ctx)
-            t.begin_step()
-            host.x = host.batch(0)
-            plan = t.plan()
-            for ref in plan:
-                t.set_hidden(ref.side, ref.module, ref.layer, host.hidden(ref))
-            t.set_logits(optima.Side.STUDENT, host.x @ host.sz)
-            t.set_logits(optima.Side.TEACHER, host.x @ host.tz)
-            t.compute()
+            plan = host.computed_step(t)
             student = next(r for r in plan if r.side == optima.Side.STUDENT)
             g = t.student_grad(student.module, student.layer)
             z = t.logits_grad()

@@ -32,8 +32,7 @@ typedef struct opt_pool_worker {
 
 struct opt_pool {
     pid_t pid;            /* the process whose threads these are (fork, see pool.h) */
-    int32_t threads;      /* the context's thread count the pool was made for */
-    size_t capacity;      /* threads − 1 */
+    size_t capacity;      /* the context's thread count − 1 (a new count stops the pool) */
     size_t started;       /* workers started, the first `started` of workers[] */
     pthread_mutex_t lock; /* guards what follows and every worker's `asked` */
     pthread_cond_t done;  /* signalled when the last worker inside fn returns */
@@ -95,7 +94,6 @@ static opt_pool *opt_pool_create(const optima_context *ctx)
     opt_pool *pool = opt_calloc(ctx, 1, sizeof *pool + capacity * sizeof pool->workers[0]);
     if (pool == NULL) return NULL;
     pool->pid = getpid();
-    pool->threads = ctx->threads;
     pool->capacity = capacity;
     atomic_init(&pool->running, 0);
     if (pthread_mutex_init(&pool->lock, NULL) != 0) {
@@ -110,13 +108,13 @@ static opt_pool *opt_pool_create(const optima_context *ctx)
     return pool;
 }
 
-/* The context's pool as a pass wants it: of this process, made for the context's thread
- * count (else replaced), with @p workers started when the system allows (a start that
+/* The context's pool as a pass wants it: of this process (else replaced; a new thread
+ * count has stopped it already, optima_context_set_threads), with @p workers started when the system allows (a start that
  * failed is tried again by the next pass). NULL when it cannot be allocated. */
 static opt_pool *opt_pool_ready(optima_context *ctx, size_t workers)
 {
     opt_pool *pool = ctx->pool;
-    if (pool != NULL && (pool->pid != getpid() || pool->threads != ctx->threads)) {
+    if (pool != NULL && pool->pid != getpid()) {
         opt_pool_stop(ctx);
         pool = NULL;
     }

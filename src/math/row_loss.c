@@ -25,7 +25,7 @@ static double opt_row_loss_block(const void *arg, size_t begin, size_t end, size
     case OPT_ROW_KL_SCAN: return opt_kl_scan_rows(&y, &t, j->maxima + 2 * begin);
     default:
         return opt_kl_rows(&y, &t, mask, j->temperature, j->coef, g, j->gs,
-                           j->scratch + worker * 4 * y.cols,
+                           j->scratch + worker * OPT_KL_SCRATCH * y.cols,
                            j->maxima != NULL ? j->maxima + 2 * begin : NULL);
     }
 }
@@ -47,5 +47,5 @@ size_t opt_row_loss_scratch(int32_t threads, size_t rows, size_t cols)
 {
     const size_t used = (size_t)opt_row_blocks_threads(
         threads, rows, opt_row_cost(OPTIMA_LOSS_KL, cols));
-    return used * 4 * cols;
+    return used * OPT_KL_SCRATCH * cols;
 }

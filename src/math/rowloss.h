@@ -22,9 +22,13 @@ double opt_mse_rows(const optima_tensor *y, const optima_tensor *t, const uint8_
 double opt_cosine_rows(const optima_tensor *y, const optima_tensor *t, const uint8_t *mask,
                        float coef, float *g, size_t gs);
 
+/* Scratch floats per class of opt_kl_rows: two rows (this one and the pending one) of
+ * et and es. */
+#define OPT_KL_SCRATCH 4
+
 /* ℓ_r = KL(softmax(zt/T) ‖ softmax(zs/T)); g = coef · w · (softmax(zs/T) − softmax(zt/T)).
- * @p scratch holds 4 × cols floats (two rows of exponentials). @p maxima: NULL, or the
- * rows' maxima as opt_kl_scan_rows wrote them (then the kernel does not take them again). */
+ * @p scratch holds OPT_KL_SCRATCH × cols floats. @p maxima: NULL, or the rows' maxima as
+ * opt_kl_scan_rows wrote them (then the kernel does not take them again). */
 double opt_kl_rows(const optima_tensor *zs, const optima_tensor *zt, const uint8_t *mask,
                    double temperature, float coef, float *g, size_t gs, float *scratch,
                    const float *maxima);
